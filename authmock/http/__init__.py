@@ -1,0 +1,1 @@
+"""HTTP glue shared by both emulated APIs: requests, replies, the WSGI app."""

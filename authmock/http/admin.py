@@ -1,0 +1,184 @@
+"""The admin API under ``/_authmock/``: JSON in and out, never faulted or journaled.
+
+Routes shared by both APIs live here; each API package contributes its own
+(``authmock/sigma/admin.py``, ``authmock/bigid/admin.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+
+from authmock.errors import ApiError
+from authmock.faults import FaultError
+from authmock.http.exchange import MAX_BODY, Reply, json_reply
+from authmock.scenario import ScenarioError
+from authmock.security import same
+
+if TYPE_CHECKING:
+    from authmock.http.app import App
+
+AdminHandler = Callable[..., Reply]
+_NO_BODY = object()
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def admin_error(status: int, message: str) -> Reply:
+    code = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+    return json_reply(status, {"error": code.get(status, "ERROR"), "message": message})
+
+
+def field(body: Any, name: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
+    """A field of an admin JSON body, type-checked (bool never counts as a number)."""
+    if not isinstance(body, dict):
+        raise AdminError(400, "request body must be a JSON object")
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise AdminError(400, f"'{name}' is required")
+        return None
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+        raise AdminError(400, f"'{name}' has the wrong type")
+    return value
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+class Admin:
+    def __init__(self, app: App) -> None:
+        from authmock.sigma.admin import sigma_admin_routes
+
+        self.app = app
+        self.emulator = app.emulator
+        routes: list[tuple[Rule, AdminHandler]] = [
+            (Rule("/_authmock/reset", methods=["POST"]), self.reset),
+            (Rule("/_authmock/state", methods=["GET"]), self.state),
+            (Rule("/_authmock/clock", methods=["GET"]), self.clock_get),
+            (Rule("/_authmock/clock", methods=["POST"]), self.clock_post),
+            (Rule("/_authmock/faults", methods=["GET"]), self.faults_list),
+            (Rule("/_authmock/faults", methods=["POST"]), self.faults_add),
+            (Rule("/_authmock/faults", methods=["DELETE"]), self.faults_clear),
+            (Rule("/_authmock/faults/<fault_id>", methods=["DELETE"]), self.faults_remove),
+            (Rule("/_authmock/calls", methods=["GET"]), self.calls_list),
+            (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
+        ]
+        routes += sigma_admin_routes(app)
+        self.extend(routes)
+
+    def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
+        existing = getattr(self, "_handlers", {})
+        self._handlers: dict[str, AdminHandler] = dict(existing)
+        rules = list(getattr(self, "_rules", []))
+        for rule, handler in routes:
+            endpoint = f"{rule.rule} {sorted(rule.methods or ())}"
+            self._handlers[endpoint] = handler
+            rules.append(Rule(rule.rule, methods=rule.methods, endpoint=endpoint))
+        self._rules = rules
+        self._map = Map(rules, strict_slashes=False, merge_slashes=False)
+
+    def handle(self, environ: dict[str, Any]) -> Reply:
+        token = self.app.admin_token
+        if token is not None and not same(environ.get("HTTP_X_AUTHMOCK_ADMIN", ""), token):
+            return admin_error(401, "X-Authmock-Admin header missing or wrong")
+        path = environ.get("PATH_INFO") or "/"
+        method = environ["REQUEST_METHOD"].upper()
+        try:
+            endpoint, args = self._map.bind("authmock").match(path, method)
+        except NotFound:
+            return admin_error(404, f"no admin route {method} {path}")
+        except MethodNotAllowed as exc:
+            reply = admin_error(405, f"method {method} not allowed on {path}")
+            reply.headers.append(("Allow", ", ".join(sorted(exc.valid_methods or ()))))
+            return reply
+        try:
+            body = self._body(environ)
+            return self._handlers[endpoint](body, **args)
+        except AdminError as exc:
+            return admin_error(exc.status, exc.message)
+        except ApiError as exc:
+            return admin_error(exc.status if exc.status in (400, 404) else 400, exc.message)
+        except (FaultError, ScenarioError) as exc:
+            return admin_error(400, str(exc))
+        except KeyError as exc:
+            return admin_error(404, str(exc.args[0]) if exc.args else "not found")
+        except ValueError as exc:
+            return admin_error(400, str(exc))
+
+    @staticmethod
+    def _body(environ: dict[str, Any]) -> Any:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise AdminError(400, "bad Content-Length") from None
+        if length > MAX_BODY:
+            raise AdminError(400, "request body over 1 MiB")
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            raise AdminError(400, "request body is not valid JSON") from None
+
+    # -- shared routes -------------------------------------------------------------------
+    def reset(self, body: Any) -> Reply:
+        seed = field(body, "seed", int, required=False) if body is not None else None
+        scenario = field(body, "scenario", (dict, str), required=False) if body is not None else None
+        self.emulator.reset(seed=seed, scenario=scenario)
+        return Reply(204)
+
+    def state(self, body: Any) -> Reply:
+        return json_reply(200, self.emulator.state())
+
+    def clock_get(self, body: Any) -> Reply:
+        return json_reply(200, {"now": self.emulator.clock.now()})
+
+    def clock_post(self, body: Any) -> Reply:
+        clock = self.emulator.clock
+        if not isinstance(body, dict) or len(body) != 1:
+            raise AdminError(400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}')
+        if "advance" in body:
+            clock.advance(field(body, "advance", (int, float)))
+        elif "set" in body:
+            clock.set(field(body, "set", (int, float)))
+        elif body.get("resume") is True:
+            clock.resume()
+        else:
+            raise AdminError(400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}')
+        return json_reply(200, {"now": clock.now()})
+
+    def faults_list(self, body: Any) -> Reply:
+        return json_reply(200, [f.to_json() for f in self.emulator.faults.list()])
+
+    def faults_add(self, body: Any) -> Reply:
+        if not isinstance(body, dict):
+            raise AdminError(400, "a fault must be a JSON object")
+        return json_reply(201, {"id": self.emulator.faults.add(body)})
+
+    def faults_clear(self, body: Any) -> Reply:
+        self.emulator.faults.clear()
+        return Reply(204)
+
+    def faults_remove(self, body: Any, fault_id: str) -> Reply:
+        if not self.emulator.faults.remove(fault_id):
+            raise AdminError(404, f"no fault '{fault_id}'")
+        return Reply(204)
+
+    def calls_list(self, body: Any) -> Reply:
+        return json_reply(200, [c.to_json() for c in self.emulator.journal])
+
+    def calls_clear(self, body: Any) -> Reply:
+        self.emulator.journal.clear()
+        return Reply(204)

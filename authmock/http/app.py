@@ -1,0 +1,150 @@
+"""The engine: one WSGI application behind every way in.
+
+Dispatch by host (the in-process hosts of each API) or, on the live server,
+by path; then faults, then the API's endpoints, then the journal. The admin
+API (``/_authmock/*``) is never faulted and never journaled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from werkzeug.http import HTTP_STATUS_CODES
+
+from authmock.emulator import Emulator
+from authmock.faults import Fault
+from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
+from authmock.journal import Call
+from authmock.security import mask_body, mask_headers
+from authmock.sigma.views import SigmaHttp
+
+StartResponse = Callable[..., Any]
+DEFAULT_SIGMA_URL = "https://api.sigma-pim.com"
+_STATUS_LINES = {code: f"{code} {phrase}" for code, phrase in HTTP_STATUS_CODES.items()}
+
+
+class ApiHttp(Protocol):
+    """What the engine needs of each emulated API's HTTP layer."""
+
+    name: str
+
+    def handle(self, ex: Exchange) -> Reply: ...
+
+    def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply: ...
+
+    def fault_tenant(self, ex: Exchange) -> str | None: ...
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    return parts.netloc.lower()
+
+
+def _default_port(host: str, scheme: str) -> str:
+    if scheme == "https" and host.endswith(":443"):
+        return host[:-4]
+    if scheme == "http" and host.endswith(":80"):
+        return host[:-3]
+    return host
+
+
+class App:
+    """The WSGI application of one emulator."""
+
+    def __init__(self, emulator: Emulator, sigma_url: str = DEFAULT_SIGMA_URL) -> None:
+        from authmock.http.admin import Admin
+
+        self.emulator = emulator
+        self.sigma_url = sigma_url.rstrip("/")
+        self.sigma_host = host_of(self.sigma_url)
+        self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
+        self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
+        self.admin = Admin(self)
+        self.admin_token: str | None = None
+
+    # -- which API a request is for ------------------------------------------------
+    def intercepts(self, url: str) -> bool:
+        """Whether a URL belongs to this emulator (in-process interception)."""
+        parts = urlsplit(url)
+        host = _default_port(parts.netloc.lower(), parts.scheme)
+        return host == self.sigma_host and parts.path.startswith(self.sigma_prefix)
+
+    def _target(self, environ: dict[str, Any]) -> tuple[ApiHttp, str, str | None] | None:
+        """(api, api path, deployment) for a request; None for the admin API."""
+        path: str = environ.get("PATH_INFO") or "/"
+        if path.startswith("/_authmock/") or path == "/_authmock":
+            return None
+        host = _default_port(
+            str(environ.get("HTTP_HOST", "")).lower(), environ.get("wsgi.url_scheme", "http")
+        )
+        if host == self.sigma_host and self.sigma_prefix and path.startswith(self.sigma_prefix):
+            return self.sigma, path[len(self.sigma_prefix) :] or "/", None
+        return self.sigma, path, None
+
+    # -- WSGI ------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        reply = self.respond(environ)
+        headers = reply.headers
+        headers.append(("Content-Length", str(len(reply.body))))
+        status = _STATUS_LINES.get(reply.status) or f"{reply.status} Unknown"
+        start_response(status, headers)
+        if environ["REQUEST_METHOD"] == "HEAD" or reply.status in (204, 304):
+            return [b""]
+        return [reply.body]
+
+    def respond(self, environ: dict[str, Any]) -> Reply:
+        """Answer one request, or raise :class:`ConnectionFault`."""
+        target = self._target(environ)
+        if target is None:
+            return self.admin.handle(environ)
+        api, path, deployment = target
+        ex = Exchange(environ, api.name, path, deployment)
+        faults = self.emulator.faults
+        fault = faults.check(api.name, ex.method, path, lambda: api.fault_tenant(ex)) if len(faults) else None
+        try:
+            reply = self._answer(api, ex, fault)
+        except ConnectionFault as exc:
+            exc.fault_id = fault.id if fault else None
+            self._record(ex, 0, fault)
+            raise
+        self._record(ex, reply.status, fault)
+        return reply
+
+    def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
+        if fault is not None:
+            if fault.delay:
+                # Released early by reset/stop, so a stopping server never waits.
+                self.emulator.wake.wait(fault.delay)
+            if fault.kind in ("reset", "timeout"):
+                raise ConnectionFault(fault.kind, fault.id)
+            if fault.kind == "http" and fault.status is not None:
+                return api.error(fault.status, fault.error, fault.message)
+        length = ex.declared_length()
+        if length is not None and length > MAX_BODY:
+            return api.error(413)
+        reply = api.handle(ex)
+        if fault is not None and fault.kind == "malformed":
+            body = reply.body or b'{"error":"'
+            reply = Reply(200, body[: max(1, len(body) // 2)], [h for h in reply.headers if h[0] != "Allow"])
+        return reply
+
+    def _record(self, ex: Exchange, status: int, fault: Fault | None) -> None:
+        has_body = ex.environ.get("authmock.body") is not None or (ex.declared_length() or 0) > 0
+        body = ex.json_or_none() if has_body else None
+        self.emulator.journal.record(
+            Call(
+                api=ex.api,
+                method=ex.method,
+                path=ex.path,
+                status=status,
+                tenant=ex.tenant or ex.deployment,
+                principal=ex.principal,
+                timestamp=self.emulator.clock.now(),
+                headers=mask_headers(ex.headers()),
+                body=mask_body(body),
+                fault=fault.id if fault else None,
+            )
+        )
+

@@ -1,0 +1,146 @@
+"""``AuthMock``: one emulator, reached in-process or through a live server."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from authmock.clock import Clock
+from authmock.emulator import Emulator, ScenarioSource
+from authmock.faults import FaultSet
+from authmock.http.app import DEFAULT_SIGMA_URL, App
+from authmock.journal import DEFAULT_LIMIT, Journal
+from authmock.sigma.control import SigmaControl
+from authmock.ways.requests_mode import RequestsInterceptor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AuthMock:
+    """Emulates Sigma PIM and BigID for ``requests`` (and httpx, and a live server).
+
+    ``start()``/``stop()`` switch interception on and off (state survives);
+    ``reset()`` returns to the seeded state. Works as a context manager and
+    as a decorator.
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        scenario: ScenarioSource | None = None,
+        bigid_errors: str = "spec",
+        sigma_url: str = DEFAULT_SIGMA_URL,
+        passthrough: tuple[str, ...] | list[str] = (),
+        sigma_secret: str | None = None,
+        bigid_system_token_ttl: int = 86400,
+        *,
+        journal_limit: int = DEFAULT_LIMIT,
+        admin_token: str | None = None,
+    ) -> None:
+        self._emulator = Emulator(seed, scenario, sigma_secret=sigma_secret, journal_limit=journal_limit)
+        self._app = App(self._emulator, sigma_url)
+        self._app.admin_token = admin_token
+        self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))
+        self.sigma = SigmaControl(self._emulator.sigma, self._app.sigma)
+        self.sigma_url = self._app.sigma_url
+        self._started = False
+
+    # -- switching interception ------------------------------------------------------
+    def start(self) -> AuthMock:
+        self._requests.start()
+        self._started = True
+        return self
+
+    def stop(self) -> None:
+        self._requests.stop()
+        self._started = False
+        self._emulator.wake.set()
+
+    @property
+    def active(self) -> bool:
+        return self._started
+
+    def __enter__(self) -> AuthMock:
+        return self.start()
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.stop()
+        if exc is None:
+            self.raise_handler_errors()
+
+    def __call__(self, func: F) -> F:
+        """Use as a decorator: the mock is active while ``func`` runs."""
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await func(*args, **kwargs)
+
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+
+        return run  # type: ignore[return-value]
+
+    # -- state --------------------------------------------------------------------------
+    def reset(self, seed: int | None = None, scenario: ScenarioSource | None = None) -> None:
+        """Back to the seeded state: data, faults, journal, fault RNG and clock."""
+        self._emulator.reset(seed, scenario)
+
+    @property
+    def seed(self) -> int:
+        return self._emulator.seed
+
+    @property
+    def clock(self) -> Clock:
+        return self._emulator.clock
+
+    @property
+    def faults(self) -> FaultSet:
+        return self._emulator.faults
+
+    @property
+    def calls(self) -> Journal:
+        return self._emulator.journal
+
+    def assert_called(self, method: str, path: str, times: int | None = None) -> list[Any]:
+        return self._emulator.journal.assert_called(method, path, times)
+
+    def state(self) -> dict[str, Any]:
+        """What ``GET /_authmock/state`` returns: never a hash or a raw key."""
+        return self._emulator.state()
+
+    @property
+    def handler_errors(self) -> list[BaseException]:
+        return self._emulator.handler_errors
+
+    def raise_handler_errors(self) -> None:
+        """Re-raise the first exception a user route handler raised (the client saw a 500)."""
+        if self._emulator.handler_errors:
+            error = self._emulator.handler_errors[0]
+            self._emulator.handler_errors.clear()
+            raise error
+
+    # -- other ways in ------------------------------------------------------------------
+    @property
+    def wsgi_app(self) -> App:
+        return self._app
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[Any]:
+        """Run the engine on a threaded werkzeug server; yields it (``.url``)."""
+        from authmock.ways.server import LiveServer
+
+        server = LiveServer(self._app, host, port)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

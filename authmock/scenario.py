@@ -1,0 +1,232 @@
+"""Scenario files: loading (TOML or JSON) and validation.
+
+Every problem is reported as one :class:`ScenarioError` naming the file, the
+key and what is wrong, e.g. ``acme.toml: sigma.tenants[0].users[1].email:
+duplicate email 'ops@acme.test' in tenant 'ws-acme'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PERMISSIONS = ("read", "update-data", "delete-data", "update-model", "delete-model")
+SIGMA_ROLES = ("role-admin", "role-editor", "role-viewer")
+DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+class ScenarioError(ValueError):
+    """An invalid scenario; ``str()`` is the one line to show a user."""
+
+
+# A tiny schema language: a type, a nested dict schema, or a one-item list of
+# a schema. Keys ending in "!" are required.
+_SCHEMA: dict[str, Any] = {
+    "seed": int,
+    "sigma": {
+        "secret": str,
+        "tenants": [
+            {
+                "workspaceId!": str,
+                "name!": str,
+                "users": [
+                    {
+                        "id": str,
+                        "email!": str,
+                        "password!": str,
+                        "name": str,
+                        "roleId": str,
+                        "quickLogin": bool,
+                    }
+                ],
+                "apiKeys": [{"name!": str, "permissions!": [str], "key": str, "active": bool}],
+            }
+        ],
+    },
+    "bigid": {
+        "system_token_ttl": int,
+        "deployments": [
+            {
+                "name!": str,
+                "secret": str,
+                "users": [
+                    {
+                        "username!": str,
+                        "password!": str,
+                        "firstName": str,
+                        "lastName": str,
+                        "email": str,
+                        "role": str,
+                        "userTokenDays": int,
+                    }
+                ],
+            }
+        ],
+    },
+}
+
+_TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
+
+
+def _check(value: Any, schema: Any, where: str, fail: Any) -> None:
+    if isinstance(schema, dict):
+        if not isinstance(value, Mapping):
+            fail(where, "must be a table/object")
+        allowed = {k.rstrip("!"): k.endswith("!") for k in schema}
+        for key in value:
+            if key not in allowed:
+                fail(f"{where}.{key}" if where else str(key), "unknown key")
+        for key, required in allowed.items():
+            path = f"{where}.{key}" if where else key
+            if key in value:
+                _check(value[key], schema[key + "!" if required else key], path, fail)
+            elif required:
+                fail(path, "is required")
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            fail(where, "must be an array")
+        for i, item in enumerate(value):
+            _check(item, schema[0], f"{where}[{i}]", fail)
+    else:
+        ok = isinstance(value, schema) and not (schema is int and isinstance(value, bool))
+        if not ok:
+            fail(where, f"must be {_TYPE_NAMES[schema]}")
+        if schema is str and not value.strip():
+            fail(where, "must not be empty")
+
+
+def validate(data: Any, source: str = "scenario") -> dict[str, Any]:
+    """Check a scenario's shape and rules; return it unchanged when valid."""
+
+    def fail(where: str, problem: str) -> None:
+        raise ScenarioError(f"{source}: {where or 'top level'}: {problem}")
+
+    _check(data, _SCHEMA, "", fail)
+    tenants = data.get("sigma", {}).get("tenants", [])
+    seen_ws: set[str] = set()
+    for t, tenant in enumerate(tenants):
+        ws = tenant["workspaceId"]
+        if ws in seen_ws:
+            fail(f"sigma.tenants[{t}].workspaceId", f"duplicate workspaceId '{ws}'")
+        seen_ws.add(ws)
+        emails: set[str] = set()
+        for u, user in enumerate(tenant.get("users", [])):
+            email = user["email"].strip().lower()
+            if "@" not in email:
+                fail(f"sigma.tenants[{t}].users[{u}].email", f"'{user['email']}' is not an email")
+            if email in emails:
+                fail(
+                    f"sigma.tenants[{t}].users[{u}].email",
+                    f"duplicate email '{user['email']}' in tenant '{ws}'",
+                )
+            emails.add(email)
+            role = user.get("roleId", "role-viewer")
+            if role not in SIGMA_ROLES:
+                fail(
+                    f"sigma.tenants[{t}].users[{u}].roleId",
+                    f"unknown role '{role}' (one of {', '.join(SIGMA_ROLES)})",
+                )
+        for k, key in enumerate(tenant.get("apiKeys", [])):
+            perms = key["permissions"]
+            bad = [p for p in perms if p not in PERMISSIONS]
+            if not perms or bad or len(set(perms)) != len(perms):
+                fail(
+                    f"sigma.tenants[{t}].apiKeys[{k}].permissions",
+                    f"must be distinct values from {', '.join(PERMISSIONS)}",
+                )
+            raw = key.get("key")
+            if raw is not None and (not raw.startswith("sigma_sk_live_") or len(raw) < 46):
+                fail(
+                    f"sigma.tenants[{t}].apiKeys[{k}].key",
+                    "must be 'sigma_sk_live_' followed by at least 32 characters",
+                )
+    bigid = data.get("bigid", {})
+    ttl = bigid.get("system_token_ttl")
+    if ttl is not None and ttl <= 0:
+        fail("bigid.system_token_ttl", "must be a positive number of seconds")
+    names: set[str] = set()
+    for d, dep in enumerate(bigid.get("deployments", [])):
+        name = dep["name"]
+        if not DNS_LABEL.fullmatch(name):
+            fail(f"bigid.deployments[{d}].name", f"'{name}' is not a DNS label ([a-z0-9-])")
+        if name in names:
+            fail(f"bigid.deployments[{d}].name", f"duplicate deployment '{name}'")
+        names.add(name)
+        users: set[str] = set()
+        for u, user in enumerate(dep.get("users", [])):
+            if user["username"] in users:
+                fail(
+                    f"bigid.deployments[{d}].users[{u}].username",
+                    f"duplicate username '{user['username']}' in deployment '{name}'",
+                )
+            users.add(user["username"])
+            days = user.get("userTokenDays")
+            if days is not None and not 1 <= days <= 999:
+                fail(f"bigid.deployments[{d}].users[{u}].userTokenDays", "must be 1 to 999")
+    return dict(data)
+
+
+_FILE_CACHE: dict[tuple[str, float], dict[str, Any]] = {}
+
+
+def bundled_dir() -> Path:
+    """Scenario files shipped with the package (``fixtures/`` in a checkout)."""
+    here = Path(__file__).resolve().parent
+    inside = here / "fixtures"
+    return inside if inside.is_dir() else here.parent / "fixtures"
+
+
+def resolve(name: str | os.PathLike[str]) -> Path:
+    """A path, or the name of a bundled scenario (``acme`` -> fixtures/acme.toml)."""
+    path = Path(name)
+    if path.exists() or path.suffix:
+        return path
+    for suffix in (".toml", ".json"):
+        candidate = bundled_dir() / f"{name}{suffix}"
+        if candidate.exists():
+            return candidate
+    return path
+
+
+def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
+    """A validated scenario from a path (TOML/JSON), a bundled name, or a dict."""
+    if isinstance(source, Mapping):
+        return validate(dict(source))
+    path = resolve(source)
+    label = path.name
+    try:
+        stamp = path.stat().st_mtime
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+    cached = _FILE_CACHE.get((str(path), stamp))
+    if cached is not None:
+        return cached
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{label}: cannot read scenario file ({exc})") from None
+    if path.suffix == ".toml":
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"{label}: invalid TOML ({exc})") from None
+    elif path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise ScenarioError(f"{label}: invalid JSON ({exc})") from None
+    else:
+        raise ScenarioError(f"{label}: scenario files must end in .toml or .json")
+    result = validate(data, label)
+    _FILE_CACHE[(str(path), stamp)] = result
+    return result

@@ -1,0 +1,1 @@
+"""Sigma PIM: state and rules (models), HTTP endpoints (views), Python API (control)."""

@@ -1,0 +1,227 @@
+"""Sigma PIM over HTTP: routing, request parsing and the error envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import RequestRedirect, Rule
+
+from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
+from authmock.http.routes import RouteTable, UserRoute, run_user_route
+from authmock.sigma.models import (
+    NO_WORKSPACE,
+    ROLE_ORDER,
+    ROLES,
+    Principal,
+    SigmaBackend,
+    SigmaError,
+    invalid,
+    require,
+    require_key_manager,
+)
+
+NOT_OBJECT = "Request body must be a JSON object"
+ERROR_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
+    502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+    504: "GATEWAY_TIMEOUT",
+}
+DEFAULT_MESSAGES = {
+    401: "Invalid or expired token",
+    413: "Request body exceeds 1 MiB",
+    429: "Too many requests",
+}
+
+_RULES = [
+    Rule("/healthz", methods=["GET"], endpoint="healthz"),
+    Rule("/api/v1/auth/quick-logins", methods=["GET"], endpoint="quick_logins"),
+    Rule("/api/v1/auth/login", methods=["POST"], endpoint="login"),
+    Rule("/api/v1/auth/refresh", methods=["POST"], endpoint="refresh"),
+    Rule("/api/v1/api-keys", methods=["GET"], endpoint="list_keys"),
+    Rule("/api/v1/api-keys", methods=["POST"], endpoint="create_key"),
+    Rule("/api/v1/api-keys/<key_id>/deactivate", methods=["POST"], endpoint="deactivate_key"),
+    Rule("/api/v1/api-keys/<key_id>", methods=["DELETE"], endpoint="delete_key"),
+    Rule("/api/v1/roles", methods=["GET"], endpoint="roles"),
+]
+
+
+def error_reply(status: int, error: str | None = None, message: str | None = None) -> Reply:
+    """The flat Sigma envelope: exactly ``error`` and ``message``."""
+    reply = json_reply(
+        status,
+        {
+            "error": error or ERROR_CODES.get(status, "HTTP_ERROR"),
+            "message": message or DEFAULT_MESSAGES.get(status) or HTTP_STATUS_CODES.get(status, "Error"),
+        },
+    )
+    if status == 429:
+        reply.headers.append(("Retry-After", "1"))
+    return reply
+
+
+class SigmaHttp:
+    """The Sigma endpoints of the engine."""
+
+    name = "sigma"
+
+    def __init__(self, backend: SigmaBackend, on_handler_error: Callable[[BaseException], None]):
+        self.backend = backend
+        self.routes = RouteTable(_RULES)
+        self._on_handler_error = on_handler_error
+
+    # -- the engine's interface ------------------------------------------------
+    def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
+        return error_reply(status, error, message)
+
+    def handle(self, ex: Exchange) -> Reply:
+        try:
+            return self._dispatch(ex)
+        except SigmaError as exc:
+            reply = error_reply(exc.status, exc.error, exc.message)
+            reply.headers.extend(exc.headers.items())
+            return reply
+        except PayloadTooLarge:
+            return error_reply(413)
+
+    def fault_tenant(self, ex: Exchange) -> str | None:
+        """The workspace a request is about, known before routing."""
+        authorization = ex.header("Authorization")
+        if authorization:
+            token = authorization.strip().partition(" ")[2].strip()
+            workspace = self.backend.token_workspace(token)
+            if workspace:
+                return workspace
+        raw_key = ex.header("X-Sigma-ApiKey")
+        if raw_key:
+            key = self.backend.key_for(raw_key)
+            if key is not None:
+                return key.workspace_id
+        body = ex.json_or_none()
+        if isinstance(body, dict) and isinstance(body.get("workspaceId"), str):
+            return str(body["workspaceId"])
+        if isinstance(body, dict) and isinstance(body.get("token"), str):
+            return self.backend.token_workspace(body["token"])
+        return None
+
+    # -- routing -----------------------------------------------------------------
+    def _dispatch(self, ex: Exchange) -> Reply:
+        try:
+            endpoint, args = self.routes.adapter().match(ex.path, ex.method)
+        except NotFound:
+            raise SigmaError(404, "NOT_FOUND", f"Route {ex.method} {ex.path} not found") from None
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or ()))
+            raise SigmaError(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"Method {ex.method} not allowed on {ex.path}",
+                {"Allow": allowed},
+            ) from None
+        except RequestRedirect:  # pragma: no cover - strict_slashes is off
+            raise SigmaError(404, "NOT_FOUND", f"Route {ex.method} {ex.path} not found") from None
+        if isinstance(endpoint, UserRoute):
+            return self._user_route(ex, endpoint, args)
+        handler: Callable[..., Reply] = getattr(self, f"_{endpoint}")
+        return handler(ex, **args)
+
+    def _principal(self, ex: Exchange) -> Principal:
+        principal = self.backend.authenticate(ex.header("Authorization"), ex.header("X-Sigma-ApiKey"))
+        ex.tenant = principal.workspace_id
+        ex.principal = principal.label
+        return principal
+
+    def _user_route(self, ex: Exchange, route: UserRoute, args: dict[str, Any]) -> Reply:
+        principal = self._principal(ex)
+        require(principal, route.options.get("permission", "read"))
+        reply = run_user_route(route, ex, principal, args, self._on_handler_error)
+        return reply if reply is not None else error_reply(500, message="Route handler raised an exception")
+
+    @staticmethod
+    def _object(ex: Exchange) -> dict[str, Any]:
+        try:
+            body = ex.json()
+        except BadJson:
+            raise invalid(NOT_OBJECT) from None
+        if not isinstance(body, dict):
+            raise invalid(NOT_OBJECT)
+        return body
+
+    # -- endpoints -----------------------------------------------------------------
+    def _healthz(self, ex: Exchange) -> Reply:
+        return json_reply(200, {"status": "ok"})
+
+    def _quick_logins(self, ex: Exchange) -> Reply:
+        return json_reply(200, self.backend.quick_logins())
+
+    def _login(self, ex: Exchange) -> Reply:
+        body = self._object(ex)
+        email, password = body.get("email"), body.get("password")
+        if not isinstance(email, str) or not email.strip() or not isinstance(password, str) or not password:
+            raise invalid("Email and password are required")
+        workspace = body.get("workspaceId")
+        if workspace is not None and not isinstance(workspace, str):
+            raise invalid("workspaceId must be a string")
+        ex.tenant = workspace
+        token, user = self.backend.login(email, password, workspace or None)
+        ex.tenant, ex.principal = user.workspace_id, user.id
+        return json_reply(200, {"token": token, "user": user.to_json()})
+
+    def _refresh(self, ex: Exchange) -> Reply:
+        body = self._object(ex)
+        token = body.get("token")
+        if not isinstance(token, str) or not token.strip():
+            raise invalid("Token is required in the request body")
+        new_token, user = self.backend.refresh(token.strip())
+        ex.tenant, ex.principal = user.workspace_id, user.id
+        return json_reply(200, {"token": new_token, "user": user.to_json()})
+
+    def _list_keys(self, ex: Exchange) -> Reply:
+        principal = self._principal(ex)
+        if principal.api_key_id is None:
+            require_key_manager(principal)
+        else:
+            require(principal, "read")
+        tenant = self.backend.tenants.get(principal.workspace_id)
+        if tenant is None:
+            raise SigmaError(401, "UNAUTHORIZED", NO_WORKSPACE)
+        keys = [self.backend.key_json(k) for k in list(tenant.keys.values())]
+        return json_reply(200, keys)
+
+    def _create_key(self, ex: Exchange) -> Reply:
+        principal = self._principal(ex)
+        require_key_manager(principal)
+        body = self._object(ex)
+        name, permissions = body.get("name"), body.get("permissions")
+        key, raw = self.backend.create_key(principal.workspace_id, name, permissions)
+        return json_reply(201, {**self.backend.key_json(key), "key": raw})
+
+    def _deactivate_key(self, ex: Exchange, key_id: str) -> Reply:
+        principal = self._principal(ex)
+        require_key_manager(principal)
+        key = self.backend.deactivate_key(principal.workspace_id, key_id)
+        return json_reply(200, self.backend.key_json(key))
+
+    def _delete_key(self, ex: Exchange, key_id: str) -> Reply:
+        principal = self._principal(ex)
+        require_key_manager(principal)
+        self.backend.delete_key(principal.workspace_id, key_id)
+        return Reply(204)
+
+    def _roles(self, ex: Exchange) -> Reply:
+        principal = self._principal(ex)
+        if principal.api_key_id is not None:
+            require(principal, "read")
+        return json_reply(200, [ROLES[r] for r in ROLE_ORDER])

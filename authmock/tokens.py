@@ -1,0 +1,91 @@
+"""HS256 JWTs issued and verified against the emulator's clock.
+
+pyjwt checks the signature, algorithm and claim presence; it cannot take an
+injected clock, so ``iat``/``exp`` are checked here against :class:`Clock`.
+Verified payloads are cached by token string: signature checking dominates
+the cost of an authenticated call, and a token's payload never changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import jwt
+
+from authmock.clock import Clock
+
+ALGORITHM = "HS256"
+_HEADER = {"alg": ALGORITHM, "typ": "JWT"}
+# Tokens longer than this are refused before any decoding work.
+MAX_TOKEN_LENGTH = 8192
+_CACHE_SIZE = 4096
+
+
+class TokenError(Exception):
+    """The token is malformed, forged, of the wrong shape, or expired."""
+
+
+class TokenCodec:
+    """Signs and verifies the tokens of one tenant secret."""
+
+    def __init__(self, secret: str, clock: Clock, claims: Mapping[str, type | tuple[type, ...]]):
+        self.secret = secret
+        self.clock = clock
+        # Exactly these claims, of these JSON types (bool never passes for int).
+        self.claims = dict(claims)
+        self._required = list(self.claims)
+        self._cache: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, payload: Mapping[str, Any]) -> str:
+        return jwt.encode(dict(payload), self.secret, algorithm=ALGORITHM, headers=_HEADER)
+
+    def decode(self, token: str) -> dict[str, Any]:
+        """Verified claims, or :class:`TokenError`. Expiry is checked every time."""
+        claims = self._cache.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            with self._lock:
+                if len(self._cache) >= _CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[token] = claims
+        now = self.clock.now()
+        # Zero leeway: valid while now < exp; a token from the future is forged.
+        if not claims["iat"] <= now < claims["exp"]:
+            raise TokenError("expired")
+        return claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise TokenError("malformed")
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != ALGORITHM or set(header) - {"alg", "typ"}:
+                # kid/jku/jwk/x5u headers would ask a verifier to fetch keys.
+                raise TokenError("unexpected header")
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[ALGORITHM],
+                options={
+                    "require": self._required,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "verify_aud": False,
+                    "verify_iss": False,
+                },
+            )
+        except (jwt.PyJWTError, ValueError, TypeError, UnicodeError) as exc:
+            raise TokenError(str(exc)) from None
+        if len(claims) != len(self.claims):
+            raise TokenError("unexpected claims")
+        for name, kind in self.claims.items():
+            value = claims[name]
+            if isinstance(value, bool) and kind is not bool:
+                raise TokenError(f"claim {name} has the wrong type")
+            if not isinstance(value, kind):
+                raise TokenError(f"claim {name} has the wrong type")
+        return claims

@@ -1,0 +1,84 @@
+"""The live server: the engine on werkzeug's threaded server."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from authmock.http.app import App
+from authmock.http.exchange import ConnectionFault
+
+# serve_forever() polls for shutdown every 0.5 s by default; this makes stop fast.
+POLL_INTERVAL = 0.02
+# How long a `timeout` fault stalls a connection at most (reset/stop release it).
+STALL_SECONDS = 600.0
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No per-request log lines: a server run by tests must not fill a pipe."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class SocketFaults:
+    """Turns the engine's connection faults into what a socket client sees."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            return self.app(environ, start_response)
+        except ConnectionFault as fault:
+            if fault.kind == "timeout":
+                # Stall without holding other requests: each has its own thread.
+                self.app.emulator.wake.wait(STALL_SECONDS)
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                # SO_LINGER 0: close() sends RST, a real "connection reset by peer".
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+            # werkzeug treats this as a dropped connection: no 500, no log.
+            raise ConnectionResetError("authmock fault") from None
+
+
+class LiveServer:
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._server: BaseWSGIServer = make_server(
+            host, port, SocketFaults(app), threaded=True, request_handler=QuietHandler
+        )
+        self._server.daemon_threads = True
+        self.host = host
+        self.port = self._server.server_port
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> LiveServer:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"authmock-server-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever(poll_interval=POLL_INTERVAL)
+
+    def stop(self) -> None:
+        self.app.emulator.wake.set()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
