@@ -1,0 +1,5 @@
+import sys
+
+from authmock.cli import main
+
+sys.exit(main())

@@ -1,0 +1,166 @@
+"""``authmock`` / ``python -m authmock``: serve the emulator, or print its tenants.
+
+Bad flags and bad scenario files give one line and exit code 2, never a
+traceback. Ctrl-C and SIGTERM stop the server with exit code 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from authmock import __version__
+from authmock.faults import FaultError, parse_fault
+from authmock.scenario import ScenarioError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line naming the problem, exit 2 (argparse's own usage dump is noise).
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="authmock", description="Sigma PIM and BigID auth API emulator")
+    parser.add_argument("--version", action="version", version=f"authmock {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--seed", type=int, default=None, help="data seed (default: scenario's, else 0)")
+        sub.add_argument("--scenario", default=None, help="scenario file (.toml/.json) or bundled name")
+
+    serve = commands.add_parser("serve", help="run the emulator as an HTTP server")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    serve.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
+    common(serve)
+    serve.add_argument("--bigid-errors", choices=("spec", "production"), default="spec")
+    serve.add_argument("--sigma-secret", default=None, help="HS256 key for Sigma tokens")
+    serve.add_argument("--bigid-system-ttl", type=int, default=86400, metavar="SECONDS")
+    serve.add_argument("--fault", action="append", default=[], metavar="JSON", help="a fault (repeatable)")
+    serve.add_argument("--admin-token", default=None, help="require X-Authmock-Admin on /_authmock/*")
+
+    tenants = commands.add_parser("tenants", help="print the seeded tenants, users and keys")
+    common(tenants)
+    tenants.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def credentials(mock: Any) -> dict[str, Any]:
+    """Everything a person needs to sign in: deterministic for a seed and scenario."""
+    data = mock._emulator.data
+    sigma = [
+        {
+            "workspaceId": t.workspace_id,
+            "name": t.name,
+            "users": [
+                {"email": u.email, "password": u.password, "roleId": u.role_id, "id": u.id} for u in t.users
+            ],
+            "apiKeys": [{"id": k.id, "name": k.name, "key": k.raw, "permissions": list(k.permissions)} for k in t.api_keys],
+        }
+        for t in data.sigma_tenants
+    ]
+    return {"seed": mock.seed, "sigma": {"url": mock.sigma_url, "tenants": sigma}}
+
+
+def _table(creds: dict[str, Any], base: str | None) -> str:
+    lines = []
+    sigma_base = base or creds["sigma"]["url"]
+    lines.append(f"Sigma PIM  {sigma_base}/api/v1   (seed {creds['seed']})")
+    for tenant in creds["sigma"]["tenants"]:
+        lines.append(f"  {tenant['workspaceId']}  {tenant['name']}")
+        for user in tenant["users"]:
+            lines.append(f"    {user['email']:<40} {user['password']:<16} {user['roleId']}")
+        for key in tenant["apiKeys"]:
+            lines.append(f"    key {key['key']}  ({', '.join(key['permissions'])})")
+    return "\n".join(lines)
+
+
+def _make_mock(args: argparse.Namespace, **extra: Any) -> Any:
+    from authmock.mock import AuthMock
+
+    return AuthMock(seed=args.seed, scenario=args.scenario, **extra)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, not {args.port}")
+    if args.bigid_system_ttl <= 0:
+        raise UsageError("--bigid-system-ttl must be a positive number of seconds")
+    faults = []
+    for raw in args.fault:
+        try:
+            spec = json.loads(raw)
+            parse_fault(spec, "check")
+        except ValueError as exc:
+            raise UsageError(f"--fault {raw!r}: {exc}") from None
+        faults.append(spec)
+    mock = _make_mock(
+        args,
+        bigid_errors=args.bigid_errors,
+        sigma_secret=args.sigma_secret,
+        bigid_system_token_ttl=args.bigid_system_ttl,
+        admin_token=args.admin_token,
+    )
+    for spec in faults:
+        mock.faults.add(spec)
+    from authmock.ways.server import LiveServer
+
+    try:
+        server = LiveServer(mock.wsgi_app, args.host, args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    if args.host not in LOOPBACK:
+        print(
+            f"warning: listening on {args.host}: anyone who can reach it can use the admin API"
+            + ("" if args.admin_token else " (set --admin-token to require X-Authmock-Admin)"),
+            file=sys.stderr,
+            flush=True,
+        )
+    print(_table(credentials(mock), server.url), flush=True)
+    print(f"authmock listening on {server.url}", flush=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _tenants(args: argparse.Namespace) -> int:
+    creds = credentials(_make_mock(args))
+    if args.json:
+        print(json.dumps(creds, indent=2, sort_keys=True))
+    else:
+        print(_table(creds, None))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "serve":
+            return _serve(args)
+        return _tenants(args)
+    except (UsageError, ScenarioError, FaultError) as exc:
+        print(f"authmock: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Shared fixtures. ``env`` runs each HTTP contract test in every mode, so the
+modes are proven to behave the same rather than hoped to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from authmock import AuthMock
+
+MODES = ["requests"]
+_UNSET: Any = object()
+
+
+class Env:
+    """One mode: a client, the URLs to call, and the control API (``mock``)."""
+
+    def __init__(self, mode: str, mock: Any, client: Any, sigma_base: str, bigid_base: Any) -> None:
+        self.mode = mode
+        self.mock = mock
+        self.client = client
+        self.sigma_base = sigma_base
+        self._bigid_base = bigid_base
+
+    def bigid_base(self, deployment: str | None = None) -> str:
+        return str(self._bigid_base(deployment))
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = _UNSET,
+        data: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        kwargs: dict[str, Any] = {"headers": headers}
+        if json is not _UNSET:
+            kwargs["json"] = json
+        if data is not None:
+            kwargs["content" if self.mode.startswith("httpx") else "data"] = data
+        return self.client.request(method, url, **kwargs)
+
+    def sigma(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.request(method, self.sigma_base + path, **kwargs)
+
+    def bigid(self, method: str, path: str, deployment: str | None = None, **kwargs: Any) -> Any:
+        return self.request(method, self.bigid_base(deployment) + path, **kwargs)
+
+
+def _requests_env(mock: AuthMock) -> Iterator[Env]:
+    with mock, requests.Session() as session:
+        bigid = getattr(mock, "bigid_url", lambda d=None: "")
+        yield Env("requests", mock, session, mock.sigma_url, bigid)
+
+
+_BUILDERS = {"requests": _requests_env}
+
+
+@pytest.fixture(params=MODES)
+def env(request: pytest.FixtureRequest) -> Iterator[Env]:
+    """A fresh emulator (seed 7) reached through one mode."""
+    mock = AuthMock(seed=7)
+    yield from _BUILDERS[request.param](mock)
+
+
+@pytest.fixture
+def mock() -> Iterator[AuthMock]:
+    """A fresh in-process emulator (seed 7), active for requests."""
+    with AuthMock(seed=7) as active:
+        yield active
