@@ -1,0 +1,75 @@
+"""Measuring against a floor: alternate rounds, compare minima.
+
+A single pass of each side is too noisy on a 2-core machine, so mock and
+floor run in alternating rounds in the same process and the best round of
+each is compared.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Ratio:
+    name: str
+    value: float
+    limit: float
+    # "<=" when lower is better (time ratios), ">=" when higher is (throughput).
+    goal: str = "<="
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value <= self.limit if self.goal == "<=" else self.value >= self.limit
+
+    def line(self) -> str:
+        mark = "ok " if self.ok else "MISS"
+        return f"[{mark}] {self.name:<58} {self.value:7.3f}  (target {self.goal} {self.limit:g})  {self.detail}"
+
+
+def per_call(fn: Callable[[], object], calls: int) -> float:
+    """Seconds per call over one round of ``calls`` calls."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def alternate(
+    subject: Callable[[], object],
+    floor: Callable[[], object],
+    *,
+    rounds: int = 15,
+    calls: int = 200,
+    setup_subject: Callable[[], object] | None = None,
+    teardown_subject: Callable[[], object] | None = None,
+    setup_floor: Callable[[], object] | None = None,
+    teardown_floor: Callable[[], object] | None = None,
+) -> tuple[float, float]:
+    """(best seconds per call of subject, of floor), measured in alternation."""
+    best_subject = best_floor = float("inf")
+    for _ in range(rounds):
+        if setup_subject:
+            setup_subject()
+        best_subject = min(best_subject, per_call(subject, calls))
+        if teardown_subject:
+            teardown_subject()
+        if setup_floor:
+            setup_floor()
+        best_floor = min(best_floor, per_call(floor, calls))
+        if teardown_floor:
+            teardown_floor()
+    return best_subject, best_floor
+
+
+def median_seconds(fn: Callable[[], object], repeats: int) -> float:
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
