@@ -135,7 +135,9 @@ class Admin:
     # -- shared routes -------------------------------------------------------------------
     def reset(self, body: Any) -> Reply:
         seed = field(body, "seed", int, required=False) if body is not None else None
-        scenario = field(body, "scenario", (dict, str), required=False) if body is not None else None
+        scenario = (
+            field(body, "scenario", (dict, str), required=False) if body is not None else None
+        )
         self.emulator.reset(seed=seed, scenario=scenario)
         return Reply(204)
 
@@ -148,7 +150,9 @@ class Admin:
     def clock_post(self, body: Any) -> Reply:
         clock = self.emulator.clock
         if not isinstance(body, dict) or len(body) != 1:
-            raise AdminError(400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}')
+            raise AdminError(
+                400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}'
+            )
         if "advance" in body:
             clock.advance(field(body, "advance", (int, float)))
         elif "set" in body:
@@ -156,7 +160,9 @@ class Admin:
         elif body.get("resume") is True:
             clock.resume()
         else:
-            raise AdminError(400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}')
+            raise AdminError(
+                400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}'
+            )
         return json_reply(200, {"now": clock.now()})
 
     def faults_list(self, body: Any) -> Reply:

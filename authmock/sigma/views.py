@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -64,7 +64,9 @@ def error_reply(status: int, error: str | None = None, message: str | None = Non
         status,
         {
             "error": error or ERROR_CODES.get(status, "HTTP_ERROR"),
-            "message": message or DEFAULT_MESSAGES.get(status) or HTTP_STATUS_CODES.get(status, "Error"),
+            "message": message
+            or DEFAULT_MESSAGES.get(status)
+            or HTTP_STATUS_CODES.get(status, "Error"),
         },
     )
     if status == 429:
@@ -138,16 +140,22 @@ class SigmaHttp:
         return handler(ex, **args)
 
     def _principal(self, ex: Exchange) -> Principal:
-        principal = self.backend.authenticate(ex.header("Authorization"), ex.header("X-Sigma-ApiKey"))
+        principal = self.backend.authenticate(
+            ex.header("Authorization"), ex.header("X-Sigma-ApiKey")
+        )
         ex.tenant = principal.workspace_id
         ex.principal = principal.label
         return principal
 
-    def _user_route(self, ex: Exchange, route: UserRoute, args: dict[str, Any]) -> Reply:
+    def _user_route(self, ex: Exchange, route: UserRoute, args: Mapping[str, Any]) -> Reply:
         principal = self._principal(ex)
         require(principal, route.options.get("permission", "read"))
-        reply = run_user_route(route, ex, principal, args, self._on_handler_error)
-        return reply if reply is not None else error_reply(500, message="Route handler raised an exception")
+        reply = run_user_route(route, ex, principal, dict(args), self._on_handler_error)
+        return (
+            reply
+            if reply is not None
+            else error_reply(500, message="Route handler raised an exception")
+        )
 
     @staticmethod
     def _object(ex: Exchange) -> dict[str, Any]:
@@ -169,7 +177,12 @@ class SigmaHttp:
     def _login(self, ex: Exchange) -> Reply:
         body = self._object(ex)
         email, password = body.get("email"), body.get("password")
-        if not isinstance(email, str) or not email.strip() or not isinstance(password, str) or not password:
+        if (
+            not isinstance(email, str)
+            or not email.strip()
+            or not isinstance(password, str)
+            or not password
+        ):
             raise invalid("Email and password are required")
         workspace = body.get("workspaceId")
         if workspace is not None and not isinstance(workspace, str):
