@@ -16,6 +16,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
+from authmock.http.ui import UiPages
 from authmock.journal import Call
 from authmock.security import mask_body, mask_headers
 from authmock.sigma.views import SigmaHttp
@@ -62,6 +63,7 @@ class App:
         self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
         self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
         self.admin = Admin(self)
+        self.ui = UiPages(self.intercepts)
         self.admin_token: str | None = None
 
     # -- which API a request is for ------------------------------------------------
@@ -96,6 +98,9 @@ class App:
 
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
+        page = self.ui.reply(environ)
+        if page is not None:
+            return page
         target = self._target(environ)
         if target is None:
             return self.admin.handle(environ)

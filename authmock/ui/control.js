@@ -1,0 +1,213 @@
+// The control panel: the mock's clock, faults, BigID error style, removals, reset.
+import { call, expectOk, explain, Failure, onAdminLocked, setAdminToken } from "./api.js";
+import { changeClock, mockNow, mockOffset, onClockChange } from "./clock.js";
+import { busy, byId, el, fill, formatDuration, formatEpoch } from "./dom.js";
+import { guard, say } from "./status.js";
+
+// What the fault form offers: the failures demos and client debugging ask for.
+export const FAULT_KINDS = {
+  401: { label: "401 Unauthorized", spec: { status: 401 } },
+  503: { label: "503 Service Unavailable", spec: { status: 503 } },
+  delay: { label: "3-second delay", spec: { delay: 3 } },
+};
+export const FAULT_TARGETS = {
+  "sigma-login": { label: "Sigma login (POST /api/v1/auth/login)", spec: { api: "sigma", method: "POST", path: "/api/v1/auth/login" } },
+  "sigma-refresh": { label: "Sigma refresh (POST /api/v1/auth/refresh)", spec: { api: "sigma", method: "POST", path: "/api/v1/auth/refresh" } },
+  "sigma-any": { label: "Any Sigma call", spec: { api: "sigma" } },
+  "bigid-sessions": { label: "BigID sign-in (POST /api/v1/sessions)", spec: { api: "bigid", method: "POST", path: "/api/v1/sessions" } },
+  "bigid-refresh": { label: "BigID token exchange (/api/v1/refresh-access-token)", spec: { api: "bigid", path: "/api/v1/refresh-access-token" } },
+  any: { label: "Any API call", spec: {} },
+};
+
+let hooks = { afterReset: async () => {}, afterStateChange: async () => {} };
+let lastFaults = null;
+
+function renderClock() {
+  const now = mockNow();
+  const time = byId("clock-now");
+  time.setAttribute("datetime", new Date(now * 1000).toISOString());
+  time.textContent = formatEpoch(now);
+  const offset = mockOffset();
+  byId("clock-offset").textContent =
+    Math.abs(offset) < 2
+      ? "in step with real time"
+      : `${formatDuration(offset)} ${offset > 0 ? "ahead of" : "behind"} real time`;
+}
+
+function clockButton(id, change, done) {
+  const button = byId(id);
+  button.addEventListener(
+    "click",
+    busy(
+      button,
+      guard(async () => {
+        await changeClock(change);
+        say(`${done} Mock time is now ${formatEpoch(mockNow())}.`, "ok");
+      }),
+    ),
+  );
+}
+
+function describeFault(fault) {
+  const what = fault.status ? `HTTP ${fault.status}` : fault.kind !== "http" ? fault.kind : "no status";
+  const delay = fault.delay ? ` after ${fault.delay} s` : "";
+  const where = `${fault.method || "any method"} ${fault.path || "any path"} (${fault.api || "both APIs"})`;
+  const left = fault.times ? `${fault.times - fault.fired} of ${fault.times} left` : "until removed";
+  return `${what}${delay} on ${where}, ${left}; fired ${fault.fired}`;
+}
+
+/** Redraw the fault list when it changed (keeps keyboard focus otherwise). */
+export function renderFaults(faults) {
+  const signature = JSON.stringify(faults);
+  if (signature === lastFaults) return;
+  lastFaults = signature;
+  const list = byId("fault-list");
+  if (!faults.length) {
+    fill(list, el("li", { class: "empty" }, "No faults: every call is answered normally."));
+    return;
+  }
+  fill(
+    list,
+    faults.map((fault) => {
+      const remove = el("button", { type: "button", class: "small", "aria-label": `Remove ${fault.id}` }, "Remove");
+      remove.addEventListener(
+        "click",
+        busy(
+          remove,
+          guard(async () => {
+            await expectOk(`Removing ${fault.id}`, "DELETE", `/_authmock/faults/${encodeURIComponent(fault.id)}`);
+            say(`${fault.id} removed.`, "ok");
+            await refreshFaults();
+          }),
+        ),
+      );
+      return el("li", {}, el("code", {}, fault.id), " ", describeFault(fault), " ", remove);
+    }),
+  );
+}
+
+export async function refreshFaults() {
+  renderFaults(await expectOk("Listing faults", "GET", "/_authmock/faults"));
+}
+
+async function addFault(form) {
+  const kind = FAULT_KINDS[form.elements.namedItem("fault-kind").value];
+  const target = FAULT_TARGETS[form.elements.namedItem("fault-target").value];
+  const timesText = form.elements.namedItem("fault-times").value.trim();
+  const spec = { ...target.spec, ...kind.spec };
+  if (timesText) spec.times = Number(timesText);
+  const body = await expectOk("Adding a fault", "POST", "/_authmock/faults", { json: spec });
+  say(`${body.id} added: ${kind.label} on ${target.label}${spec.times ? `, ${spec.times} time(s)` : ""}.`, "ok");
+  await refreshFaults();
+}
+
+/** Reflect /_authmock/state in the error-style radios and the removal list. */
+export function renderState(state) {
+  const bigid = state && "bigid" in state ? state.bigid : null;
+  const fieldset = byId("bigid-errors");
+  fieldset.disabled = bigid === null;
+  byId("bigid-errors-note").textContent = bigid === null ? "BigID is unavailable on this authmock." : "";
+  if (bigid) {
+    for (const radio of fieldset.querySelectorAll("input[type=radio]")) radio.checked = radio.value === bigid.errors;
+  }
+  const select = byId("remove-target");
+  const previous = select.value;
+  const sigmaGroup = el(
+    "optgroup",
+    { label: "Sigma workspaces" },
+    (state.sigma?.tenants || []).map((t) => el("option", { value: `sigma:${t.workspaceId}` }, `${t.workspaceId} (${t.name})`)),
+  );
+  const bigidGroup = bigid
+    ? el("optgroup", { label: "BigID deployments" }, bigid.deployments.map((d) => el("option", { value: `bigid:${d.name}` }, d.name)))
+    : null;
+  fill(select, sigmaGroup, bigidGroup);
+  if ([...select.options].some((option) => option.value === previous)) select.value = previous;
+}
+
+async function removeTarget() {
+  const value = byId("remove-target").value;
+  if (!value) throw new Failure("Nothing to remove: no workspace or deployment is left.");
+  const [api, name] = [value.slice(0, value.indexOf(":")), value.slice(value.indexOf(":") + 1)];
+  const path =
+    api === "sigma"
+      ? `/_authmock/sigma/workspaces/${encodeURIComponent(name)}`
+      : `/_authmock/bigid/deployments/${encodeURIComponent(name)}`;
+  await expectOk(`Removing ${name}`, "DELETE", path);
+  say(
+    `${api === "sigma" ? "Workspace" : "Deployment"} ${name} removed: its tokens and keys now fail with 401.`,
+    "ok",
+  );
+  await hooks.afterStateChange();
+}
+
+async function setErrorStyle(style) {
+  await expectOk("Switching the BigID error style", "POST", "/_authmock/bigid/errors", { json: { errors: style } });
+  say(
+    style === "production"
+      ? "BigID error style: production (auth failures answer HTTP 200 with text/html)."
+      : "BigID error style: spec (auth failures answer 400/401).",
+    "ok",
+  );
+}
+
+async function reset() {
+  const reply = await call("POST", "/_authmock/reset");
+  if (!reply.ok) throw new Failure(`Reset failed: ${explain(reply)}`);
+  lastFaults = null;
+  await hooks.afterReset();
+  say("Reset: data, faults, journal and clock are back to the seeded state.", "ok");
+}
+
+function initAdminToken() {
+  const form = byId("admin-token-form");
+  onAdminLocked(() => {
+    if (form.hidden) {
+      form.hidden = false;
+      say("This authmock requires an admin token (it was started with --admin-token): enter it in the control panel.", "error");
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    setAdminToken(form.elements.namedItem("admin-token").value.trim());
+    form.hidden = true;
+    say("Admin token saved for this tab.", "ok");
+    hooks.afterReset().catch(() => {});
+  });
+}
+
+export function initControl(given) {
+  hooks = given;
+  onClockChange(renderClock);
+  setInterval(renderClock, 1000);
+  clockButton("clock-advance-hour", { advance: 3600 }, "Advanced 1 hour.");
+  clockButton("clock-advance-day", { advance: 86400 }, "Advanced 24 hours.");
+  clockButton("clock-resume", { resume: true }, "Back to real time.");
+
+  const kinds = byId("fault-kind");
+  fill(kinds, Object.entries(FAULT_KINDS).map(([value, kind]) => el("option", { value }, kind.label)));
+  const targets = byId("fault-target");
+  fill(targets, Object.entries(FAULT_TARGETS).map(([value, target]) => el("option", { value }, target.label)));
+  const form = byId("fault-form");
+  form.addEventListener("submit", busy(byId("fault-add"), guard(() => addFault(form))));
+  const clear = byId("fault-clear");
+  clear.addEventListener(
+    "click",
+    busy(
+      clear,
+      guard(async () => {
+        await expectOk("Clearing faults", "DELETE", "/_authmock/faults");
+        say("All faults cleared.", "ok");
+        await refreshFaults();
+      }),
+    ),
+  );
+
+  for (const radio of byId("bigid-errors").querySelectorAll("input[type=radio]")) {
+    radio.addEventListener("change", guard(() => setErrorStyle(radio.value)));
+  }
+  const remove = byId("remove-button");
+  remove.addEventListener("click", busy(remove, guard(removeTarget)));
+  const resetButton = byId("reset-button");
+  resetButton.addEventListener("click", busy(resetButton, guard(reset)));
+  initAdminToken();
+}
