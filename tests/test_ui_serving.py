@@ -39,7 +39,7 @@ def raw_get(url: str, path: str, method: str = "GET") -> tuple[int, dict[str, st
 
 
 def test_root_and_alias_serve_the_page_with_a_strict_policy(served: tuple[AuthMock, str]) -> None:
-    mock, url = served
+    _, url = served
     for path in ("/", "/_authmock/ui/", "/_authmock/ui"):
         response = requests.get(url + path, timeout=10)
         assert response.status_code == 200, path
@@ -115,7 +115,11 @@ def test_unknown_files_and_traversal_are_404(served: tuple[AuthMock, str]) -> No
     response = requests.get(url + "/_authmock/ui/nope.js", timeout=10)
     assert response.status_code == 404
     assert response.json() == {"error": "NOT_FOUND", "message": "no demo page file 'nope.js'"}
-    for path in ("/_authmock/ui/../__init__.py", "/_authmock/ui/..%2f__init__.py", "/_authmock/ui/x/../cli.py"):
+    for path in (
+        "/_authmock/ui/../__init__.py",
+        "/_authmock/ui/..%2f__init__.py",
+        "/_authmock/ui/x/../cli.py",
+    ):
         status, _, body = raw_get(url, path)
         assert status == 404, path
         assert b"import" not in body
@@ -126,7 +130,10 @@ def test_other_methods_are_405_with_allow(served: tuple[AuthMock, str]) -> None:
     response = requests.post(url + "/", json={}, timeout=10)
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD"
-    assert response.json() == {"error": "METHOD_NOT_ALLOWED", "message": "method POST not allowed on /"}
+    assert response.json() == {
+        "error": "METHOD_NOT_ALLOWED",
+        "message": "method POST not allowed on /",
+    }
     status, headers, body = raw_get(url, "/_authmock/ui/app.css", method="HEAD")
     assert (status, body) == (200, b"")
     assert headers["Content-Type"] == "text/css; charset=utf-8"
@@ -152,7 +159,9 @@ def test_the_page_needs_no_admin_token_but_its_data_does() -> None:
         assert requests.get(server.url + "/", timeout=10).status_code == 200
         assert requests.get(server.url + "/_authmock/state", timeout=10).status_code == 401
         allowed = requests.get(
-            server.url + "/_authmock/state", headers={"X-Authmock-Admin": "s3cret-admin"}, timeout=10
+            server.url + "/_authmock/state",
+            headers={"X-Authmock-Admin": "s3cret-admin"},
+            timeout=10,
         )
         assert allowed.status_code == 200
 

@@ -57,9 +57,10 @@ export async function call(method, url, { json, headers = {} } = {}) {
 /** "401 UNAUTHORIZED: Invalid email or password" from any of authmock's error bodies. */
 export function explain(reply) {
   const body = reply.body;
-  if (body && typeof body === "object") {
-    const code = body.error ? ` ${body.error}` : "";
-    if (body.message) return `${reply.status}${code}: ${body.message}`;
+  if (body && typeof body === "object" && body.message) {
+    // BigID's production style fails with HTTP 200: say so, that is the point of it.
+    if (reply.ok && body.success === false) return `HTTP ${reply.status} with success false: ${body.message}`;
+    return `${reply.status}${body.error ? ` ${body.error}` : ""}: ${body.message}`;
   }
   return `HTTP ${reply.status}${typeof body === "string" && body ? `: ${body.slice(0, 200)}` : ""}`;
 }

@@ -27,7 +27,8 @@ function renderClock() {
   const time = byId("clock-now");
   time.setAttribute("datetime", new Date(now * 1000).toISOString());
   time.textContent = formatEpoch(now);
-  const offset = mockOffset();
+  // Whole seconds: the reading arrives a few ms after the mock took it.
+  const offset = Math.round(mockOffset());
   byId("clock-offset").textContent =
     Math.abs(offset) < 2
       ? "in step with real time"

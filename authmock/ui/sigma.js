@@ -124,7 +124,7 @@ function keysTable(keys) {
     { class: "scroll", tabindex: "0", role: "region", "aria-label": "API keys" },
     el(
       "table",
-      {},
+      { class: "cards" },
       el("caption", {}, `API keys of ${session.user.workspaceId}`),
       el("thead", {}, el("tr", {}, head.map((name) => el("th", { scope: "col" }, name)))),
       el(
@@ -134,12 +134,13 @@ function keysTable(keys) {
           el(
             "tr",
             {},
-            el("td", {}, key.name),
-            el("td", {}, el("code", {}, key.id)),
-            el("td", {}, key.permissions.join(", ")),
-            el("td", {}, key.active ? "yes" : "no"),
-            el("td", {}, key.createdAt),
-            el("td", {}, key.lastUsedAt ?? "never"),
+            // data-label: a phone shows each row as a card, labelled by CSS.
+            el("td", { "data-label": head[0] }, key.name),
+            el("td", { "data-label": head[1] }, el("code", {}, key.id)),
+            el("td", { "data-label": head[2] }, key.permissions.join(", ")),
+            el("td", { "data-label": head[3] }, key.active ? "yes" : "no"),
+            el("td", { "data-label": head[4] }, key.createdAt),
+            el("td", { "data-label": head[5] }, key.lastUsedAt ?? "never"),
           ),
         ),
       ),

@@ -1,10 +1,29 @@
 // The page's one live region: every outcome a person should notice, errors included.
+// Successes fade after a while so the bar does not cover a phone's screen; errors stay
+// until dismissed.
 import { byId, el, fill } from "./dom.js";
+
+const FADE_MS = 10000;
+let fade = null;
+
+function clear() {
+  clearTimeout(fade);
+  const region = byId("messages");
+  region.className = "";
+  fill(region);
+  byId("message-dismiss").hidden = true;
+}
 
 /** Show a message; kind is "info", "ok" or "error". */
 export function say(text, kind = "info") {
+  clearTimeout(fade);
   const region = byId("messages");
-  fill(region, el("p", { class: `message ${kind}` }, kind === "error" ? "Error: " : "", text));
+  region.className = `message ${kind}`;
+  fill(region, el("p", {}, kind === "error" ? "Error: " : "", text));
+  const dismiss = byId("message-dismiss");
+  dismiss.hidden = false;
+  dismiss.onclick = clear;
+  if (kind !== "error") fade = setTimeout(clear, FADE_MS);
 }
 
 /** Wrap an action so any failure ends up in the live region, never silently. */
