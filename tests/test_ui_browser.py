@@ -572,3 +572,24 @@ def test_bigid_panel_speaks_the_contract(browser: Any) -> None:
             "Authentication failed. Username / Password incorrect or insufficient roles in AD."
         )
         demo.assert_clean()
+
+
+def test_with_an_admin_token_the_page_asks_for_it(browser: Any) -> None:
+    mock = AuthMock(seed=7, admin_token="t0ken-for-admins")
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+        page = demo.open()
+        expect(demo.message).to_have_text(
+            "Error: This authmock requires an admin token (it was started with --admin-token): "
+            "enter it in the control panel."
+        )
+        page.get_by_label("Admin token").fill("t0ken-for-admins")
+        page.get_by_role("button", name="Use token").click()
+        expect(demo.message).to_have_text("Live updates resumed.")
+        expect(page.locator("#journal-count")).to_have_text(re.compile(r"\d+ calls?, newest first"))
+        # Admin calls were refused before the token was given; none after.
+        refused = len(demo.http_errors)
+        assert refused > 0 and set(demo.http_errors) == {401}
+        page.get_by_role("button", name="Advance 1 hour").click()
+        expect(page.locator("#clock-offset")).to_have_text("1 h ahead of real time")
+        assert mock.clock.now() - time.time() > 3000
+        demo.assert_clean(http_errors=[401] * refused)

@@ -43,7 +43,9 @@ async function poll() {
     if (failing) say("Live updates resumed.", "ok");
     failing = false;
   } catch (error) {
-    if (!failing) say(`Live updates stopped: ${error.message}`, "error");
+    // A refused admin token has its own message (control.js); do not bury it.
+    const locked = error.reply?.status === 401;
+    if (!failing && !locked) say(`Live updates stopped: ${error.message}`, "error");
     failing = true;
   }
   setTimeout(poll, failing || document.hidden ? RETRY_MS : POLL_MS);
