@@ -11,7 +11,7 @@ export class Failure extends Error {
   }
 }
 
-export function adminToken() {
+function adminToken() {
   return sessionStorage.getItem(ADMIN_TOKEN_KEY) || "";
 }
 

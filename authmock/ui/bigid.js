@@ -1,8 +1,8 @@
 // BigID: each deployment's users, sign-in via /sessions, user token -> system token.
 import { expectOk } from "./api.js";
 import { tokenView } from "./claims.js";
-import { busy, byId, describe, el, fill } from "./dom.js";
-import { guard, say } from "./status.js";
+import { byId, describe, el, fill, pickGroup } from "./dom.js";
+import { act, say } from "./status.js";
 
 let session = null; // {deployment, user, body}
 
@@ -30,15 +30,12 @@ export function renderDeployments(state) {
   }
 }
 
-function deploymentView(deployment) {
-  const headingId = `deployment-${deployment.name}`;
-  return el(
-    "section",
-    { class: "tenant", "aria-labelledby": headingId },
-    el("h4", { id: headingId }, "Deployment ", el("code", {}, deployment.name)),
-    deployment.users.length
-      ? el("ul", { class: "pick" }, deployment.users.map((user) => el("li", {}, userButton(deployment, user))))
-      : el("p", {}, "No users."),
+function deploymentView(deployment, index) {
+  return pickGroup(
+    `deployment-${index}`,
+    ["Deployment ", el("code", {}, deployment.name)],
+    deployment.users.map((user) => userButton(deployment, user)),
+    "No users.",
   );
 }
 
@@ -52,8 +49,7 @@ function userButton(deployment, user) {
     " ",
     el("span", { class: "role" }, user.role),
   );
-  button.addEventListener("click", busy(button, guard(() => signIn(deployment.name, user))));
-  return button;
+  return act(button, () => signIn(deployment.name, user));
 }
 
 async function signIn(deployment, user) {
@@ -109,8 +105,6 @@ async function exchange() {
 }
 
 export function initBigid() {
-  const button = byId("bigid-exchange");
-  button.addEventListener("click", busy(button, guard(exchange)));
-  const out = byId("bigid-sign-out");
-  out.addEventListener("click", () => signOut());
+  act(byId("bigid-exchange"), exchange);
+  byId("bigid-sign-out").addEventListener("click", () => signOut());
 }

@@ -20,7 +20,7 @@ export function onClockChange(listener) {
 }
 
 /** Take a reading of the clock ({now}) from the admin API. */
-export function setReading(now) {
+function setReading(now) {
   reading = { mock: now, real: Date.now() / 1000 };
   listeners.forEach((listener) => listener());
 }

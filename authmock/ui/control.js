@@ -1,16 +1,16 @@
 // The control panel: the mock's clock, faults, BigID error style, removals, reset.
 import { call, expectOk, explain, Failure, onAdminLocked, setAdminToken } from "./api.js";
 import { changeClock, mockNow, mockOffset, onClockChange } from "./clock.js";
-import { busy, byId, el, fill, formatDuration, formatEpoch } from "./dom.js";
-import { guard, say } from "./status.js";
+import { byId, el, fill, formatDuration, formatEpoch } from "./dom.js";
+import { act, guard, say } from "./status.js";
 
 // What the fault form offers: the failures demos and client debugging ask for.
-export const FAULT_KINDS = {
+const FAULT_KINDS = {
   401: { label: "401 Unauthorized", spec: { status: 401 } },
   503: { label: "503 Service Unavailable", spec: { status: 503 } },
   delay: { label: "3-second delay", spec: { delay: 3 } },
 };
-export const FAULT_TARGETS = {
+const FAULT_TARGETS = {
   "sigma-login": { label: "Sigma login (POST /api/v1/auth/login)", spec: { api: "sigma", method: "POST", path: "/api/v1/auth/login" } },
   "sigma-refresh": { label: "Sigma refresh (POST /api/v1/auth/refresh)", spec: { api: "sigma", method: "POST", path: "/api/v1/auth/refresh" } },
   "sigma-any": { label: "Any Sigma call", spec: { api: "sigma" } },
@@ -36,17 +36,10 @@ function renderClock() {
 }
 
 function clockButton(id, change, done) {
-  const button = byId(id);
-  button.addEventListener(
-    "click",
-    busy(
-      button,
-      guard(async () => {
-        await changeClock(change);
-        say(`${done} Mock time is now ${formatEpoch(mockNow())}.`, "ok");
-      }),
-    ),
-  );
+  act(byId(id), async () => {
+    await changeClock(change);
+    say(`${done} Mock time is now ${formatEpoch(mockNow())}.`, "ok");
+  });
 }
 
 function describeFault(fault) {
@@ -58,7 +51,7 @@ function describeFault(fault) {
 }
 
 /** Redraw the fault list when it changed (keeps keyboard focus otherwise). */
-export function renderFaults(faults) {
+function renderFaults(faults) {
   const signature = JSON.stringify(faults);
   if (signature === lastFaults) return;
   lastFaults = signature;
@@ -71,17 +64,11 @@ export function renderFaults(faults) {
     list,
     faults.map((fault) => {
       const remove = el("button", { type: "button", class: "small", "aria-label": `Remove ${fault.id}` }, "Remove");
-      remove.addEventListener(
-        "click",
-        busy(
-          remove,
-          guard(async () => {
-            await expectOk(`Removing ${fault.id}`, "DELETE", `/_authmock/faults/${encodeURIComponent(fault.id)}`);
-            say(`${fault.id} removed.`, "ok");
-            await refreshFaults();
-          }),
-        ),
-      );
+      act(remove, async () => {
+        await expectOk(`Removing ${fault.id}`, "DELETE", `/_authmock/faults/${encodeURIComponent(fault.id)}`);
+        say(`${fault.id} removed.`, "ok");
+        await refreshFaults();
+      });
       return el("li", {}, el("code", {}, fault.id), " ", describeFault(fault), " ", remove);
     }),
   );
@@ -189,26 +176,17 @@ export function initControl(given) {
   const targets = byId("fault-target");
   fill(targets, Object.entries(FAULT_TARGETS).map(([value, target]) => el("option", { value }, target.label)));
   const form = byId("fault-form");
-  form.addEventListener("submit", busy(byId("fault-add"), guard(() => addFault(form))));
-  const clear = byId("fault-clear");
-  clear.addEventListener(
-    "click",
-    busy(
-      clear,
-      guard(async () => {
-        await expectOk("Clearing faults", "DELETE", "/_authmock/faults");
-        say("All faults cleared.", "ok");
-        await refreshFaults();
-      }),
-    ),
-  );
+  act(byId("fault-add"), () => addFault(form), { on: form, type: "submit" });
+  act(byId("fault-clear"), async () => {
+    await expectOk("Clearing faults", "DELETE", "/_authmock/faults");
+    say("All faults cleared.", "ok");
+    await refreshFaults();
+  });
 
   for (const radio of byId("bigid-errors").querySelectorAll("input[type=radio]")) {
     radio.addEventListener("change", guard(() => setErrorStyle(radio.value)));
   }
-  const remove = byId("remove-button");
-  remove.addEventListener("click", busy(remove, guard(removeTarget)));
-  const resetButton = byId("reset-button");
-  resetButton.addEventListener("click", busy(resetButton, guard(reset)));
+  act(byId("remove-button"), removeTarget);
+  act(byId("reset-button"), reset);
   initAdminToken();
 }

@@ -62,6 +62,17 @@ export function formatDuration(seconds) {
   return parts.join(" ");
 }
 
+/** A titled group of pick buttons: a tenant's users, a deployment's users. */
+export function pickGroup(headingId, heading, buttons, empty) {
+  return el(
+    "div",
+    // A group, not a landmark region: several tenants would crowd the landmark list.
+    { class: "tenant", role: "group", "aria-labelledby": headingId },
+    el("h4", { id: headingId }, heading),
+    buttons.length ? el("ul", { class: "pick" }, buttons.map((button) => el("li", {}, button))) : el("p", {}, empty),
+  );
+}
+
 /** A description list from [term, value] pairs. */
 export function describe(pairs) {
   return el("dl", { class: "facts" }, pairs.map(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));

@@ -1,7 +1,7 @@
 // The journal: the latest calls from GET /_authmock/calls, newest first.
 import { expectOk } from "./api.js";
-import { busy, byId, el, fill, formatTime } from "./dom.js";
-import { guard, say } from "./status.js";
+import { byId, el, fill, formatTime } from "./dom.js";
+import { act, say } from "./status.js";
 
 const SHOWN = 100;
 let lastSignature = null;
@@ -42,7 +42,7 @@ function callView(call, index) {
 }
 
 /** Redraw when the journal changed, keeping open entries open. */
-export function renderCalls(calls) {
+function renderCalls(calls) {
   const last = calls[calls.length - 1];
   const signature = last ? `${calls.length}|${last.timestamp}|${last.method}|${last.path}|${last.status}` : "empty";
   if (signature === lastSignature) return;
@@ -73,17 +73,10 @@ export function initJournal() {
     pause.setAttribute("aria-pressed", String(paused));
     say(paused ? "Journal updates paused." : "Journal updates resumed.", "info");
   });
-  const clear = byId("journal-clear");
-  clear.addEventListener(
-    "click",
-    busy(
-      clear,
-      guard(async () => {
-        await expectOk("Clearing the journal", "DELETE", "/_authmock/calls");
-        lastSignature = null;
-        renderCalls(await expectOk("Reading the journal", "GET", "/_authmock/calls"));
-        say("Journal cleared.", "ok");
-      }),
-    ),
-  );
+  act(byId("journal-clear"), async () => {
+    await expectOk("Clearing the journal", "DELETE", "/_authmock/calls");
+    lastSignature = null;
+    renderCalls(await expectOk("Reading the journal", "GET", "/_authmock/calls"));
+    say("Journal cleared.", "ok");
+  });
 }

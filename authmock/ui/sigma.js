@@ -1,15 +1,15 @@
 // Sigma PIM: quick-login buttons, the signed-in session, and API keys.
 import { expectOk } from "./api.js";
 import { tokenView } from "./claims.js";
-import { busy, byId, describe, el, fill, formatEpoch } from "./dom.js";
+import { byId, describe, el, fill, formatEpoch, pickGroup } from "./dom.js";
 import { decodeJwt } from "./jwt.js";
-import { guard, say } from "./status.js";
+import { act, say } from "./status.js";
 
 const PERMISSIONS = ["read", "update-data", "delete-data", "update-model", "delete-model"];
 let session = null; // {token, user} from login or refresh
 
 /** "role-admin" -> "Admin". */
-export function roleName(roleId) {
+function roleName(roleId) {
   const bare = String(roleId || "").replace(/^role-/, "");
   return bare.charAt(0).toUpperCase() + bare.slice(1);
 }
@@ -30,20 +30,15 @@ export async function loadTenants() {
 }
 
 function retryButton() {
-  const button = el("button", { type: "button" }, "Load the tenants again");
-  button.addEventListener("click", busy(button, guard(loadTenants)));
-  return button;
+  return act(el("button", { type: "button" }, "Load the tenants again"), loadTenants);
 }
 
-function tenantView(tenant) {
-  const headingId = `tenant-${tenant.workspaceId}`;
-  return el(
-    "section",
-    { class: "tenant", "aria-labelledby": headingId },
-    el("h4", { id: headingId }, tenant.name, " ", el("code", {}, tenant.workspaceId)),
-    tenant.users.length
-      ? el("ul", { class: "pick" }, tenant.users.map((user) => el("li", {}, userButton(tenant, user))))
-      : el("p", {}, "No quick-login users."),
+function tenantView(tenant, index) {
+  return pickGroup(
+    `tenant-${index}`,
+    [tenant.name, " ", el("code", {}, tenant.workspaceId)],
+    tenant.users.map((user) => userButton(tenant, user)),
+    "No quick-login users.",
   );
 }
 
@@ -55,8 +50,7 @@ function userButton(tenant, user) {
     " ",
     el("span", { class: `role ${user.roleId}` }, roleName(user.roleId)),
   );
-  button.addEventListener("click", busy(button, guard(() => signIn(tenant, user))));
-  return button;
+  return act(button, () => signIn(tenant, user));
 }
 
 /** Sign in through the real login endpoint, as a login screen would. */
@@ -184,9 +178,8 @@ export function initSigma() {
     ["sigma-list-keys", listKeys],
     ["sigma-sign-out", async () => signOut()],
   ]) {
-    const button = byId(id);
-    button.addEventListener("click", busy(button, guard(action)));
+    act(byId(id), action);
   }
   const form = byId("sigma-key-form");
-  form.addEventListener("submit", busy(byId("sigma-create-key"), guard(() => createKey(form))));
+  act(byId("sigma-create-key"), () => createKey(form), { on: form, type: "submit" });
 }
