@@ -328,10 +328,11 @@ def _b64(data: dict[str, Any]) -> str:
 def forged_tokens(genuine: str) -> dict[str, str]:
     head, payload, signature = genuine.split(".")
     body = claims(genuine)
+    escalated = _b64({**body, "roleId": "role-admin", "userId": "user-x"})
     return {
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
         "alg none signed": jwt.encode(body, None, algorithm="none"),
-        "tampered payload": f"{head}.{_b64({**body, 'roleId': 'role-admin', 'userId': 'user-x'})}.{signature}",
+        "tampered payload": f"{head}.{escalated}.{signature}",
         "tampered expiry": f"{head}.{_b64({**body, 'exp': body['exp'] + 10**6})}.{signature}",
         "foreign secret": jwt.encode(body, FOREIGN, algorithm="HS256"),
         "HS512": jwt.encode(

@@ -18,7 +18,7 @@ def test_quick_logins_lists_every_tenant_with_its_flagged_users(env: Any) -> Non
     response = env.sigma("GET", "/api/v1/auth/quick-logins")
     assert response.status_code == 200
     tenants = response.json()
-    assert [t["workspaceId"] for t in tenants][0] == "ws-sigma"
+    assert tenants[0]["workspaceId"] == "ws-sigma"
     assert len(tenants) == 3
     assert tenants[0]["name"] == "Sigma Demo"
     assert tenants[0]["users"][0] == {
