@@ -11,11 +11,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Rule
 
 from authmock.errors import ApiError
 from authmock.faults import FaultError
 from authmock.http.exchange import MAX_BODY, Reply, json_reply
+from authmock.http.routes import RouteSpec, shared_map
 from authmock.scenario import ScenarioError
 from authmock.security import same
 
@@ -62,6 +63,8 @@ class Admin:
 
         self.app = app
         self.emulator = app.emulator
+        self._handlers: dict[str, AdminHandler] = {}
+        self._specs: list[RouteSpec] = []
         routes: list[tuple[Rule, AdminHandler]] = [
             (Rule("/_authmock/reset", methods=["POST"]), self.reset),
             (Rule("/_authmock/state", methods=["GET"]), self.state),
@@ -78,15 +81,13 @@ class Admin:
         self.extend(routes)
 
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
-        existing = getattr(self, "_handlers", {})
-        self._handlers: dict[str, AdminHandler] = dict(existing)
-        rules = list(getattr(self, "_rules", []))
         for rule, handler in routes:
-            endpoint = f"{rule.rule} {sorted(rule.methods or ())}"
+            methods = tuple(sorted(rule.methods or ()))
+            endpoint = f"{' '.join(methods)} {rule.rule}"
             self._handlers[endpoint] = handler
-            rules.append(Rule(rule.rule, methods=rule.methods, endpoint=endpoint))
-        self._rules = rules
-        self._map = Map(rules, strict_slashes=False, merge_slashes=False)
+            self._specs.append((rule.rule, methods, endpoint))
+        # Built once per process for a given set of routes (see shared_map).
+        self._map = shared_map(tuple(self._specs))
 
     def handle(self, environ: dict[str, Any]) -> Reply:
         token = self.app.admin_token
