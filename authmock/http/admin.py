@@ -57,6 +57,12 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
+def openapi_documents() -> dict[str, Callable[[], dict[str, Any]]]:
+    from authmock.sigma.openapi import sigma_openapi
+
+    return {"sigma": sigma_openapi}
+
+
 class Admin:
     def __init__(self, app: App) -> None:
         from authmock.sigma.admin import sigma_admin_routes
@@ -76,6 +82,7 @@ class Admin:
             (Rule("/_authmock/faults/<fault_id>", methods=["DELETE"]), self.faults_remove),
             (Rule("/_authmock/calls", methods=["GET"]), self.calls_list),
             (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
+            (Rule("/_authmock/openapi/<name>.json", methods=["GET"]), self.openapi),
         ]
         routes += sigma_admin_routes(app)
         self.extend(routes)
@@ -185,6 +192,14 @@ class Admin:
 
     def calls_list(self, body: Any) -> Reply:
         return json_reply(200, [c.to_json() for c in self.emulator.journal])
+
+    def openapi(self, body: Any, name: str) -> Reply:
+        documents = openapi_documents()
+        if name not in documents:
+            raise AdminError(
+                404, f"no OpenAPI document '{name}' (one of {', '.join(sorted(documents))})"
+            )
+        return json_reply(200, documents[name]())
 
     def calls_clear(self, body: Any) -> Reply:
         self.emulator.journal.clear()
