@@ -430,11 +430,18 @@ def test_readable_at_both_sizes_with_screenshots(browser: Any, viewport: dict[st
 
         page.evaluate("window.scrollTo(0, 0)")
         page.mouse.move(0, 0)  # no hover highlight in the picture
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         size = f"{viewport['width']}x{viewport['height']}"
-        page.screenshot(path=str(SCREENSHOTS / f"demo-{size}.png"))
-        page.screenshot(path=str(SCREENSHOTS / f"demo-{size}-full.png"), full_page=True)
+        save_screenshot(page, f"demo-{size}.png")
+        save_screenshot(page, f"demo-{size}-full.png", full_page=True)
         demo.assert_clean()
+
+
+def save_screenshot(page: Any, name: str, full_page: bool = False) -> None:
+    """Into docs/screenshots/, replaced whole: a reader never sees half a file."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    partial = SCREENSHOTS / f"{name}.tmp"
+    page.screenshot(path=str(partial), full_page=full_page, type="png")
+    os.replace(partial, SCREENSHOTS / name)
 
 
 def _bigid_token(kind: str, user: str, deployment: str, lifetime: int) -> str:

@@ -19,19 +19,19 @@ export function onClockChange(listener) {
   listeners.push(listener);
 }
 
-/** Take a reading of the clock ({now}) from the admin API. */
-function setReading(now) {
-  reading = { mock: now, real: Date.now() / 1000 };
+/** Ask the admin API for the clock ({now}); the mock read it about halfway through. */
+async function read(what, method, options) {
+  const sent = Date.now() / 1000;
+  const body = await expectOk(what, method, "/_authmock/clock", options);
+  reading = { mock: body.now, real: (sent + Date.now() / 1000) / 2 };
   listeners.forEach((listener) => listener());
 }
 
-export async function syncClock() {
-  const body = await expectOk("Reading the mock clock", "GET", "/_authmock/clock");
-  setReading(body.now);
+export function syncClock() {
+  return read("Reading the mock clock", "GET");
 }
 
 /** Change the clock: {advance: s} or {resume: true}. */
-export async function changeClock(change) {
-  const body = await expectOk("Changing the mock clock", "POST", "/_authmock/clock", { json: change });
-  setReading(body.now);
+export function changeClock(change) {
+  return read("Changing the mock clock", "POST", { json: change });
 }

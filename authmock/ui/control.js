@@ -27,8 +27,10 @@ function renderClock() {
   const time = byId("clock-now");
   time.setAttribute("datetime", new Date(now * 1000).toISOString());
   time.textContent = formatEpoch(now);
-  // Whole seconds: the reading arrives a few ms after the mock took it.
-  const offset = Math.round(mockOffset());
+  // A reading is only as exact as the request's round trip: whole seconds, and
+  // whole minutes past one (advances are hours and days, not milliseconds).
+  const exact = mockOffset();
+  const offset = Math.abs(exact) >= 60 ? Math.round(exact / 60) * 60 : Math.round(exact);
   byId("clock-offset").textContent =
     Math.abs(offset) < 2
       ? "in step with real time"
@@ -159,7 +161,7 @@ function initAdminToken() {
     setAdminToken(form.elements.namedItem("admin-token").value.trim());
     form.hidden = true;
     say("Admin token saved for this tab.", "ok");
-    hooks.afterReset().catch(() => {});
+    guard(() => hooks.afterReset())();
   });
 }
 

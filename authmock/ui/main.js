@@ -57,6 +57,9 @@ async function afterReset() {
   stateSignature = null;
   sigmaSignature = null;
   await Promise.all([guard(loadTenants)(), everything()]);
+  // Also after an admin token was given: say so now, not at the next retry.
+  if (failing) say("Live updates resumed.", "ok");
+  failing = false;
 }
 
 async function afterStateChange() {
