@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authmock import scenario as scenarios
+from authmock.bigid.models import BigidBackend
 from authmock.clock import Clock
 from authmock.faults import FaultSet
 from authmock.journal import DEFAULT_LIMIT, Journal
@@ -27,6 +28,8 @@ class Emulator:
         *,
         sigma_secret: str | None = None,
         journal_limit: int = DEFAULT_LIMIT,
+        bigid_errors: str = "spec",
+        bigid_system_token_ttl: int | None = None,
     ) -> None:
         self.clock = Clock()
         self.journal = Journal(journal_limit)
@@ -36,6 +39,7 @@ class Emulator:
         self._configure(seed, scenario)
         self.faults = FaultSet(self.seed)
         self.sigma = SigmaBackend(self.clock, sigma_secret)
+        self.bigid = BigidBackend(self.clock, bigid_errors, bigid_system_token_ttl)
         # Exceptions raised by user-registered route handlers (re-raised in tests).
         self.handler_errors: list[BaseException] = []
         # Set to release requests sleeping in a delay or stalled by a timeout fault.
@@ -68,10 +72,11 @@ class Emulator:
         self.wake.set()
         self.wake = threading.Event()
         self.sigma.load(data)
+        self.bigid.load(data)
         self.faults.reset(self.seed)
         self.journal.clear()
         self.clock.resume()
         self.handler_errors.clear()
 
     def state(self) -> dict[str, Any]:
-        return {"sigma": {"tenants": self.sigma.state()}}
+        return {"sigma": {"tenants": self.sigma.state()}, "bigid": self.bigid.state()}

@@ -8,6 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from authmock.bigid.control import BigidControl
+from authmock.bigid.models import check_deployment_name
+from authmock.bigid.views import base_url
 from authmock.clock import Clock
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
@@ -35,18 +38,33 @@ class AuthMock:
         sigma_url: str = DEFAULT_SIGMA_URL,
         passthrough: tuple[str, ...] | list[str] = (),
         sigma_secret: str | None = None,
-        bigid_system_token_ttl: int = 86400,
+        bigid_system_token_ttl: int | None = None,
         *,
         journal_limit: int = DEFAULT_LIMIT,
         admin_token: str | None = None,
     ) -> None:
-        self._emulator = Emulator(seed, scenario, sigma_secret=sigma_secret, journal_limit=journal_limit)
+        # bigid_system_token_ttl: 86400 unless given here or as the scenario's
+        # bigid.system_token_ttl (this argument wins).
+        self._emulator = Emulator(
+            seed,
+            scenario,
+            sigma_secret=sigma_secret,
+            journal_limit=journal_limit,
+            bigid_errors=bigid_errors,
+            bigid_system_token_ttl=bigid_system_token_ttl,
+        )
         self._app = App(self._emulator, sigma_url)
         self._app.admin_token = admin_token
         self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))
         self.sigma = SigmaControl(self._emulator.sigma, self._app.sigma)
         self.sigma_url = self._app.sigma_url
+        self.bigid = BigidControl(self._emulator.bigid, self._app.bigid)
         self._started = False
+
+    def bigid_url(self, deployment: str | None = "sandbox") -> str:
+        """A deployment's in-process API base URL; None means the default one."""
+        name = deployment or self._emulator.bigid.default_deployment or "sandbox"
+        return base_url(check_deployment_name(name))
 
     # -- switching interception ------------------------------------------------------
     def start(self) -> AuthMock:

@@ -53,8 +53,7 @@ class Env:
 
 def _requests_env(mock: AuthMock) -> Iterator[Env]:
     with mock, requests.Session() as session:
-        bigid = getattr(mock, "bigid_url", lambda d=None: "")
-        yield Env("requests", mock, session, mock.sigma_url, bigid)
+        yield Env("requests", mock, session, mock.sigma_url, mock.bigid_url)
 
 
 _BUILDERS = {"requests": _requests_env}

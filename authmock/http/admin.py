@@ -58,6 +58,7 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 class Admin:
     def __init__(self, app: App) -> None:
+        from authmock.bigid.admin import bigid_admin_routes
         from authmock.sigma.admin import sigma_admin_routes
 
         self.app = app
@@ -75,6 +76,7 @@ class Admin:
             (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
         ]
         routes += sigma_admin_routes(app)
+        routes += bigid_admin_routes(app)
         self.extend(routes)
 
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 
+from authmock.bigid.views import BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
@@ -61,6 +62,7 @@ class App:
         self.sigma_host = host_of(self.sigma_url)
         self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
         self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
+        self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append)
         self.admin = Admin(self)
         self.admin_token: str | None = None
 
@@ -69,18 +71,30 @@ class App:
         """Whether a URL belongs to this emulator (in-process interception)."""
         parts = urlsplit(url)
         host = _default_port(parts.netloc.lower(), parts.scheme)
+        if host_deployment(host) is not None:
+            return True  # every *.bigid.com host: unknown ones are refused, never sent out
         return host == self.sigma_host and parts.path.startswith(self.sigma_prefix)
 
     def _target(self, environ: dict[str, Any]) -> tuple[ApiHttp, str, str | None] | None:
         """(api, api path, deployment) for a request; None for the admin API."""
         path: str = environ.get("PATH_INFO") or "/"
-        if path.startswith("/_authmock/") or path == "/_authmock":
-            return None
         host = _default_port(
             str(environ.get("HTTP_HOST", "")).lower(), environ.get("wsgi.url_scheme", "http")
         )
-        if host == self.sigma_host and self.sigma_prefix and path.startswith(self.sigma_prefix):
-            return self.sigma, path[len(self.sigma_prefix) :] or "/", None
+        # Raises ConnectionFault("refused") for a *.bigid.com host that is no deployment.
+        deployment = self.bigid.host_target(host)
+        if path.startswith("/_authmock/") or path == "/_authmock":
+            return None
+        if deployment is not None:
+            return self.bigid, path, deployment
+        if host == self.sigma_host:
+            if self.sigma_prefix and path.startswith(self.sigma_prefix):
+                return self.sigma, path[len(self.sigma_prefix) :] or "/", None
+            return self.sigma, path, None
+        # Server mode: /bigid/{deployment}/... and BigID's /api/v1 routes, else Sigma.
+        routed = self.bigid.path_target(path)
+        if routed is not None:
+            return self.bigid, routed[0], routed[1]
         return self.sigma, path, None
 
     # -- WSGI ------------------------------------------------------------------------
