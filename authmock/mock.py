@@ -63,7 +63,8 @@ class AuthMock:
 
     def bigid_url(self, deployment: str | None = "sandbox") -> str:
         """A deployment's in-process API base URL; None means the default one."""
-        name = deployment or self._emulator.bigid.default_deployment or "sandbox"
+        default = self._emulator.bigid.default_deployment or "sandbox"
+        name = default if deployment is None else deployment
         return base_url(check_deployment_name(name))
 
     # -- switching interception ------------------------------------------------------

@@ -27,6 +27,10 @@ def bigid_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
         )
         return json_reply(201, {"name": deployment.name})
 
+    def remove_user(body: Any, name: str, username: str) -> Reply:
+        backend.remove_user(name, username)
+        return Reply(204)
+
     def add_user(body: Any) -> Reply:
         user = backend.add_user(
             field(body, "deployment", str),
@@ -67,6 +71,10 @@ def bigid_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
         (Rule("/_authmock/bigid/deployments/<name>", methods=["DELETE"]), remove_deployment),
         (Rule("/_authmock/bigid/deployments", methods=["POST"]), add_deployment),
         (Rule("/_authmock/bigid/users", methods=["POST"]), add_user),
+        (
+            Rule("/_authmock/bigid/deployments/<name>/users/<username>", methods=["DELETE"]),
+            remove_user,
+        ),
         (Rule("/_authmock/bigid/user-tokens", methods=["POST"]), create_user_token),
         (Rule("/_authmock/bigid/user-tokens/revoke", methods=["POST"]), revoke_user_token),
         (Rule("/_authmock/bigid/system-tokens", methods=["POST"]), issue_system_token),
