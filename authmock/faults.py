@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import itertools
 import random
@@ -83,7 +84,9 @@ def _number(spec: Mapping[str, Any], name: str, kind: type, low: float, high: fl
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
-        raise FaultError(f"fault field '{name}' must be {'a number' if kind is float else 'an integer'}")
+        raise FaultError(
+            f"fault field '{name}' must be {'a number' if kind is float else 'an integer'}"
+        )
     if not low <= value <= high:
         raise FaultError(f"fault field '{name}' must be between {low:g} and {high:g}")
     return kind(value)
@@ -173,7 +176,7 @@ class FaultSet:
         with self._lock:
             self._faults = []
 
-    def list(self) -> list[Fault]:
+    def list(self) -> builtins.list[Fault]:
         return list(self._faults)
 
     def __len__(self) -> int:
@@ -201,6 +204,6 @@ class FaultSet:
                 return fault
         return None
 
-    def unfired(self) -> list[Fault]:
+    def unfired(self) -> builtins.list[Fault]:
         """Faults limited by `times` that never fired (a test that did not test)."""
         return [f for f in self._faults if f.times is not None and f.fired == 0]

@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.routing import RequestRedirect, Rule
+from werkzeug.routing import RequestRedirect
 
 from authmock.bigid.models import (
     BAD_TOKEN,
@@ -26,7 +26,7 @@ from authmock.http.exchange import (
     Reply,
     json_reply,
 )
-from authmock.http.routes import RouteTable, UserRoute, run_user_route
+from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
 
 SANDBOX_HOST = "sandbox.bigid.tools"
 DEPLOYMENT_DOMAIN = ".bigid.com"
@@ -43,10 +43,10 @@ DEFAULT_MESSAGES = {
     500: "Internal server error",
 }
 
-_RULES = [
-    Rule("/api/v1/sessions", methods=["POST"], endpoint="sessions"),
-    Rule("/api/v1/refresh-access-token", methods=["GET", "POST"], endpoint="refresh"),
-]
+_ROUTES: tuple[RouteSpec, ...] = (
+    ("/api/v1/sessions", ("POST",), "sessions"),
+    ("/api/v1/refresh-access-token", ("GET", "POST"), "refresh"),
+)
 
 
 def base_url(deployment: str) -> str:
@@ -77,7 +77,7 @@ class BigidHttp:
 
     def __init__(self, backend: BigidBackend, on_handler_error: Callable[[BaseException], None]):
         self.backend = backend
-        self.routes = RouteTable(_RULES)
+        self.routes = RouteTable(_ROUTES)
         self._on_handler_error = on_handler_error
 
     # -- which requests are BigID's -------------------------------------------------

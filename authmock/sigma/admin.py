@@ -46,7 +46,9 @@ def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
 
     def create_api_key(body: Any) -> Reply:
         permissions = field(body, "permissions", list)
-        key, raw = backend.create_key(field(body, "workspaceId", str), field(body, "name", str), permissions)
+        key, raw = backend.create_key(
+            field(body, "workspaceId", str), field(body, "name", str), permissions
+        )
         return json_reply(201, {**backend.key_json(key), "key": raw})
 
     return [

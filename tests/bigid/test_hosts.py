@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 import requests
-from bigid_support import BAD_TOKEN, failure
 
 from authmock import AuthMock
+from tests.bigid.helpers import BAD_TOKEN, failure
 
 
 def login(base: str, username: str = "bigid", password: str = "bigid") -> requests.Response:

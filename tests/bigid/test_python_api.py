@@ -10,9 +10,9 @@ from typing import Any
 import jwt
 import pytest
 import requests
-from bigid_support import BAD_TOKEN, CLAIM_NAMES, DAY, NOT_REFRESH, claims, failure
 
 from authmock import AuthMock
+from tests.bigid.helpers import BAD_TOKEN, CLAIM_NAMES, DAY, NOT_REFRESH, claims, failure
 
 SCENARIO: dict[str, Any] = {
     "bigid": {
@@ -179,7 +179,7 @@ def test_only_live_user_tokens_can_be_revoked(mock: AuthMock, kind: str) -> None
         "foreign": lambda: AuthMock(seed=7).bigid.user_token("bigid"),
         "empty": lambda: "",
     }
-    with pytest.raises(ValueError, match="user token|non-empty"):
+    with pytest.raises(ValueError, match=r"user token|non-empty"):
         mock.bigid.revoke_user_token(tokens[kind]())
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from bigid_support import (
+
+from tests.bigid.helpers import (
     BAD_LOGIN,
     BAD_TOKEN,
     CLAIM_NAMES,
@@ -139,7 +140,9 @@ def test_session_on_another_deployment_is_that_deployments(env: Any, style: str,
     ("username", "password"),
     [("bigid", "wrong"), ("nobody", "bigid"), ("BIGID", "bigid"), ("bigid", "BIGID")],
 )
-def test_session_refuses_bad_credentials(env: Any, style: str, username: str, password: str) -> None:
+def test_session_refuses_bad_credentials(
+    env: Any, style: str, username: str, password: str
+) -> None:
     expect(login(env, username, password), style, 401, failure(BAD_LOGIN))
 
 
@@ -225,7 +228,9 @@ def test_refresh_refuses_tokens_that_are_not_live_user_tokens(
     assert refresh(env, revoked, deployment=acme).json()["success"] is True
     env.mock.bigid.revoke_user_token(revoked)
     expect(refresh(env, revoked, deployment=acme), style, 401, failure(NOT_REFRESH))
-    expect(refresh(env, "Bearer " + revoked, "POST", deployment=acme), style, 401, failure(NOT_REFRESH))
+    expect(
+        refresh(env, "Bearer " + revoked, "POST", deployment=acme), style, 401, failure(NOT_REFRESH)
+    )
     orphan = env.mock.bigid.create_user_token("scanner", deployment=acme)
     env.mock.bigid.remove_user(acme, "scanner")
     expect(refresh(env, orphan, deployment=acme), style, 401, failure(NOT_REFRESH))
@@ -359,7 +364,9 @@ def test_session_and_system_tokens_expire_after_a_day(env: Any, style: str, cata
     tokens = [session_token(env), system_token(env)]
     env.mock.clock.advance(DAY - 30)
     for token in tokens:
-        assert env.bigid("GET", "/data-catalog", headers={"Authorization": token}).status_code == 200
+        assert (
+            env.bigid("GET", "/data-catalog", headers={"Authorization": token}).status_code == 200
+        )
     env.mock.clock.advance(30)
     for token in tokens:
         response = env.bigid("GET", "/data-catalog", headers={"Authorization": token})
@@ -380,7 +387,9 @@ def test_unknown_routes_and_methods(env: Any, style: str) -> None:
     expect(response, style, 405, failure("Method GET not allowed on /api/v1/sessions"))
     assert response.headers["Allow"] == "POST"
     response = env.bigid("DELETE", "/refresh-access-token")
-    expect(response, style, 405, failure("Method DELETE not allowed on /api/v1/refresh-access-token"))
+    expect(
+        response, style, 405, failure("Method DELETE not allowed on /api/v1/refresh-access-token")
+    )
 
 
 def test_fault_statuses_are_kept_in_both_styles(env: Any, style: str, acme: str) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import requests
-from bigid_support import BAD_TOKEN, HTML_TYPE, NO_TOKEN, failure
 
 from authmock import AuthMock
+from tests.bigid.helpers import BAD_TOKEN, HTML_TYPE, NO_TOKEN, failure
 
 BIGID_LOGIN = {"username": "bigid", "password": "bigid"}
 
@@ -120,12 +120,15 @@ def test_removed_and_unknown_deployments_drop_the_connection(
     mock, url = served
     token = mock.bigid.create_user_token("ops", deployment="acme")
     mock.bigid.remove_deployment("acme")
+    # A timeout only so that a server that fails to drop the connection fails fast.
     with pytest.raises(requests.ConnectionError):
         requests.get(
-            f"{url}/bigid/acme/api/v1/refresh-access-token", headers={"Authorization": token}
+            f"{url}/bigid/acme/api/v1/refresh-access-token",
+            headers={"Authorization": token},
+            timeout=5,
         )
     with pytest.raises(requests.ConnectionError):
-        requests.post(f"{url}/bigid/typo/api/v1/sessions", json=BIGID_LOGIN)
+        requests.post(f"{url}/bigid/typo/api/v1/sessions", json=BIGID_LOGIN, timeout=5)
     # The server itself is fine.
     assert requests.post(f"{url}/api/v1/sessions", json=BIGID_LOGIN).status_code == 200
     refused = requests.get(f"{url}/api/v1/refresh-access-token", headers={"Authorization": token})

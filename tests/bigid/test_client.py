@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import requests
-from bigid_support import BAD_TOKEN, HTML_TYPE, JSON_TYPE, STYLES, failure
 
 from authmock import AuthMock
+from tests.bigid.helpers import BAD_TOKEN, HTML_TYPE, JSON_TYPE, STYLES, failure
 
 
 class BigidAuthError(Exception):
@@ -111,7 +111,7 @@ def test_real_client_refreshes_when_its_system_token_expires(mock: AuthMock) -> 
 def test_real_client_reports_a_revoked_user_token(mock: AuthMock) -> None:
     token = mock.bigid.user_token("bigid")
     mock.bigid.revoke_user_token(token)
-    with pytest.raises(BigidAuthError, match="^Refresh token not valid$"):
+    with pytest.raises(BigidAuthError, match=r"^Refresh token not valid$"):
         BigidClient(mock.bigid_url(), token).refresh()
 
 
