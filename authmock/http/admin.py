@@ -58,9 +58,10 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def openapi_documents() -> dict[str, Callable[[], dict[str, Any]]]:
+    from authmock.bigid.openapi import bigid_openapi
     from authmock.sigma.openapi import sigma_openapi
 
-    return {"sigma": sigma_openapi}
+    return {"sigma": sigma_openapi, "bigid": bigid_openapi}
 
 
 class Admin:
