@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 _FAILURE = {"$ref": "#/components/schemas/Failure"}
+_TRUE = {"type": "boolean", "enum": [True]}
+_FALSE = {"type": "boolean", "enum": [False]}
 # Real clients send the token raw; the vendor's document says Bearer. Both work.
 _TOKEN_AUTH: list[dict[str, list[str]]] = [{"rawToken": []}, {"bearerAuth": []}]
 _PRODUCTION_NOTE = (
@@ -40,8 +42,19 @@ def _refresh(operation_id: str) -> dict[str, Any]:
     }
 
 
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object with exactly these properties, all required."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
 def bigid_openapi() -> dict[str, Any]:
     text = {"type": "string"}
+    nonempty = {"type": "string", "minLength": 1}
     return {
         "openapi": "3.0.3",
         "info": {
@@ -83,27 +96,11 @@ def bigid_openapi() -> dict[str, Any]:
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
             },
             "schemas": {
-                "Failure": {
-                    "type": "object",
-                    "properties": {
-                        "success": {"type": "boolean", "enum": [False]},
-                        "message": text,
-                    },
-                    "required": ["success", "message"],
-                    "additionalProperties": False,
-                },
-                "SessionRequest": {
-                    "type": "object",
-                    "properties": {
-                        "username": {"type": "string", "minLength": 1},
-                        "password": {"type": "string", "minLength": 1},
-                    },
-                    "required": ["username", "password"],
-                },
-                "Session": {
-                    "type": "object",
-                    "properties": {
-                        "success": {"type": "boolean", "enum": [True]},
+                "Failure": _object({"success": _FALSE, "message": text}),
+                "SessionRequest": _object({"username": nonempty, "password": nonempty}),
+                "Session": _object(
+                    {
+                        "success": _TRUE,
                         "message": text,
                         "auth_token": text,
                         "username": text,
@@ -112,28 +109,9 @@ def bigid_openapi() -> dict[str, Any]:
                         "email": text,
                         "permissions": {"type": "array", "items": text},
                         "isPasswordChangeNeeded": {"type": "boolean"},
-                    },
-                    "required": [
-                        "success",
-                        "message",
-                        "auth_token",
-                        "username",
-                        "firstName",
-                        "lastName",
-                        "email",
-                        "permissions",
-                        "isPasswordChangeNeeded",
-                    ],
-                },
-                "SystemToken": {
-                    "type": "object",
-                    "properties": {
-                        "success": {"type": "boolean", "enum": [True]},
-                        "systemToken": text,
-                    },
-                    "required": ["success", "systemToken"],
-                    "additionalProperties": False,
-                },
+                    }
+                ),
+                "SystemToken": _object({"success": _TRUE, "systemToken": text}),
             },
         },
     }

@@ -13,6 +13,7 @@ from werkzeug.test import Client
 from authmock import AuthMock
 from tests.bigid.helpers import HTML_TYPE, JSON_TYPE
 from tests.counts import count
+from tests.test_fuzz import json_values
 
 BIGID_PATHS = ["/api/v1/sessions", "/api/v1/refresh-access-token", "/api/v1", "/"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"]
@@ -21,13 +22,6 @@ MOCK = AuthMock(seed=7)
 CLIENT = Client(MOCK.wsgi_app)
 USER_TOKEN = MOCK.bigid.user_token("bigid")
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=10,
-)
 login_like = st.fixed_dictionaries(
     {},
     optional={

@@ -133,3 +133,12 @@ def test_removed_and_unknown_deployments_drop_the_connection(
     assert requests.post(f"{url}/api/v1/sessions", json=BIGID_LOGIN).status_code == 200
     refused = requests.get(f"{url}/api/v1/refresh-access-token", headers={"Authorization": token})
     assert refused.json() == failure(BAD_TOKEN)
+
+
+def test_the_default_deployment_is_the_scenarios_first() -> None:
+    mock = AuthMock(scenario="acme")  # its only deployment is acme
+    with mock.serve() as server:
+        login = {"username": "scanner", "password": "s3cret"}
+        assert requests.post(f"{server.url}/api/v1/sessions", json=login).json()["success"]
+        assert mock.calls[-1].tenant == "acme"
+        assert requests.post(f"{server.url}/api/v1/sessions", json=BIGID_LOGIN).status_code == 401
