@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import itertools
 import random
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,14 @@ class Fault:
             out.pop("delay", None)
         out["fired"] = self.fired
         return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Fault:
+        """A fault as ``GET /_authmock/faults`` lists it (``id`` and ``fired`` included)."""
+        spec = {k: v for k, v in data.items() if k not in ("id", "fired")}
+        fault = parse_fault(spec, str(data.get("id", "")))
+        fault.fired = int(data.get("fired") or 0)
+        return fault
 
     def describe(self) -> str:
         parts = [f"{k}={v!r}" for k, v in self.to_json().items() if k not in ("id", "fired")]
@@ -201,6 +210,11 @@ class FaultSet:
                 return fault
         return None
 
-    def unfired(self) -> list[Fault]:
+    def unfired(self) -> builtins.list[Fault]:
         """Faults limited by `times` that never fired (a test that did not test)."""
-        return [f for f in self._faults if f.times is not None and f.fired == 0]
+        return never_fired(self._faults)
+
+
+def never_fired(faults: Iterable[Fault]) -> list[Fault]:
+    """The faults limited by ``times`` that have not fired once."""
+    return [f for f in faults if f.times is not None and f.fired == 0]

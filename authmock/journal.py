@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,32 +27,28 @@ class Call:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Call:
+        """A call record as ``GET /_authmock/calls`` returns it."""
+        return cls(
+            api=str(data["api"]),
+            method=str(data["method"]),
+            path=str(data["path"]),
+            status=int(data["status"]),
+            tenant=data.get("tenant"),
+            principal=data.get("principal"),
+            timestamp=float(data["timestamp"]),
+            headers=dict(data.get("headers") or {}),
+            body=data.get("body"),
+            fault=data.get("fault"),
+        )
 
-class Journal:
-    """Bounded, newest last; a long server run drops its oldest entries."""
 
-    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
-        self._calls: deque[Call] = deque(maxlen=limit)
-        self._lock = threading.Lock()
-
-    def record(self, call: Call) -> None:
-        with self._lock:
-            self._calls.append(call)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._calls.clear()
+class CallLog:
+    """Queries over a sequence of calls, local (:class:`Journal`) or remote."""
 
     def __iter__(self) -> Iterator[Call]:
-        with self._lock:
-            return iter(list(self._calls))
-
-    def __len__(self) -> int:
-        return len(self._calls)
-
-    def __getitem__(self, index: int) -> Call:
-        with self._lock:
-            return self._calls[index]
+        raise NotImplementedError
 
     def filter(
         self,
@@ -86,3 +82,30 @@ class Journal:
     def _summary(self) -> str:
         seen = [f"{c.method} {c.path} -> {c.status}" for c in list(self)[-10:]]
         return "; calls seen: " + (", ".join(seen) if seen else "none")
+
+
+class Journal(CallLog):
+    """Bounded, newest last; a long server run drops its oldest entries."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self._calls: deque[Call] = deque(maxlen=limit)
+        self._lock = threading.Lock()
+
+    def record(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def __iter__(self) -> Iterator[Call]:
+        with self._lock:
+            return iter(list(self._calls))
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __getitem__(self, index: int) -> Call:
+        with self._lock:
+            return self._calls[index]

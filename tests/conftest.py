@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from authmock import AuthMock
+from authmock import AuthMock, RemoteAuthMock
 
-MODES = ["requests"]
+MODES = ["requests", "server"]
 _UNSET: Any = object()
 
 
@@ -24,6 +24,11 @@ class Env:
         self.client = client
         self.sigma_base = sigma_base
         self._bigid_base = bigid_base
+
+    def in_process_only(self, feature: str) -> None:
+        """Skip in server mode a test that needs what only an in-process mock has."""
+        if self.mode == "server":
+            pytest.skip(f"{feature} exists only in-process")
 
     def bigid_base(self, deployment: str | None = None) -> str:
         return str(self._bigid_base(deployment))
@@ -57,7 +62,17 @@ def _requests_env(mock: AuthMock) -> Iterator[Env]:
         yield Env("requests", mock, session, mock.sigma_url, bigid)
 
 
-_BUILDERS = {"requests": _requests_env}
+def _server_env(mock: AuthMock) -> Iterator[Env]:
+    # A live server, a plain client, and the control API over the admin API.
+    with (
+        mock.serve() as server,
+        requests.Session() as session,
+        RemoteAuthMock(server.url) as remote,
+    ):
+        yield Env("server", remote, session, remote.sigma_url, remote.bigid_url)
+
+
+_BUILDERS = {"requests": _requests_env, "server": _server_env}
 
 
 @pytest.fixture(params=MODES)

@@ -52,6 +52,10 @@ def field(body: Any, name: str, kind: type | tuple[type, ...], required: bool = 
     return value
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
@@ -128,7 +132,8 @@ class Admin:
         if not raw.strip():
             return None
         try:
-            return json.loads(raw)
+            # NaN and Infinity are not JSON: a clock advanced by NaN would break every call.
+            return json.loads(raw, parse_constant=_not_json)
         except (ValueError, RecursionError):
             raise AdminError(400, "request body is not valid JSON") from None
 

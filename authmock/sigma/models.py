@@ -178,6 +178,8 @@ class SigmaBackend:
 
     # -- tenants and users ---------------------------------------------------
     def add_tenant(self, workspace_id: str, name: str) -> Tenant:
+        if not workspace_id.strip() or not name.strip():
+            raise ValueError("workspace id and name must not be empty")
         with self.lock:
             if workspace_id in self.tenants:
                 raise ValueError(f"workspace '{workspace_id}' already exists")

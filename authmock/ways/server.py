@@ -53,7 +53,8 @@ class LiveServer:
         self._server: BaseWSGIServer = make_server(
             host, port, SocketFaults(app), threaded=True, request_handler=QuietHandler
         )
-        self._server.daemon_threads = True
+        # Request threads must not keep a test process alive (ThreadedWSGIServer has it).
+        self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.host = host
         self.port = self._server.server_port
         self._thread: threading.Thread | None = None
