@@ -126,19 +126,18 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    print(_table(credentials(mock), server.url), flush=True)
-    print(f"authmock listening on {server.url}", flush=True)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    # Before the "listening" line: a supervisor may send SIGTERM as soon as it reads it.
     signal.signal(signal.SIGTERM, stop)
     try:
-        server.serve_forever()
+        print(_table(credentials(mock), server.url), flush=True)
+        print(f"authmock listening on {server.url}", flush=True)
+        server.serve_forever()  # until Ctrl-C or SIGTERM
     except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+        server.close()  # stopped before serving began
     return 0
 
 

@@ -49,6 +49,12 @@ def _settings(request: pytest.FixtureRequest) -> testkit.TestSettings:
         pytest.fail(f"@pytest.mark.authmock: {exc}", pytrace=False)
 
 
+def _where(request: pytest.FixtureRequest) -> tuple[str, int]:
+    """The test's file and line, for warnings about it."""
+    path, line, _ = request.node.reportinfo()
+    return str(path), (line or 0) + 1
+
+
 def _ini_seed(config: pytest.Config) -> int | None:
     return testkit.ini_seed(str(config.getini("authmock_seed")))
 
@@ -89,7 +95,7 @@ def authmock(
         yield mock
     finally:
         mock.stop()
-    testkit.finish_test(mock)
+    testkit.finish_test(mock, _where(request))
 
 
 @pytest.fixture(scope="session")
@@ -113,4 +119,4 @@ def authmock_server(
     the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...)."""
     remote = _authmock_session_server.before_test(_settings(request))
     yield remote
-    _authmock_session_server.after_test()
+    _authmock_session_server.after_test(_where(request))

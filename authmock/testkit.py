@@ -102,15 +102,20 @@ class _HasUnfired(Protocol):
     def unfired(self) -> list[Fault]: ...
 
 
-def report_unfired(faults: _HasUnfired) -> None:
-    """A warning for each fault limited by ``times`` that never fired: a test that did not test."""
+def report_unfired(faults: _HasUnfired, where: tuple[str, int] | None = None) -> None:
+    """A warning for each fault limited by ``times`` that never fired: a test that did not
+    test. ``where`` (file, line) is the test's, so the warning points at it."""
     for fault in faults.unfired():
-        warnings.warn(AuthmockWarning(f"authmock: {fault.describe()} never fired"), stacklevel=2)
+        warning = AuthmockWarning(f"authmock: {fault.describe()} never fired")
+        if where is None:
+            warnings.warn(warning, stacklevel=2)
+        else:
+            warnings.warn_explicit(warning, AuthmockWarning, where[0], where[1])
 
 
-def finish_test(mock: AuthMock, faults: _HasUnfired | None = None) -> None:
+def finish_test(mock: AuthMock, where: tuple[str, int] | None = None) -> None:
     """The end of a test: report unfired faults, re-raise a route handler's exception."""
-    report_unfired(faults if faults is not None else mock.faults)
+    report_unfired(mock.faults, where)
     mock.raise_handler_errors()
 
 
@@ -144,8 +149,8 @@ class SessionServer:
             remote.faults.add(fault)
         return remote
 
-    def after_test(self) -> None:
-        finish_test(self.mock)
+    def after_test(self, where: tuple[str, int] | None = None) -> None:
+        finish_test(self.mock, where)
 
     def close(self) -> None:
         self.remote.close()

@@ -7,7 +7,14 @@ import struct
 import threading
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import (
+    LISTEN_QUEUE,
+    BaseWSGIServer,
+    WSGIRequestHandler,
+    get_sockaddr,
+    make_server,
+    select_address_family,
+)
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
@@ -19,9 +26,10 @@ STALL_SECONDS = 600.0
 
 
 class QuietHandler(WSGIRequestHandler):
-    """No per-request log lines: a server run by tests must not fill a pipe."""
+    """No per-request log lines (access log, malformed requests): a server run by
+    tests must not fill a pipe or a test's stderr."""
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+    def log(self, type: str, message: str, *args: Any) -> None:
         pass
 
 
@@ -47,16 +55,40 @@ class SocketFaults:
             raise ConnectionResetError("authmock fault") from None
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket. Bound here because werkzeug, binding itself, prints to
+    stderr and calls ``sys.exit(1)`` when the port is taken; this raises ``OSError``."""
+    family = select_address_family(host, port)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(get_sockaddr(host, port, family))
+        sock.listen(LISTEN_QUEUE)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class LiveServer:
     def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(
-            host, port, SocketFaults(app), threaded=True, request_handler=QuietHandler
-        )
+        listener = _listen(host, port)
+        try:
+            self._server: BaseWSGIServer = make_server(
+                host,
+                port,
+                SocketFaults(app),
+                threaded=True,
+                request_handler=QuietHandler,
+                fd=listener.fileno(),
+            )
+        finally:
+            listener.close()  # werkzeug serves on its own duplicate of the socket
         # Request threads must not keep a test process alive (ThreadedWSGIServer has it).
         self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.host = host
-        self.port = self._server.server_port
+        self.port: int = self._server.port
         self._thread: threading.Thread | None = None
 
     @property
@@ -75,11 +107,23 @@ class LiveServer:
         return self
 
     def serve_forever(self) -> None:
-        self._server.serve_forever(poll_interval=POLL_INTERVAL)
+        """Serve in this thread until KeyboardInterrupt (which werkzeug's loop absorbs)."""
+        try:
+            self._server.serve_forever(poll_interval=POLL_INTERVAL)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Release sleeping requests and the socket; for a server whose loop has ended."""
+        self.app.emulator.wake.set()
+        self._server.server_close()
 
     def stop(self) -> None:
+        """Stop the thread started by :meth:`start` (well under a second) and close."""
         self.app.emulator.wake.set()
-        self._server.shutdown()
-        self._server.server_close()
         if self._thread is not None:
+            # shutdown() waits for the serving loop: only call it when one runs.
+            self._server.shutdown()
             self._thread.join(timeout=5)
+            self._thread = None
+        self.close()
