@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -71,6 +73,9 @@ class AdminClient:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._session = _DirectSession()
+        # No proxy, .netrc or CA lookups from the environment for a loopback server:
+        # they would cost more than the admin call itself.
+        self._session.trust_env = not _is_loopback(self.url)
         if admin_token is not None:
             self._session.headers["X-Authmock-Admin"] = admin_token
 
@@ -94,6 +99,16 @@ class AdminClient:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _error(method: str, path: str, response: requests.Response) -> AdminApiError:
