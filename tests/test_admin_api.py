@@ -328,6 +328,7 @@ ROUTES = [
     ("POST", "/_authmock/sigma/users"),
     ("POST", "/_authmock/sigma/api-keys"),
     ("GET", "/_authmock/sigma/secret"),
+    ("GET", "/_authmock/openapi/sigma.json"),
 ]
 FIELDS = [
     "seed", "scenario", "advance", "set", "resume", "email", "workspaceId", "expiresIn", "name",
