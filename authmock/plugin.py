@@ -11,6 +11,7 @@ options ``authmock_seed`` and ``authmock_scenario``. The logic lives in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -46,7 +47,16 @@ def _settings(request: pytest.FixtureRequest) -> testkit.TestSettings:
     try:
         return testkit.marker_settings(marker.args, marker.kwargs)
     except ValueError as exc:
-        pytest.fail(f"@pytest.mark.authmock: {exc}", pytrace=False)
+        raise pytest.fail.Exception(f"@pytest.mark.authmock: {exc}", pytrace=False) from None
+
+
+@contextmanager
+def _configuring() -> Iterator[None]:
+    """A bad scenario or fault fails the test with its one-line message, no traceback."""
+    try:
+        yield
+    except ValueError as exc:  # ScenarioError, FaultError, AdminBadRequest
+        raise pytest.fail.Exception(f"authmock: {exc}", pytrace=False) from None
 
 
 def _where(request: pytest.FixtureRequest) -> tuple[str, int]:
@@ -89,7 +99,8 @@ def authmock(
     ``authmock_scenario`` and ``@pytest.mark.authmock(...)``. At the end of the test,
     faults with ``times`` that never fired are reported as warnings, and an exception
     raised in a route handler of yours is re-raised."""
-    mock = testkit.new_mock(_settings(request), authmock_seed, authmock_scenario)
+    with _configuring():
+        mock = testkit.new_mock(_settings(request), authmock_seed, authmock_scenario)
     mock.start()
     try:
         yield mock
@@ -117,6 +128,7 @@ def authmock_server(
     (per xdist worker) from the ini options and reset before every test, with the
     seed/scenario/faults of ``@pytest.mark.authmock(...)``. ``.url`` is its base URL;
     the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...)."""
-    remote = _authmock_session_server.before_test(_settings(request))
+    with _configuring():
+        remote = _authmock_session_server.before_test(_settings(request))
     yield remote
     _authmock_session_server.after_test(_where(request))

@@ -251,16 +251,27 @@ def test_bad_marker_and_bad_ini_are_clear_errors(pytester: pytest.Pytester) -> N
         @pytest.mark.authmock(faults=[{"path": "/x", "kind": "explode"}])
         def test_bad_fault(authmock_server):
             pass
+
+        @pytest.mark.authmock(scenario={"sigma": {"tenants": [{"name": "No id"}]}})
+        def test_bad_scenario_in_process(authmock):
+            pass
+
+        @pytest.mark.authmock(scenario="missing.toml")
+        def test_bad_scenario_on_the_server(authmock_server):
+            pass
         """,
     )
     result = pytester.runpytest()
-    result.assert_outcomes(errors=2)
+    result.assert_outcomes(errors=4)
     result.stdout.fnmatch_lines(
         [
             "*@pytest.mark.authmock: unknown option 'colour' (options: seed, scenario, *",
             "*@pytest.mark.authmock: fault field 'kind' must be one of http, reset, *",
+            "*authmock: scenario: sigma.tenants?0?.workspaceId: is required",
+            "*authmock: missing.toml: cannot read scenario file (No such file or directory)",
         ]
     )
+    assert "Traceback" not in result.stdout.str()
     pytester.makeini("[pytest]\nauthmock_seed = many\n")
     bad_ini = pytester.runpytest_subprocess()
     assert bad_ini.ret == pytest.ExitCode.USAGE_ERROR
