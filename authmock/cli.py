@@ -36,8 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--seed", type=int, default=None, help="data seed (default: scenario's, else 0)")
-        sub.add_argument("--scenario", default=None, help="scenario file (.toml/.json) or bundled name")
+        sub.add_argument(
+            "--seed", type=int, default=None, help="data seed (default: scenario's, else 0)"
+        )
+        sub.add_argument(
+            "--scenario", default=None, help="scenario file (.toml/.json) or bundled name"
+        )
 
     serve = commands.add_parser("serve", help="run the emulator as an HTTP server")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
@@ -46,8 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--bigid-errors", choices=("spec", "production"), default="spec")
     serve.add_argument("--sigma-secret", default=None, help="HS256 key for Sigma tokens")
     serve.add_argument("--bigid-system-ttl", type=int, default=86400, metavar="SECONDS")
-    serve.add_argument("--fault", action="append", default=[], metavar="JSON", help="a fault (repeatable)")
-    serve.add_argument("--admin-token", default=None, help="require X-Authmock-Admin on /_authmock/*")
+    serve.add_argument(
+        "--fault", action="append", default=[], metavar="JSON", help="a fault (repeatable)"
+    )
+    serve.add_argument(
+        "--admin-token", default=None, help="require X-Authmock-Admin on /_authmock/*"
+    )
 
     tenants = commands.add_parser("tenants", help="print the seeded tenants, users and keys")
     common(tenants)
@@ -63,9 +71,13 @@ def credentials(mock: Any) -> dict[str, Any]:
             "workspaceId": t.workspace_id,
             "name": t.name,
             "users": [
-                {"email": u.email, "password": u.password, "roleId": u.role_id, "id": u.id} for u in t.users
+                {"email": u.email, "password": u.password, "roleId": u.role_id, "id": u.id}
+                for u in t.users
             ],
-            "apiKeys": [{"id": k.id, "name": k.name, "key": k.raw, "permissions": list(k.permissions)} for k in t.api_keys],
+            "apiKeys": [
+                {"id": k.id, "name": k.name, "key": k.raw, "permissions": list(k.permissions)}
+                for k in t.api_keys
+            ],
         }
         for t in data.sigma_tenants
     ]
@@ -118,7 +130,9 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server = LiveServer(mock.wsgi_app, args.host, args.port)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from None
     if args.host not in LOOPBACK:
         print(
             f"warning: listening on {args.host}: anyone who can reach it can use the admin API"

@@ -92,7 +92,9 @@ def _number(spec: Mapping[str, Any], name: str, kind: type, low: float, high: fl
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
-        raise FaultError(f"fault field '{name}' must be {'a number' if kind is float else 'an integer'}")
+        raise FaultError(
+            f"fault field '{name}' must be {'a number' if kind is float else 'an integer'}"
+        )
     if not low <= value <= high:
         raise FaultError(f"fault field '{name}' must be between {low:g} and {high:g}")
     return kind(value)
@@ -182,7 +184,7 @@ class FaultSet:
         with self._lock:
             self._faults = []
 
-    def list(self) -> list[Fault]:
+    def list(self) -> builtins.list[Fault]:
         return list(self._faults)
 
     def __len__(self) -> int:

@@ -40,7 +40,9 @@ class AuthMock:
         journal_limit: int = DEFAULT_LIMIT,
         admin_token: str | None = None,
     ) -> None:
-        self._emulator = Emulator(seed, scenario, sigma_secret=sigma_secret, journal_limit=journal_limit)
+        self._emulator = Emulator(
+            seed, scenario, sigma_secret=sigma_secret, journal_limit=journal_limit
+        )
         self._app = App(self._emulator, sigma_url)
         self._app.admin_token = admin_token
         self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))

@@ -24,7 +24,9 @@ def sha256_hex(raw: str) -> str:
 
 def same(a: str, b: str) -> bool:
     """Constant-time string comparison (timing must not leak secrets)."""
-    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+    return hmac.compare_digest(
+        a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    )
 
 
 def new_secret() -> str:

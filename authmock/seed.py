@@ -145,10 +145,16 @@ class _Generator:
     def _id(self, prefix: str) -> str:
         return f"{prefix}-{self.rng.getrandbits(40):010x}"
 
-    def _key(self, name: str, permissions: tuple[str, ...], raw: str | None, active: bool) -> SigmaKeySeed:
+    def _key(
+        self, name: str, permissions: tuple[str, ...], raw: str | None, active: bool
+    ) -> SigmaKeySeed:
         raw = raw or random_key(self.rng)
-        created = _CREATED_BASE + self.rng.randrange(0, 90 * 86400) + self.rng.randrange(1000) / 1000
-        return SigmaKeySeed(self._id("apikey"), name, permissions, raw, sha256_hex(raw), created, active)
+        created = (
+            _CREATED_BASE + self.rng.randrange(0, 90 * 86400) + self.rng.randrange(1000) / 1000
+        )
+        return SigmaKeySeed(
+            self._id("apikey"), name, permissions, raw, sha256_hex(raw), created, active
+        )
 
     def _person(self, domain: str) -> tuple[str, str]:
         while True:
@@ -165,7 +171,9 @@ class _Generator:
 
     def _sigma_default(self) -> tuple[SigmaTenantSeed, ...]:
         self.emails.add("admin@sigma.io")
-        admin = SigmaUserSeed("user-admin", "admin@sigma.io", "admin", "Admin User", "role-admin", True)
+        admin = SigmaUserSeed(
+            "user-admin", "admin@sigma.io", "admin", "Admin User", "role-admin", True
+        )
         demo_users = (
             admin,
             self._generated_user("sigma.io", "role-editor"),
@@ -173,7 +181,10 @@ class _Generator:
         )
         tenants = [
             SigmaTenantSeed(
-                "ws-sigma", "Sigma Demo", demo_users, (self._key("Demo integration", ("read",), None, True),)
+                "ws-sigma",
+                "Sigma Demo",
+                demo_users,
+                (self._key("Demo integration", ("read",), None, True),),
             )
         ]
         used = {"ws-sigma"}
@@ -184,7 +195,10 @@ class _Generator:
                 continue
             used.add(workspace)
             domain = f"{_slug(company).split('-')[0]}.test"
-            users = tuple(self._generated_user(domain, r) for r in ("role-admin", "role-editor", "role-viewer"))
+            users = tuple(
+                self._generated_user(domain, r)
+                for r in ("role-admin", "role-editor", "role-viewer")
+            )
             key = self._key(f"{company} integration", ("read", "update-data"), None, True)
             tenants.append(SigmaTenantSeed(workspace, company, users, (key,)))
         return tuple(tenants)

@@ -28,7 +28,8 @@ class Ratio:
 
     def line(self) -> str:
         mark = "ok " if self.ok else "MISS"
-        return f"[{mark}] {self.name:<58} {self.value:7.3f}  (target {self.goal} {self.limit:g})  {self.detail}"
+        target = f"(target {self.goal} {self.limit:g})"
+        return f"[{mark}] {self.name:<58} {self.value:7.3f}  {target}  {self.detail}"
 
 
 def per_call(fn: Callable[[], object], calls: int) -> float:

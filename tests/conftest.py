@@ -87,3 +87,20 @@ def mock() -> Iterator[AuthMock]:
     """A fresh in-process emulator (seed 7), active for requests."""
     with AuthMock(seed=7) as active:
         yield active
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, not an xdist worker
+        from tests.counts import clear
+
+        clear()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.counts import collect
+
+    counts = collect()
+    if counts:
+        terminalreporter.section("authmock counts")
+        for name, value in sorted(counts.items()):
+            terminalreporter.write_line(f"{name}: {value}")

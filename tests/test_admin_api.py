@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from authmock import AuthMock
 from authmock.seed import seed_data
 from authmock.ways.wsgi_call import build_environ, call
-from conftest import Env
+from tests.conftest import Env
 
 ADMIN_EMAIL = "admin@sigma.io"
 NEW_USER = {"workspaceId": "ws-sigma", "email": "x@y.test", "password": "p"}

@@ -8,7 +8,7 @@ import time
 import jwt
 import pytest
 
-from conftest import Env
+from tests.conftest import Env
 
 ADMIN = "admin@sigma.io"
 UNAUTHORIZED_TOKEN = {"error": "UNAUTHORIZED", "message": "Invalid or expired token"}

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Rule
 
 from authmock.errors import ApiError
 from authmock.faults import FaultError
 from authmock.http.exchange import MAX_BODY, Reply, json_reply
+from authmock.http.routes import RouteSpec, shared_map
 from authmock.scenario import ScenarioError
 from authmock.security import same
 
@@ -60,12 +61,20 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
+def openapi_documents() -> dict[str, Callable[[], dict[str, Any]]]:
+    from authmock.sigma.openapi import sigma_openapi
+
+    return {"sigma": sigma_openapi}
+
+
 class Admin:
     def __init__(self, app: App) -> None:
         from authmock.sigma.admin import sigma_admin_routes
 
         self.app = app
         self.emulator = app.emulator
+        self._handlers: dict[str, AdminHandler] = {}
+        self._specs: list[RouteSpec] = []
         routes: list[tuple[Rule, AdminHandler]] = [
             (Rule("/_authmock/reset", methods=["POST"]), self.reset),
             (Rule("/_authmock/state", methods=["GET"]), self.state),
@@ -77,20 +86,19 @@ class Admin:
             (Rule("/_authmock/faults/<fault_id>", methods=["DELETE"]), self.faults_remove),
             (Rule("/_authmock/calls", methods=["GET"]), self.calls_list),
             (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
+            (Rule("/_authmock/openapi/<name>.json", methods=["GET"]), self.openapi),
         ]
         routes += sigma_admin_routes(app)
         self.extend(routes)
 
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
-        existing = getattr(self, "_handlers", {})
-        self._handlers: dict[str, AdminHandler] = dict(existing)
-        rules = list(getattr(self, "_rules", []))
         for rule, handler in routes:
-            endpoint = f"{rule.rule} {sorted(rule.methods or ())}"
+            methods = tuple(sorted(rule.methods or ()))
+            endpoint = f"{' '.join(methods)} {rule.rule}"
             self._handlers[endpoint] = handler
-            rules.append(Rule(rule.rule, methods=rule.methods, endpoint=endpoint))
-        self._rules = rules
-        self._map = Map(rules, strict_slashes=False, merge_slashes=False)
+            self._specs.append((rule.rule, methods, endpoint))
+        # Built once per process for a given set of routes (see shared_map).
+        self._map = shared_map(tuple(self._specs))
 
     def handle(self, environ: dict[str, Any]) -> Reply:
         token = self.app.admin_token
@@ -140,7 +148,9 @@ class Admin:
     # -- shared routes -------------------------------------------------------------------
     def reset(self, body: Any) -> Reply:
         seed = field(body, "seed", int, required=False) if body is not None else None
-        scenario = field(body, "scenario", (dict, str), required=False) if body is not None else None
+        scenario = (
+            field(body, "scenario", (dict, str), required=False) if body is not None else None
+        )
         self.emulator.reset(seed=seed, scenario=scenario)
         return Reply(204)
 
@@ -153,7 +163,9 @@ class Admin:
     def clock_post(self, body: Any) -> Reply:
         clock = self.emulator.clock
         if not isinstance(body, dict) or len(body) != 1:
-            raise AdminError(400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}')
+            raise AdminError(
+                400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}'
+            )
         if "advance" in body:
             clock.advance(field(body, "advance", (int, float)))
         elif "set" in body:
@@ -161,7 +173,9 @@ class Admin:
         elif body.get("resume") is True:
             clock.resume()
         else:
-            raise AdminError(400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}')
+            raise AdminError(
+                400, 'give exactly one of {"advance": s}, {"set": epoch}, {"resume": true}'
+            )
         return json_reply(200, {"now": clock.now()})
 
     def faults_list(self, body: Any) -> Reply:
@@ -183,6 +197,14 @@ class Admin:
 
     def calls_list(self, body: Any) -> Reply:
         return json_reply(200, [c.to_json() for c in self.emulator.journal])
+
+    def openapi(self, body: Any, name: str) -> Reply:
+        documents = openapi_documents()
+        if name not in documents:
+            raise AdminError(
+                404, f"no OpenAPI document '{name}' (one of {', '.join(sorted(documents))})"
+            )
+        return json_reply(200, documents[name]())
 
     def calls_clear(self, body: Any) -> Reply:
         self.emulator.journal.clear()

@@ -102,7 +102,11 @@ class App:
         api, path, deployment = target
         ex = Exchange(environ, api.name, path, deployment)
         faults = self.emulator.faults
-        fault = faults.check(api.name, ex.method, path, lambda: api.fault_tenant(ex)) if len(faults) else None
+        fault = (
+            faults.check(api.name, ex.method, path, lambda: api.fault_tenant(ex))
+            if len(faults)
+            else None
+        )
         try:
             reply = self._answer(api, ex, fault)
         except ConnectionFault as exc:
@@ -127,7 +131,9 @@ class App:
         reply = api.handle(ex)
         if fault is not None and fault.kind == "malformed":
             body = reply.body or b'{"error":"'
-            reply = Reply(200, body[: max(1, len(body) // 2)], [h for h in reply.headers if h[0] != "Allow"])
+            reply = Reply(
+                200, body[: max(1, len(body) // 2)], [h for h in reply.headers if h[0] != "Allow"]
+            )
         return reply
 
     def _record(self, ex: Exchange, status: int, fault: Fault | None) -> None:
@@ -147,4 +153,3 @@ class App:
                 fault=fault.id if fault else None,
             )
         )
-

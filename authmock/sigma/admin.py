@@ -9,7 +9,6 @@ from werkzeug.routing import Rule
 from authmock.http.admin import AdminError, AdminHandler, field
 from authmock.http.exchange import Reply, json_reply
 from authmock.sigma.models import TOKEN_TTL
-from authmock.sigma.openapi import sigma_openapi
 
 if TYPE_CHECKING:
     from authmock.http.app import App
@@ -28,11 +27,6 @@ def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
     def remove_user(body: Any, workspace_id: str, user_id: str) -> Reply:
         backend.remove_user(workspace_id, user_id)
         return Reply(204)
-
-    def openapi(body: Any) -> Reply:
-        from authmock import __version__
-
-        return json_reply(200, sigma_openapi(app.sigma.routes, __version__))
 
     def secret(body: Any) -> Reply:
         # The admin API can mint any token already; the key lets a service verify them.
@@ -65,7 +59,9 @@ def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
 
     def create_api_key(body: Any) -> Reply:
         permissions = field(body, "permissions", list)
-        key, raw = backend.create_key(field(body, "workspaceId", str), field(body, "name", str), permissions)
+        key, raw = backend.create_key(
+            field(body, "workspaceId", str), field(body, "name", str), permissions
+        )
         return json_reply(201, {**backend.key_json(key), "key": raw})
 
     return [
@@ -75,7 +71,6 @@ def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
             remove_user,
         ),
         (Rule("/_authmock/sigma/secret", methods=["GET"]), secret),
-        (Rule("/_authmock/openapi/sigma.json", methods=["GET"]), openapi),
         (Rule("/_authmock/sigma/tokens", methods=["POST"]), issue_token),
         (Rule("/_authmock/sigma/tenants", methods=["POST"]), add_tenant),
         (Rule("/_authmock/sigma/users", methods=["POST"]), add_user),

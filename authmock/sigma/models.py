@@ -10,7 +10,7 @@ import itertools
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from authmock.clock import Clock
 from authmock.errors import ApiError
@@ -54,7 +54,9 @@ KEY_MANAGERS = frozenset({"role-admin"})
 
 
 class SigmaError(ApiError):
-    def __init__(self, status: int, error: str, message: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, error: str, message: str, headers: dict[str, str] | None = None
+    ):
         super().__init__(status, message, headers)
         self.error = error
 
@@ -141,7 +143,13 @@ def normal_email(email: str) -> str:
 class SigmaBackend:
     """One emulator's Sigma state. Thread-safe: the live server is threaded."""
 
-    CLAIMS = {"userId": str, "workspaceId": str, "roleId": str, "iat": int, "exp": int}
+    CLAIMS: ClassVar[dict[str, type]] = {
+        "userId": str,
+        "workspaceId": str,
+        "roleId": str,
+        "iat": int,
+        "exp": int,
+    }
 
     def __init__(self, clock: Clock, secret: str | None = None) -> None:
         self.clock = clock
@@ -165,11 +173,27 @@ class SigmaBackend:
                 for u in t.users:
                     self._store_user(
                         tenant,
-                        User(u.id, u.email, u.password, u.name, u.role_id, u.quick_login, t.workspace_id),
+                        User(
+                            u.id,
+                            u.email,
+                            u.password,
+                            u.name,
+                            u.role_id,
+                            u.quick_login,
+                            t.workspace_id,
+                        ),
                     )
                 for k in t.api_keys:
                     self._store_key(
-                        ApiKey(k.id, k.name, list(k.permissions), k.hash, k.created_at, t.workspace_id, k.active)
+                        ApiKey(
+                            k.id,
+                            k.name,
+                            list(k.permissions),
+                            k.hash,
+                            k.created_at,
+                            t.workspace_id,
+                            k.active,
+                        )
                     )
 
     @property
@@ -215,7 +239,15 @@ class SigmaBackend:
             uid = user_id or f"user-{secrets.token_hex(5)}"
             if uid in tenant.users:
                 raise ValueError(f"user id '{uid}' already exists in workspace '{workspace_id}'")
-            user = User(uid, email.strip(), password, name or email.split("@")[0], role_id, quick_login, workspace_id)
+            user = User(
+                uid,
+                email.strip(),
+                password,
+                name or email.split("@")[0],
+                role_id,
+                quick_login,
+                workspace_id,
+            )
             self._store_user(tenant, user)
             return user
 
@@ -435,7 +467,6 @@ def require_key_manager(principal: Principal) -> None:
         raise denied("Only workspace admins can manage API keys")
 
 
-
 def validate_key_spec(name: Any, permissions: Any) -> None:
     """The rules for a new API key's name and permissions (400 otherwise)."""
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
@@ -445,7 +476,8 @@ def validate_key_spec(name: Any, permissions: Any) -> None:
     for value in permissions:
         if not isinstance(value, str) or value not in PERMISSIONS:
             raise invalid(
-                f"permissions contains an unknown permission: {value!r} (allowed: {', '.join(PERMISSIONS)})"
+                f"permissions contains an unknown permission: {value!r} "
+                f"(allowed: {', '.join(PERMISSIONS)})"
             )
     if len(set(permissions)) != len(permissions):
         raise invalid("permissions must not contain duplicates")

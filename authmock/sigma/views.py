@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.routing import RequestRedirect, Rule
+from werkzeug.routing import RequestRedirect
 
 from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
-from authmock.http.routes import RouteTable, UserRoute, run_user_route
+from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
 from authmock.sigma.models import (
     NO_WORKSPACE,
     ROLE_ORDER,
@@ -45,17 +45,17 @@ DEFAULT_MESSAGES = {
     429: "Too many requests",
 }
 
-_RULES = [
-    Rule("/healthz", methods=["GET"], endpoint="healthz"),
-    Rule("/api/v1/auth/quick-logins", methods=["GET"], endpoint="quick_logins"),
-    Rule("/api/v1/auth/login", methods=["POST"], endpoint="login"),
-    Rule("/api/v1/auth/refresh", methods=["POST"], endpoint="refresh"),
-    Rule("/api/v1/api-keys", methods=["GET"], endpoint="list_keys"),
-    Rule("/api/v1/api-keys", methods=["POST"], endpoint="create_key"),
-    Rule("/api/v1/api-keys/<key_id>/deactivate", methods=["POST"], endpoint="deactivate_key"),
-    Rule("/api/v1/api-keys/<key_id>", methods=["DELETE"], endpoint="delete_key"),
-    Rule("/api/v1/roles", methods=["GET"], endpoint="roles"),
-]
+_ROUTES: tuple[RouteSpec, ...] = (
+    ("/healthz", ("GET",), "healthz"),
+    ("/api/v1/auth/quick-logins", ("GET",), "quick_logins"),
+    ("/api/v1/auth/login", ("POST",), "login"),
+    ("/api/v1/auth/refresh", ("POST",), "refresh"),
+    ("/api/v1/api-keys", ("GET",), "list_keys"),
+    ("/api/v1/api-keys", ("POST",), "create_key"),
+    ("/api/v1/api-keys/<key_id>/deactivate", ("POST",), "deactivate_key"),
+    ("/api/v1/api-keys/<key_id>", ("DELETE",), "delete_key"),
+    ("/api/v1/roles", ("GET",), "roles"),
+)
 
 
 def error_reply(status: int, error: str | None = None, message: str | None = None) -> Reply:
@@ -64,7 +64,9 @@ def error_reply(status: int, error: str | None = None, message: str | None = Non
         status,
         {
             "error": error or ERROR_CODES.get(status, "HTTP_ERROR"),
-            "message": message or DEFAULT_MESSAGES.get(status) or HTTP_STATUS_CODES.get(status, "Error"),
+            "message": message
+            or DEFAULT_MESSAGES.get(status)
+            or HTTP_STATUS_CODES.get(status, "Error"),
         },
     )
     if status == 429:
@@ -79,7 +81,7 @@ class SigmaHttp:
 
     def __init__(self, backend: SigmaBackend, on_handler_error: Callable[[BaseException], None]):
         self.backend = backend
-        self.routes = RouteTable(_RULES)
+        self.routes = RouteTable(_ROUTES)
         self._on_handler_error = on_handler_error
 
     # -- the engine's interface ------------------------------------------------
@@ -138,16 +140,22 @@ class SigmaHttp:
         return handler(ex, **args)
 
     def _principal(self, ex: Exchange) -> Principal:
-        principal = self.backend.authenticate(ex.header("Authorization"), ex.header("X-Sigma-ApiKey"))
+        principal = self.backend.authenticate(
+            ex.header("Authorization"), ex.header("X-Sigma-ApiKey")
+        )
         ex.tenant = principal.workspace_id
         ex.principal = principal.label
         return principal
 
-    def _user_route(self, ex: Exchange, route: UserRoute, args: dict[str, Any]) -> Reply:
+    def _user_route(self, ex: Exchange, route: UserRoute, args: Mapping[str, Any]) -> Reply:
         principal = self._principal(ex)
         require(principal, route.options.get("permission", "read"))
-        reply = run_user_route(route, ex, principal, args, self._on_handler_error)
-        return reply if reply is not None else error_reply(500, message="Route handler raised an exception")
+        reply = run_user_route(route, ex, principal, dict(args), self._on_handler_error)
+        return (
+            reply
+            if reply is not None
+            else error_reply(500, message="Route handler raised an exception")
+        )
 
     @staticmethod
     def _object(ex: Exchange) -> dict[str, Any]:
@@ -169,7 +177,12 @@ class SigmaHttp:
     def _login(self, ex: Exchange) -> Reply:
         body = self._object(ex)
         email, password = body.get("email"), body.get("password")
-        if not isinstance(email, str) or not email.strip() or not isinstance(password, str) or not password:
+        if (
+            not isinstance(email, str)
+            or not email.strip()
+            or not isinstance(password, str)
+            or not password
+        ):
             raise invalid("Email and password are required")
         workspace = body.get("workspaceId")
         if workspace is not None and not isinstance(workspace, str):

@@ -33,17 +33,26 @@ class AuthmockAdapter(HTTPAdapter):
             method="GET", url=re.compile(".*"), callback=self._callback, content_type=None
         )
 
-    def _callback(self, request: requests.PreparedRequest) -> tuple[int, list[tuple[str, str]], bytes]:
-        body = request.body
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif body is not None and not isinstance(body, bytes):
-            body = b"".join(body)  # a generator or file-like upload
-        environ = build_environ(str(request.method), str(request.url), request.headers.items(), body)
+    def _callback(
+        self, request: requests.PreparedRequest
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        raw: Any = request.body
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        elif raw is not None and not isinstance(raw, bytes):
+            raw = b"".join(raw)  # a generator or file-like upload
+        body: bytes | None = raw
+        environ = build_environ(
+            str(request.method), str(request.url), request.headers.items(), body
+        )
         return call(self._app, environ)
 
     def send(  # type: ignore[override]
-        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **kwargs: Any
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        **kwargs: Any,
     ) -> requests.Response:
         try:
             return self.build_response(request, self._response.get_response(request))
@@ -53,7 +62,9 @@ class AuthmockAdapter(HTTPAdapter):
                     f"authmock: read timed out ({fault.fault_id})", request=request
                 ) from None
             reason = "connection refused" if fault.kind == "refused" else "connection reset by peer"
-            raise requests.ConnectionError(f"authmock: {reason} ({request.url})", request=request) from None
+            raise requests.ConnectionError(
+                f"authmock: {reason} ({request.url})", request=request
+            ) from None
 
 
 class _Interception:
@@ -71,7 +82,7 @@ class _Interception:
             self.active.insert(0, interceptor)
             if self.original is None:
                 self.original = requests.Session.get_adapter
-                requests.Session.get_adapter = _get_adapter  # type: ignore[method-assign]
+                requests.Session.get_adapter = _get_adapter  # type: ignore[method-assign,assignment]
 
     def remove(self, interceptor: RequestsInterceptor) -> None:
         with self.lock:

@@ -85,7 +85,7 @@ class LiveServer:
             )
         finally:
             listener.close()  # werkzeug serves on its own duplicate of the socket
-        # Request threads must not keep a test process alive (ThreadedWSGIServer has it).
+        # Handler threads must not keep a test process alive.
         self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.host = host
         self.port: int = self._server.port
