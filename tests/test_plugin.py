@@ -4,6 +4,7 @@ separate pytest process that has only the installed plugin (no conftest of ours)
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -309,3 +310,11 @@ def test_one_server_per_xdist_worker_and_no_shared_state(pytester: pytest.Pytest
     assert sorted(urls_by_worker) == ["gw0", "gw1"]
     assert all(len(urls) == 1 for urls in urls_by_worker.values())
     assert len({url for urls in urls_by_worker.values() for url in urls}) == 2
+
+
+def test_the_readme_plugin_example_passes(pytester: pytest.Pytester) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    example = next(b for b in blocks if "def test_login(authmock)" in b)
+    write(pytester, "test_readme.py", example)
+    pytester.runpytest("-W", "error").assert_outcomes(passed=2)
