@@ -6,9 +6,11 @@ Routes shared by both APIs live here; each API package contributes its own
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -80,10 +82,14 @@ class Admin:
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
         existing = getattr(self, "_handlers", {})
         self._handlers: dict[str, AdminHandler] = dict(existing)
+        # Handlers with a `query` parameter get the URL query as a dict.
+        self._takes_query: set[str] = set(getattr(self, "_takes_query", ()))
         rules = list(getattr(self, "_rules", []))
         for rule, handler in routes:
             endpoint = f"{rule.rule} {sorted(rule.methods or ())}"
             self._handlers[endpoint] = handler
+            if "query" in inspect.signature(handler).parameters:
+                self._takes_query.add(endpoint)
             rules.append(Rule(rule.rule, methods=rule.methods, endpoint=endpoint))
         self._rules = rules
         self._map = Map(rules, strict_slashes=False, merge_slashes=False)
@@ -104,6 +110,9 @@ class Admin:
             return reply
         try:
             body = self._body(environ)
+            if endpoint in self._takes_query:
+                query = dict(parse_qsl(environ.get("QUERY_STRING") or ""))
+                return self._handlers[endpoint](body, query=query, **args)
             return self._handlers[endpoint](body, **args)
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
@@ -182,9 +191,14 @@ class Admin:
             raise AdminError(404, f"no fault '{fault_id}'")
         return Reply(204)
 
-    def calls_list(self, body: Any) -> Reply:
-        return json_reply(200, [c.to_json() for c in self.emulator.journal])
+    def calls_list(self, body: Any, query: dict[str, str]) -> Reply:
+        """The journal, oldest first; query parameters filter it
+        (``?method=POST&path=/api/v1/auth/*&status=401``)."""
+        return json_reply(200, [c.to_json() for c in self.emulator.journal.query(query)])
 
-    def calls_clear(self, body: Any) -> Reply:
+    def calls_clear(self, body: Any, query: dict[str, str]) -> Reply:
+        if query:
+            # Clearing everything when a subset was meant would be a nasty surprise.
+            raise AdminError(400, "DELETE /_authmock/calls takes no filters")
         self.emulator.journal.clear()
         return Reply(204)

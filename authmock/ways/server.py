@@ -18,11 +18,33 @@ POLL_INTERVAL = 0.02
 STALL_SECONDS = 600.0
 
 
+class DropConnection(ConnectionResetError):
+    """Raised by :class:`SocketFaults` so werkzeug treats the request as a
+    dropped connection (no 500, no log) and :class:`QuietHandler` resets it."""
+
+
 class QuietHandler(WSGIRequestHandler):
     """No per-request log lines: a server run by tests must not fill a pipe."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def connection_dropped(
+        self, error: BaseException, environ: dict[str, Any] | None = None
+    ) -> None:
+        if isinstance(error, DropConnection):
+            self.close_connection = True
+            reset(self.connection)
+
+
+def reset(sock: socket.socket) -> None:
+    """Close with an RST and no response: a real "connection reset by peer".
+
+    SO_LINGER 0 makes close() abort instead of finishing with a FIN. The fd is
+    detached first: the handler's files still hold the socket, and a plain
+    close() would wait for them and let the server send its FIN before."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    socket.socket(fileno=sock.detach()).close()
 
 
 class SocketFaults:
@@ -36,15 +58,10 @@ class SocketFaults:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
             if fault.kind == "timeout":
-                # Stall without holding other requests: each has its own thread.
+                # Stall in this request's own thread (other requests go on) until
+                # the client gives up; reset/stop release it (emulator.wake).
                 self.app.emulator.wake.wait(STALL_SECONDS)
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                # SO_LINGER 0: close() sends RST, a real "connection reset by peer".
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
-            # werkzeug treats this as a dropped connection: no 500, no log.
-            raise ConnectionResetError("authmock fault") from None
+            raise DropConnection(f"authmock fault {fault.fault_id}: {fault.kind}") from None
 
 
 class LiveServer:
@@ -53,8 +70,10 @@ class LiveServer:
         self._server: BaseWSGIServer = make_server(
             host, port, SocketFaults(app), threaded=True, request_handler=QuietHandler
         )
-        # Handler threads must not keep a test process alive.
+        # Handler threads must not keep a test process alive, nor stop() wait
+        # for one that is still sleeping in a fault.
         self._server.daemon_threads = True  # type: ignore[attr-defined]
+        self._server.block_on_close = False  # type: ignore[attr-defined]
         self.host = host
         self.port = self._server.server_port
         self._thread: threading.Thread | None = None
@@ -78,7 +97,7 @@ class LiveServer:
         self._server.serve_forever(poll_interval=POLL_INTERVAL)
 
     def stop(self) -> None:
-        self.app.emulator.wake.set()
+        self.app.emulator.release()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
