@@ -98,7 +98,8 @@ def _number(spec: Mapping[str, Any], name: str, integer: bool, low: float, high:
     if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
         raise FaultError(f"fault field '{name}' must be {'an integer' if integer else 'a number'}")
     if not low <= value <= high:
-        raise FaultError(f"fault field '{name}' must be between {low:g} and {high:g}")
+        bounds = (f"{low:.0f}", f"{high:.0f}") if integer else (f"{low:g}", f"{high:g}")
+        raise FaultError(f"fault field '{name}' must be between {bounds[0]} and {bounds[1]}")
     return value if integer else float(value)
 
 
@@ -247,6 +248,10 @@ class FaultSet:
     ) -> Fault | None:
         """The first fault that fires for this request, counted as fired.
 
+        Every matching fault counts the request toward its ``after``; only
+        the first one that is past its ``after`` (and wins its
+        ``probability`` draw) fires.
+
         ``tenant`` is only called when a fault names one, at most once."""
         snapshot = self._snapshot
         if not snapshot.faults:
@@ -266,20 +271,23 @@ class FaultSet:
         matching = [f for f in candidates if f.matches_request(path, tenant_once)]
         if not matching:
             return None
+        fired: Fault | None = None
         with self._lock:
             for fault in matching:
                 if fault.gone:
                     continue
+                # Every matching fault counts the request for its `after`, even
+                # one answered by an earlier fault: request numbers compose.
                 fault.seen += 1
-                if fault.seen <= fault.after:
+                if fired is not None or fault.seen <= fault.after:
                     continue
                 if fault.probability is not None and self._rng.random() >= fault.probability:
                     continue
+                fired = fault
                 fault.fired += 1
                 if fault.times is not None and fault.fired >= fault.times:
                     self._replace(tuple(f for f in self._snapshot.faults if f is not fault))
-                return fault
-        return None
+        return fired
 
     def unfired(self) -> builtins.list[Fault]:
         """Faults limited by ``times`` that never fired (a test that did not test)."""

@@ -14,7 +14,7 @@ from authmock.http.exchange import Exchange, Reply, json_reply
 Handler = Callable[[Any, Any], Any]
 
 
-@dataclass
+@dataclass(eq=False)  # hashable: the route is its own werkzeug endpoint
 class UserRoute:
     method: str
     path: str
