@@ -142,8 +142,9 @@ class App:
         when it is shorter, the client gives up then, as it would on the network."""
         limit = environ.get("authmock.read_timeout")
         if limit is not None and limit < seconds:
-            self.emulator.wake.wait(limit)
-            raise ConnectionFault("timeout")
+            if not self.emulator.wake.wait(limit):
+                raise ConnectionFault("timeout")
+            return  # released before the client gave up: answer now
         self.emulator.wake.wait(seconds)
 
     def _record(self, ex: Exchange, status: int, fault: Fault | None, api: ApiHttp) -> None:
