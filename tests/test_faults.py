@@ -491,3 +491,48 @@ def test_random_module_state_is_untouched(mock: AuthMock) -> None:
     for _ in range(5):
         requests.get(f"{mock.sigma_url}/healthz")
     assert random.random() == expected
+
+
+# -- the admin API --------------------------------------------------------------------------------
+
+
+def test_admin_api_adds_lists_and_removes_faults(env: Env) -> None:
+    added = env.sigma("POST", "/_authmock/faults", json={"path": "/healthz", "status": 503})
+    assert (added.status_code, added.json()) == (201, {"id": "fault-1"})
+    env.sigma("POST", "/_authmock/faults", json={"path": "/api/*", "kind": "malformed"})
+    assert env.sigma("GET", "/healthz").status_code == 503
+    assert env.sigma("GET", "/_authmock/faults").json() == [
+        {"id": "fault-1", "path": "/healthz", "status": 503, "seen": 1, "fired": 1},
+        {"id": "fault-2", "path": "/api/*", "kind": "malformed", "seen": 0, "fired": 0},
+    ]
+    assert env.sigma("DELETE", "/_authmock/faults/fault-1").status_code == 204
+    assert env.sigma("GET", "/healthz").status_code == 200
+    missing = env.sigma("DELETE", "/_authmock/faults/fault-1")
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"error": "NOT_FOUND", "message": "no fault 'fault-1'"},
+    )
+    assert env.sigma("DELETE", "/_authmock/faults").status_code == 204
+    assert env.sigma("GET", "/_authmock/faults").json() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"path": "/x", "status": 503, "colour": "red"}, "unknown fault field 'colour'"),
+        ({"path": "/x", "kind": "reset", "status": 503}, "fault field 'status' only applies"),
+        ([{"path": "/x", "status": 503}], "a fault must be a JSON object"),
+        ("not json", "request body is not valid JSON"),
+    ],
+)
+def test_admin_api_rejects_bad_faults(env: Env, body: Any, message: str) -> None:
+    if body == "not json":
+        r = env.sigma(
+            "POST", "/_authmock/faults", data=b"{oops", headers={"Content-Type": "application/json"}
+        )
+    else:
+        r = env.sigma("POST", "/_authmock/faults", json=body)
+    assert r.status_code == 400
+    assert r.json()["error"] == "BAD_REQUEST"
+    assert r.json()["message"].startswith(message)
+    assert env.sigma("GET", "/_authmock/faults").json() == []

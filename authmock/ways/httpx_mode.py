@@ -33,6 +33,7 @@ import httpx
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+from authmock.ways.interception import Interceptor
 from authmock.ways.wsgi_call import build_environ, call
 
 _PATCHED = "_transport_for_url"
@@ -103,23 +104,13 @@ class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
 _TRANSPORTS = (AuthmockTransport, AuthmockAsyncTransport)
 
 
-class HttpxInterceptor:
+class HttpxInterceptor(Interceptor):
     """One mock's claim on its hosts for httpx clients (see the module docstring)."""
 
     def __init__(self, app: App, owns: Callable[[str], bool], passthrough: tuple[str, ...]):
+        super().__init__(owns, passthrough, _INTERCEPTION)
         self.transport = AuthmockTransport(app)
         self.async_transport = AuthmockAsyncTransport(app)
-        self._owns = owns
-        self._passthrough = passthrough
-
-    def claims(self, url: str) -> bool:
-        return self._owns(url) and not url.startswith(self._passthrough)
-
-    def start(self) -> None:
-        _INTERCEPTION.add(self)
-
-    def stop(self) -> None:
-        _INTERCEPTION.remove(self)
 
 
 class _Interception:

@@ -20,6 +20,7 @@ import responses
 from requests.adapters import HTTPAdapter
 
 from authmock.http.exchange import ConnectionFault
+from authmock.ways.interception import Interceptor
 from authmock.ways.wsgi_call import WsgiApp, build_environ, call
 
 
@@ -121,17 +122,7 @@ def _get_adapter(session: requests.Session, url: str) -> Any:
     return original(session, url)
 
 
-class RequestsInterceptor:
+class RequestsInterceptor(Interceptor):
     def __init__(self, app: WsgiApp, owns: Callable[[str], bool], passthrough: tuple[str, ...]):
+        super().__init__(owns, passthrough, _INTERCEPTION)
         self.adapter = AuthmockAdapter(app)
-        self._owns = owns
-        self._passthrough = passthrough
-
-    def claims(self, url: str) -> bool:
-        return self._owns(url) and not url.startswith(self._passthrough)
-
-    def start(self) -> None:
-        _INTERCEPTION.add(self)
-
-    def stop(self) -> None:
-        _INTERCEPTION.remove(self)
