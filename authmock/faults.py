@@ -165,11 +165,12 @@ class _Snapshot:
     Replaced wholesale on every change, so a request reads one consistent
     snapshot without taking the lock."""
 
-    __slots__ = ("by_key", "faults")
+    __slots__ = ("by_key", "faults", "may_sleep")
 
     def __init__(self, faults: tuple[Fault, ...]) -> None:
         self.faults = faults
         self.by_key: dict[tuple[str, str], tuple[Fault, ...]] = {}
+        self.may_sleep = any(f.delay for f in faults)
 
     def candidates(self, api: str, method: str) -> tuple[Fault, ...]:
         key = (api, method)
@@ -208,6 +209,8 @@ class FaultSet:
 
     def add(self, spec: Mapping[str, Any] | None = None, /, **fields: Any) -> str:
         """Register a fault (a mapping, or keyword arguments); returns its id."""
+        if spec is not None and not isinstance(spec, Mapping):
+            raise FaultError("a fault must be a JSON object")
         merged = {**(spec or {}), **fields}
         with self._lock:
             fault = parse_fault(merged, f"fault-{next(self._ids)}")
@@ -239,6 +242,11 @@ class FaultSet:
 
     def __len__(self) -> int:
         return len(self._snapshot.faults)
+
+    @property
+    def may_sleep(self) -> bool:
+        """Whether a registered fault has a ``delay`` (a request may sleep)."""
+        return self._snapshot.may_sleep
 
     def __iter__(self) -> Any:
         return iter(self._snapshot.faults)

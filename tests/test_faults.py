@@ -536,3 +536,12 @@ def test_admin_api_rejects_bad_faults(env: Env, body: Any, message: str) -> None
     assert r.json()["error"] == "BAD_REQUEST"
     assert r.json()["message"].startswith(message)
     assert env.sigma("GET", "/_authmock/faults").json() == []
+
+
+def test_a_fault_must_be_a_mapping_or_keywords(mock: AuthMock) -> None:
+    with pytest.raises(FaultError, match="a fault must be a JSON object"):
+        mock.faults.add(["/healthz"])  # type: ignore[arg-type]
+    fault_id = mock.faults.add({"path": "/healthz", "status": 500}, status=503)
+    assert mock.faults.get(fault_id).status == 503  # keywords override the mapping
+    with pytest.raises(KeyError):
+        mock.faults.get("fault-99")

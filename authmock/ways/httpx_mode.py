@@ -80,9 +80,9 @@ class AuthmockTransport(httpx.BaseTransport):
 class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
     """``httpx.AsyncBaseTransport`` answering from the engine.
 
-    The engine is synchronous. While faults are registered (a ``delay`` or a
-    timeout may sleep) it runs in a worker thread, so the event loop is never
-    blocked; otherwise inline, where it takes microseconds."""
+    The engine is synchronous. While a fault with a ``delay`` is registered it
+    runs in a worker thread, so a sleeping request never blocks the event
+    loop; otherwise inline, where it takes microseconds."""
 
     def __init__(self, app: App) -> None:
         self._app = app
@@ -90,7 +90,7 @@ class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         environ = _environ(request, await request.aread())
         try:
-            if len(self._app.emulator.faults):
+            if self._app.emulator.faults.may_sleep:
                 result = await anyio.to_thread.run_sync(
                     call, self._app, environ, abandon_on_cancel=True
                 )
