@@ -8,8 +8,10 @@ the cost of an authenticated call, and a token's payload never changes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jwt
@@ -38,9 +40,22 @@ class TokenCodec:
         self._required = list(self.claims)
         self._cache: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._short = len(secret.encode("utf-8")) < 32
 
     def encode(self, payload: Mapping[str, Any]) -> str:
-        return jwt.encode(dict(payload), self.secret, algorithm=ALGORITHM, headers=_HEADER)
+        with self._quiet():
+            return jwt.encode(dict(payload), self.secret, algorithm=ALGORITHM, headers=_HEADER)
+
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        # A configured secret under 32 bytes is the user's choice (it must match
+        # their service): pyjwt's key-length warning would break `-W error` suites.
+        if not self._short:
+            yield
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+            yield
 
     def decode(self, token: str) -> dict[str, Any]:
         """Verified claims, or :class:`TokenError`. Expiry is checked every time."""
@@ -71,19 +86,20 @@ class TokenCodec:
             if header.get("alg") != ALGORITHM or set(header) - {"alg", "typ"}:
                 # kid/jku/jwk/x5u headers would ask a verifier to fetch keys.
                 raise TokenError("unexpected header")
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                self.secret,
-                algorithms=[ALGORITHM],
-                options={
-                    "require": self._required,
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
-            )
+            with self._quiet():
+                claims: dict[str, Any] = jwt.decode(
+                    token,
+                    self.secret,
+                    algorithms=[ALGORITHM],
+                    options={
+                        "require": self._required,
+                        "verify_exp": False,
+                        "verify_iat": False,
+                        "verify_nbf": False,
+                        "verify_aud": False,
+                        "verify_iss": False,
+                    },
+                )
         except (jwt.PyJWTError, ValueError, TypeError, UnicodeError) as exc:
             raise TokenError(str(exc)) from None
         if len(claims) != len(self.claims):

@@ -40,6 +40,9 @@ class Env:
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> Any:
+        if headers and self.mode.startswith("httpx"):
+            # requests sends header values as latin-1; httpx takes only ASCII str.
+            headers = {k: v.encode("latin-1") for k, v in headers.items()}  # type: ignore[misc]
         kwargs: dict[str, Any] = {"headers": headers}
         if timeout is not None:
             kwargs["timeout"] = timeout
@@ -136,3 +139,20 @@ def mock() -> Iterator[AuthMock]:
     """A fresh in-process emulator (seed 7), active for requests."""
     with AuthMock(seed=7) as active:
         yield active
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, not an xdist worker
+        from tests.counts import clear
+
+        clear()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.counts import collect
+
+    counts = collect()
+    if counts:
+        terminalreporter.section("authmock counts")
+        for name, value in sorted(counts.items()):
+            terminalreporter.write_line(f"{name}: {value}")

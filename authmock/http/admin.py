@@ -6,18 +6,18 @@ Routes shared by both APIs live here; each API package contributes its own
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Rule
 
 from authmock.errors import ApiError
 from authmock.faults import FaultError
 from authmock.http.exchange import MAX_BODY, Reply, json_reply
+from authmock.http.routes import RouteSpec, shared_map
 from authmock.scenario import ScenarioError
 from authmock.security import same
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from authmock.http.app import App
 
 AdminHandler = Callable[..., Reply]
+H = TypeVar("H", bound=AdminHandler)
 _NO_BODY = object()
 
 
@@ -58,12 +59,28 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
+def openapi_documents() -> dict[str, Callable[[], dict[str, Any]]]:
+    from authmock.sigma.openapi import sigma_openapi
+
+    return {"sigma": sigma_openapi}
+
+
+def takes_query(handler: H) -> H:
+    """Mark an admin handler that takes ``query``: the URL query as a dict."""
+    handler.takes_query = True  # type: ignore[attr-defined]
+    return handler
+
+
 class Admin:
     def __init__(self, app: App) -> None:
         from authmock.sigma.admin import sigma_admin_routes
 
         self.app = app
         self.emulator = app.emulator
+        self._handlers: dict[str, AdminHandler] = {}
+        # Handlers marked with @takes_query get the URL query as a dict.
+        self._takes_query: set[str] = set()
+        self._specs: list[RouteSpec] = []
         routes: list[tuple[Rule, AdminHandler]] = [
             (Rule("/_authmock/reset", methods=["POST"]), self.reset),
             (Rule("/_authmock/state", methods=["GET"]), self.state),
@@ -75,24 +92,21 @@ class Admin:
             (Rule("/_authmock/faults/<fault_id>", methods=["DELETE"]), self.faults_remove),
             (Rule("/_authmock/calls", methods=["GET"]), self.calls_list),
             (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
+            (Rule("/_authmock/openapi/<name>.json", methods=["GET"]), self.openapi),
         ]
         routes += sigma_admin_routes(app)
         self.extend(routes)
 
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
-        existing = getattr(self, "_handlers", {})
-        self._handlers: dict[str, AdminHandler] = dict(existing)
-        # Handlers with a `query` parameter get the URL query as a dict.
-        self._takes_query: set[str] = set(getattr(self, "_takes_query", ()))
-        rules = list(getattr(self, "_rules", []))
         for rule, handler in routes:
-            endpoint = f"{rule.rule} {sorted(rule.methods or ())}"
+            methods = tuple(sorted(rule.methods or ()))
+            endpoint = f"{' '.join(methods)} {rule.rule}"
             self._handlers[endpoint] = handler
-            if "query" in inspect.signature(handler).parameters:
+            if getattr(handler, "takes_query", False):
                 self._takes_query.add(endpoint)
-            rules.append(Rule(rule.rule, methods=rule.methods, endpoint=endpoint))
-        self._rules = rules
-        self._map = Map(rules, strict_slashes=False, merge_slashes=False)
+            self._specs.append((rule.rule, methods, endpoint))
+        # Built once per process for a given set of routes (see shared_map).
+        self._map = shared_map(tuple(self._specs))
 
     def handle(self, environ: dict[str, Any]) -> Reply:
         token = self.app.admin_token
@@ -191,11 +205,21 @@ class Admin:
             raise AdminError(404, f"no fault '{fault_id}'")
         return Reply(204)
 
+    @takes_query
     def calls_list(self, body: Any, query: dict[str, str]) -> Reply:
         """The journal, oldest first; query parameters filter it
         (``?method=POST&path=/api/v1/auth/*&status=401``)."""
         return json_reply(200, [c.to_json() for c in self.emulator.journal.query(query)])
 
+    def openapi(self, body: Any, name: str) -> Reply:
+        documents = openapi_documents()
+        if name not in documents:
+            raise AdminError(
+                404, f"no OpenAPI document '{name}' (one of {', '.join(sorted(documents))})"
+            )
+        return json_reply(200, documents[name]())
+
+    @takes_query
     def calls_clear(self, body: Any, query: dict[str, str]) -> Reply:
         if query:
             # Clearing everything when a subset was meant would be a nasty surprise.

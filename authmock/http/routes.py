@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.wrappers import Response
 
@@ -14,7 +16,7 @@ from authmock.http.exchange import Exchange, Reply, json_reply
 Handler = Callable[[Any, Any], Any]
 
 
-@dataclass(eq=False)  # hashable: the route is its own werkzeug endpoint
+@dataclass(eq=False)  # hashed by identity: it is a werkzeug endpoint
 class UserRoute:
     method: str
     path: str
@@ -22,27 +24,37 @@ class UserRoute:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+# A built-in route: (path, methods, endpoint name).
+RouteSpec = tuple[str, tuple[str, ...], str]
+
+
+@functools.lru_cache(maxsize=32)
+def shared_map(specs: tuple[RouteSpec, ...]) -> Map:
+    """A werkzeug Map built once per process: compiling rules costs ~1 ms per
+    map, too much to pay for every mock a test suite creates."""
+    return Map(
+        [Rule(path, methods=list(methods), endpoint=endpoint) for path, methods, endpoint in specs],
+        strict_slashes=False,
+        merge_slashes=False,
+    )
+
+
 class RouteTable:
     """Built-in endpoints plus the user's routes, matched by werkzeug routing."""
 
-    def __init__(self, builtin: list[Rule]) -> None:
+    def __init__(self, builtin: tuple[RouteSpec, ...]) -> None:
         self._builtin = builtin
         self.user_routes: list[UserRoute] = []
-        self._map = self._build()
-
-    def _build(self) -> Map:
-        rules = [Rule(r.rule, methods=r.methods, endpoint=r.endpoint) for r in self._builtin]
-        rules += [
-            Rule(route.path, methods=[route.method], endpoint=route) for route in self.user_routes
-        ]
-        return Map(rules, strict_slashes=False, merge_slashes=False)
+        self._map = shared_map(builtin)
 
     def add(self, method: str, path: str, handler: Handler, **options: Any) -> UserRoute:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
         route = UserRoute(method.upper(), path, handler, options)
         self.user_routes.append(route)
-        self._map = self._build()
+        rules = [Rule(p, methods=list(m), endpoint=e) for p, m, e in self._builtin]
+        rules += [Rule(r.path, methods=[r.method], endpoint=r) for r in self.user_routes]
+        self._map = Map(rules, strict_slashes=False, merge_slashes=False)
         return route
 
     def adapter(self) -> MapAdapter:
@@ -50,11 +62,12 @@ class RouteTable:
 
     def matches(self, path: str, method: str = "GET") -> bool:
         """Whether ``path`` is one of these routes (any method)."""
-        adapter = self.adapter()
         try:
-            adapter.match(path, method)
-        except Exception as exc:  # NotFound or MethodNotAllowed/RequestRedirect
-            return type(exc).__name__ != "NotFound"
+            self.adapter().match(path, method)
+        except NotFound:
+            return False
+        except HTTPException:  # MethodNotAllowed: the path exists
+            return True
         return True
 
 

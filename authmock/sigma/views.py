@@ -7,10 +7,10 @@ from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.routing import RequestRedirect, Rule
+from werkzeug.routing import RequestRedirect
 
 from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
-from authmock.http.routes import RouteTable, UserRoute, run_user_route
+from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
 from authmock.sigma.models import (
     NO_WORKSPACE,
     ROLE_ORDER,
@@ -45,17 +45,17 @@ DEFAULT_MESSAGES = {
     429: "Too many requests",
 }
 
-_RULES = [
-    Rule("/healthz", methods=["GET"], endpoint="healthz"),
-    Rule("/api/v1/auth/quick-logins", methods=["GET"], endpoint="quick_logins"),
-    Rule("/api/v1/auth/login", methods=["POST"], endpoint="login"),
-    Rule("/api/v1/auth/refresh", methods=["POST"], endpoint="refresh"),
-    Rule("/api/v1/api-keys", methods=["GET"], endpoint="list_keys"),
-    Rule("/api/v1/api-keys", methods=["POST"], endpoint="create_key"),
-    Rule("/api/v1/api-keys/<key_id>/deactivate", methods=["POST"], endpoint="deactivate_key"),
-    Rule("/api/v1/api-keys/<key_id>", methods=["DELETE"], endpoint="delete_key"),
-    Rule("/api/v1/roles", methods=["GET"], endpoint="roles"),
-]
+_ROUTES: tuple[RouteSpec, ...] = (
+    ("/healthz", ("GET",), "healthz"),
+    ("/api/v1/auth/quick-logins", ("GET",), "quick_logins"),
+    ("/api/v1/auth/login", ("POST",), "login"),
+    ("/api/v1/auth/refresh", ("POST",), "refresh"),
+    ("/api/v1/api-keys", ("GET",), "list_keys"),
+    ("/api/v1/api-keys", ("POST",), "create_key"),
+    ("/api/v1/api-keys/<key_id>/deactivate", ("POST",), "deactivate_key"),
+    ("/api/v1/api-keys/<key_id>", ("DELETE",), "delete_key"),
+    ("/api/v1/roles", ("GET",), "roles"),
+)
 
 
 def error_reply(status: int, error: str | None = None, message: str | None = None) -> Reply:
@@ -81,7 +81,7 @@ class SigmaHttp:
 
     def __init__(self, backend: SigmaBackend, on_handler_error: Callable[[BaseException], None]):
         self.backend = backend
-        self.routes = RouteTable(_RULES)
+        self.routes = RouteTable(_ROUTES)
         self._on_handler_error = on_handler_error
 
     # -- the engine's interface ------------------------------------------------

@@ -1,0 +1,1 @@
+"""pytest plugin (fixtures arrive with the live-server work)."""

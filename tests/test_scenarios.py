@@ -1,0 +1,159 @@
+"""Scenario files: loading, what they replace, and validation messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from authmock import AuthMock, ScenarioError
+
+SIGMA = "https://api.sigma-pim.com"
+
+
+def test_bundled_toml_scenario_replaces_sigma_tenants() -> None:
+    with AuthMock(scenario="acme") as mock:
+        assert mock.seed == 7
+        tenants = requests.get(f"{SIGMA}/api/v1/auth/quick-logins").json()
+        assert [t["workspaceId"] for t in tenants] == ["ws-acme"]
+        assert [u["email"] for u in tenants[0]["users"]] == ["ops@acme.test", "dev@acme.test"]
+        # The scenario's own raw key authenticates.
+        key = "sigma_sk_live_acmeCIpipelineKey0123456789abcdefXYZ"
+        assert (
+            requests.get(f"{SIGMA}/api/v1/roles", headers={"X-Sigma-ApiKey": key}).status_code
+            == 200
+        )
+
+
+def test_json_scenario_and_the_same_email_in_two_tenants() -> None:
+    with AuthMock(scenario="two-tenants"):
+        north = requests.post(
+            f"{SIGMA}/api/v1/auth/login", json={"email": "shared@corp.test", "password": "north-pw"}
+        )
+        south = requests.post(
+            f"{SIGMA}/api/v1/auth/login", json={"email": "shared@corp.test", "password": "south-pw"}
+        )
+        assert north.json()["user"]["workspaceId"] == "ws-north"
+        assert south.json()["user"]["workspaceId"] == "ws-south"
+
+
+def test_scenario_as_dict_with_a_configured_secret() -> None:
+    import jwt
+
+    scenario = {"sigma": {"secret": "a-configured-secret-for-the-service-under-test"}}
+    with AuthMock(scenario=scenario) as mock:
+        token = requests.post(
+            f"{SIGMA}/api/v1/auth/login", json={"email": "admin@sigma.io", "password": "admin"}
+        ).json()["token"]
+        assert mock.sigma.secret == "a-configured-secret-for-the-service-under-test"
+        assert jwt.decode(token, mock.sigma.secret, algorithms=["HS256"])["userId"] == "user-admin"
+
+
+def test_explicit_secret_beats_the_scenario() -> None:
+    mock = AuthMock(
+        sigma_secret="explicit-secret-explicit-secret-xx",
+        scenario={"sigma": {"secret": "from-file"}},
+    )
+    assert mock.sigma.secret == "explicit-secret-explicit-secret-xx"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("a.toml", "seed = 1\ncolour = 'red'\n", "a.toml: colour: unknown key"),
+        ("b.toml", "seed = 'one'\n", "b.toml: seed: must be an integer"),
+        ("c.toml", "seed = true\n", "c.toml: seed: must be an integer"),
+        (
+            "d.toml",
+            "[[sigma.tenants]]\nworkspaceId = 'ws-a'\nname = 'A'\n"
+            "[[sigma.tenants.users]]\nemail = 'x@a.test'\npassword = 'p'\n"
+            "[[sigma.tenants.users]]\nemail = 'X@A.test'\npassword = 'q'\n",
+            "d.toml: sigma.tenants[0].users[1].email: duplicate email 'X@A.test' in tenant 'ws-a'",
+        ),
+        (
+            "e.toml",
+            "[[sigma.tenants]]\nname = 'A'\n",
+            "e.toml: sigma.tenants[0].workspaceId: is required",
+        ),
+        (
+            "f.toml",
+            "[[sigma.tenants]]\nworkspaceId = 'ws-a'\nname = 'A'\n[[sigma.tenants.users]]\n"
+            "email = 'x@a.test'\npassword = 'p'\nroleId = 'role-god'\n",
+            "f.toml: sigma.tenants[0].users[0].roleId: unknown role 'role-god' "
+            "(one of role-admin, role-editor, role-viewer)",
+        ),
+        (
+            "g.toml",
+            "[[sigma.tenants]]\nworkspaceId = 'ws-a'\nname = 'A'\n[[sigma.tenants.apiKeys]]\n"
+            "name = 'k'\npermissions = ['fly']\n",
+            "g.toml: sigma.tenants[0].apiKeys[0].permissions: must be distinct values from "
+            "read, update-data, delete-data, update-model, delete-model",
+        ),
+        (
+            "h.toml",
+            "[[bigid.deployments]]\nname = 'Not A Label'\n",
+            "h.toml: bigid.deployments[0].name: 'Not A Label' is not a DNS label ([a-z0-9-])",
+        ),
+        ("i.toml", "sigma = 5\n", "i.toml: sigma: must be a table/object"),
+        ("j.json", '{"sigma": {"tenants": {}}}', "j.json: sigma.tenants: must be an array"),
+        (
+            "k.toml",
+            "[[sigma.tenants]]\nworkspaceId = ''\nname = 'A'\n",
+            "k.toml: sigma.tenants[0].workspaceId: must not be empty",
+        ),
+    ],
+)
+def test_invalid_scenarios_name_file_key_and_problem(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    with pytest.raises(ScenarioError) as info:
+        AuthMock(scenario=_write(tmp_path, name, text))
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "start"),
+    [
+        ("bad.toml", "seed = = 1", "bad.toml: invalid TOML ("),
+        ("bad.json", "{nope", "bad.json: invalid JSON ("),
+        ("bad.yaml", "seed: 1", "bad.yaml: scenario files must end in .toml or .json"),
+    ],
+)
+def test_unreadable_scenarios(tmp_path: Path, name: str, text: str, start: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        AuthMock(scenario=_write(tmp_path, name, text))
+    assert str(info.value).startswith(start)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_scenario_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"missing\.toml: cannot read scenario file"):
+        AuthMock(scenario=tmp_path / "missing.toml")
+
+
+def test_a_dict_scenario_is_validated_too() -> None:
+    with pytest.raises(ScenarioError, match=r"^scenario: sigma\.tenants\[0\]\.name: is required$"):
+        AuthMock(scenario={"sigma": {"tenants": [{"workspaceId": "ws-x"}]}})
+
+
+def test_admin_reset_with_a_scenario_dict() -> None:
+    with AuthMock(seed=1):
+        body: dict[str, Any] = {
+            "scenario": {"sigma": {"tenants": [{"workspaceId": "ws-r", "name": "R"}]}},
+            "seed": 9,
+        }
+        assert requests.post(f"{SIGMA}/_authmock/reset", data=json.dumps(body)).status_code == 204
+        tenants = requests.get(f"{SIGMA}/_authmock/state").json()["sigma"]["tenants"]
+        assert [t["workspaceId"] for t in tenants] == ["ws-r"]
+        bad = requests.post(f"{SIGMA}/_authmock/reset", json={"scenario": {"nope": 1}})
+        assert bad.status_code == 400
+        assert bad.json() == {"error": "BAD_REQUEST", "message": "scenario: nope: unknown key"}
