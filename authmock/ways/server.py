@@ -77,6 +77,8 @@ class LiveServer:
         self.host = host
         self.port = self._server.server_port
         self._thread: threading.Thread | None = None
+        # shutdown() waits for serve_forever() to end: forever, if it never began.
+        self._serving = False
 
     @property
     def url(self) -> str:
@@ -84,6 +86,7 @@ class LiveServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> LiveServer:
+        self._serving = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": POLL_INTERVAL},
@@ -94,11 +97,13 @@ class LiveServer:
         return self
 
     def serve_forever(self) -> None:
+        self._serving = True
         self._server.serve_forever(poll_interval=POLL_INTERVAL)
 
     def stop(self) -> None:
         self.app.emulator.release()
-        self._server.shutdown()
+        if self._serving:
+            self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
