@@ -3,15 +3,17 @@ modes are proven to behave the same rather than hoped to."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import requests
 
 from authmock import AuthMock, RemoteAuthMock
 
-MODES = ["requests", "server"]
+MODES = ["requests", "httpx", "httpx_async", "server"]
 _UNSET: Any = object()
 
 
@@ -41,13 +43,26 @@ class Env:
         json: Any = _UNSET,
         data: bytes | str | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Any:
+        if headers and self.mode.startswith("httpx"):
+            # requests sends header values as latin-1; httpx takes only ASCII str.
+            headers = {k: v.encode("latin-1") for k, v in headers.items()}  # type: ignore[misc]
         kwargs: dict[str, Any] = {"headers": headers}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
         if json is not _UNSET:
             kwargs["json"] = json
         if data is not None:
             kwargs["content" if self.mode.startswith("httpx") else "data"] = data
         return self.client.request(method, url, **kwargs)
+
+    @property
+    def client_errors(self) -> tuple[type[Exception], type[Exception]]:
+        """What this mode's client raises for a connection reset and a read timeout."""
+        if self.mode.startswith("httpx"):
+            return httpx.ConnectError, httpx.ReadTimeout
+        return requests.ConnectionError, requests.ReadTimeout
 
     def sigma(self, method: str, path: str, **kwargs: Any) -> Any:
         return self.request(method, self.sigma_base + path, **kwargs)
@@ -56,10 +71,49 @@ class Env:
         return self.request(method, self.bigid_base(deployment) + path, **kwargs)
 
 
+def _bigid_urls(mock: AuthMock) -> Any:
+    return getattr(mock, "bigid_url", lambda d=None: "")
+
+
 def _requests_env(mock: AuthMock) -> Iterator[Env]:
     with mock, requests.Session() as session:
-        bigid = getattr(mock, "bigid_url", lambda d=None: "")
-        yield Env("requests", mock, session, mock.sigma_url, bigid)
+        yield Env("requests", mock, session, mock.sigma_url, _bigid_urls(mock))
+
+
+def _httpx_env(mock: AuthMock) -> Iterator[Env]:
+    with mock, httpx.Client(transport=mock.httpx_transport()) as client:
+        yield Env("httpx", mock, client, mock.sigma_url, _bigid_urls(mock))
+
+
+class SyncAsyncClient:
+    """An httpx.AsyncClient driven from sync tests: each request runs in one loop."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.client = httpx.AsyncClient(transport=transport)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self.loop.run_until_complete(self.client.request(method, url, **kwargs))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.close()
+
+
+def _httpx_async_env(mock: AuthMock) -> Iterator[Env]:
+    client = SyncAsyncClient(mock.httpx_async_transport())
+    try:
+        with mock:
+            yield Env("httpx_async", mock, client, mock.sigma_url, _bigid_urls(mock))
+    finally:
+        client.close()
+
+
+def _live_env(mock: AuthMock) -> Iterator[Env]:
+    """The in-process mock's engine on a live server, reached over real sockets."""
+    with mock.serve() as server, requests.Session() as session:
+        bigid = lambda d=None: f"{server.url}/bigid/{d}/api/v1" if d else f"{server.url}/api/v1"  # noqa: E731
+        yield Env("live", mock, session, server.url, bigid)
 
 
 def _server_env(mock: AuthMock) -> Iterator[Env]:
@@ -72,12 +126,26 @@ def _server_env(mock: AuthMock) -> Iterator[Env]:
         yield Env("server", remote, session, remote.sigma_url, remote.bigid_url)
 
 
-_BUILDERS = {"requests": _requests_env, "server": _server_env}
+_BUILDERS = {
+    "requests": _requests_env,
+    "httpx": _httpx_env,
+    "httpx_async": _httpx_async_env,
+    "live": _live_env,
+    "server": _server_env,
+}
 
 
 @pytest.fixture(params=MODES)
 def env(request: pytest.FixtureRequest) -> Iterator[Env]:
     """A fresh emulator (seed 7) reached through one mode."""
+    mock = AuthMock(seed=7)
+    yield from _BUILDERS[request.param](mock)
+
+
+@pytest.fixture(params=["requests", "httpx", "httpx_async", "live"])
+def way(request: pytest.FixtureRequest) -> Iterator[Env]:
+    """Like ``env``, plus ``live``: an in-process AuthMock (``way.mock`` is
+    always one) served on a real socket, for faults and the journal."""
     mock = AuthMock(seed=7)
     yield from _BUILDERS[request.param](mock)
 

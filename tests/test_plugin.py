@@ -230,10 +230,10 @@ def test_unfired_faults_warn_and_handler_errors_are_reraised(pytester: pytest.Py
         [
             "*ERROR at teardown of test_handler_error_is_reraised*",
             "E*RuntimeError: boom in handler",
-            "*test_end.py:5: AuthmockWarning: authmock: fault fault-1 (kind='http',"
-            " path='/api/v1/auth/refresh', status=401, times=1) never fired",
-            "*test_end.py:8: AuthmockWarning: authmock: fault fault-1 (kind='http',"
-            " path='/api/v1/roles', status=500, times=2) never fired",
+            "*test_end.py:5: AuthmockWarning: authmock: fault fault-1"
+            " (path='/api/v1/auth/refresh', status=401, times=1) never fired",
+            "*test_end.py:8: AuthmockWarning: authmock: fault fault-1"
+            " (path='/api/v1/roles', status=500, times=2) never fired",
         ]
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -77,17 +77,11 @@ class RemoteJournal(CallLog):
     def __init__(self, admin: AdminClient) -> None:
         self._admin = admin
 
-    def _calls(self) -> list[Call]:
+    def _copy(self) -> list[Call]:
         return [Call.from_json(item) for item in self._admin.call("GET", "/calls")]
-
-    def __iter__(self) -> Iterator[Call]:
-        return iter(self._calls())
-
-    def __len__(self) -> int:
-        return len(self._calls())
-
-    def __getitem__(self, index: int) -> Call:
-        return self._calls()[index]
 
     def clear(self) -> None:
         self._admin.call("DELETE", "/calls")
+
+    def __repr__(self) -> str:
+        return f"<RemoteJournal of {self._admin.url}>"

@@ -324,9 +324,10 @@ class SigmaBackend:
         return self.issue_token(user), user
 
     def token_workspace(self, token: str) -> str | None:
-        """The workspace a token claims, for fault matching (None if unreadable)."""
+        """The workspace a genuine token names, expired or not, for fault
+        matching (None if forged or unreadable)."""
         try:
-            return str(self.codec.decode(token)["workspaceId"])
+            return str(self.codec.signed_claims(token)["workspaceId"])
         except TokenError:
             return None
 
