@@ -61,14 +61,13 @@ def test_in_process_only_features_say_so(served: tuple[AuthMock, RemoteAuthMock]
         remote.sigma.route("GET", "/api/v1/widgets")
     with pytest.raises(NotImplementedError, match=r"mock.bigid.secret exists only in-process"):
         remote.bigid.secret("sandbox")
-    with pytest.raises(NotImplementedError, match=r"issue_system_token exists only in-process"):
-        remote.bigid.issue_system_token("bigid")
 
 
 def test_urls(served: tuple[AuthMock, RemoteAuthMock]) -> None:
     _, remote = served
     assert remote.sigma_url == remote.url
-    assert remote.bigid_url() == remote.url + "/api/v1"
+    assert remote.bigid_url() == remote.url + "/bigid/sandbox/api/v1"
+    assert remote.bigid_url(None) == remote.url + "/api/v1"
     assert remote.bigid_url("acme") == remote.url + "/bigid/acme/api/v1"
     assert RemoteAuthMock("http://127.0.0.1:9/").url == "http://127.0.0.1:9"
 
@@ -141,17 +140,22 @@ def test_bigid_operations_follow_the_admin_api_table(
         },
     )
     app.answers[("POST", "/_authmock/bigid/user-tokens")] = (201, {"token": "user.token.jwt"})
+    app.answers[("POST", "/_authmock/bigid/system-tokens")] = (201, {"token": "system.jwt"})
     bigid = remote.bigid
     assert bigid.add_deployment("acme") == "acme"
+    assert bigid.add_deployment("beta", secret="k" * 32) == "beta"
     assert bigid.add_user("acme", "scanner", "pw", first_name="Scan", role="viewer") == "scanner"
     assert bigid.create_user_token("scanner", deployment="acme", days=5) == "user.token.jwt"
+    assert bigid.issue_system_token("scanner", "acme", expires_in=-1) == "system.jwt"
     bigid.revoke_user_token("user.token.jwt")
     bigid.errors = "production"
+    bigid.remove_user("acme", "scanner")
     bigid.remove_deployment("acme")
     assert bigid.errors == "spec"
     assert bigid.deployments == [{"name": "sandbox"}]
     assert app.seen == [
         ("POST", "/_authmock/bigid/deployments", {"name": "acme"}),
+        ("POST", "/_authmock/bigid/deployments", {"name": "beta", "secret": "k" * 32}),
         (
             "POST",
             "/_authmock/bigid/users",
@@ -168,8 +172,14 @@ def test_bigid_operations_follow_the_admin_api_table(
             "/_authmock/bigid/user-tokens",
             {"username": "scanner", "deployment": "acme", "days": 5},
         ),
+        (
+            "POST",
+            "/_authmock/bigid/system-tokens",
+            {"username": "scanner", "deployment": "acme", "expiresIn": -1},
+        ),
         ("POST", "/_authmock/bigid/user-tokens/revoke", {"token": "user.token.jwt"}),
         ("POST", "/_authmock/bigid/errors", {"errors": "production"}),
+        ("DELETE", "/_authmock/bigid/deployments/acme/users/scanner", None),
         ("DELETE", "/_authmock/bigid/deployments/acme", None),
         ("GET", "/_authmock/state", None),
         ("GET", "/_authmock/state", None),

@@ -51,8 +51,9 @@ class RemoteAuthMock:
         self.sigma = RemoteSigma(self._admin)
         self.bigid = RemoteBigid(self._admin)
 
-    def bigid_url(self, deployment: str | None = None) -> str:
-        """A deployment's API base; without one, the default deployment's (``{url}/api/v1``)."""
+    def bigid_url(self, deployment: str | None = "sandbox") -> str:
+        """A deployment's API base on the server; None means the default deployment's,
+        served at ``{url}/api/v1``."""
         if deployment is None:
             return f"{self.url}/api/v1"
         return f"{self.url}/bigid/{deployment}/api/v1"

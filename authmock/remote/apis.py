@@ -113,8 +113,9 @@ class RemoteBigid:
     def errors(self, style: str) -> None:
         self._admin.call("POST", "/bigid/errors", {"errors": style})
 
-    def add_deployment(self, name: str) -> str:
-        self._admin.call("POST", "/bigid/deployments", {"name": name})
+    def add_deployment(self, name: str, secret: str | None = None) -> str:
+        body = {"name": name} if secret is None else {"name": name, "secret": secret}
+        self._admin.call("POST", "/bigid/deployments", body)
         return name
 
     def remove_deployment(self, name: str) -> None:
@@ -138,6 +139,11 @@ class RemoteBigid:
         self._admin.call("POST", "/bigid/users", body)
         return username
 
+    def remove_user(self, deployment: str, username: str) -> None:
+        self._admin.call(
+            "DELETE", f"/bigid/deployments/{_segment(deployment)}/users/{_segment(username)}"
+        )
+
     def create_user_token(self, username: str, deployment: str = "sandbox", days: int = 30) -> str:
         body = {"username": username, "deployment": deployment, "days": days}
         return str(self._admin.call("POST", "/bigid/user-tokens", body)["token"])
@@ -147,8 +153,10 @@ class RemoteBigid:
 
     def issue_system_token(
         self, username: str, deployment: str = "sandbox", expires_in: int | None = None
-    ) -> NoReturn:
-        _in_process_only("mock.bigid.issue_system_token")
+    ) -> str:
+        """A system token (the server's TTL unless ``expires_in``; negative: expired)."""
+        body = {"username": username, "deployment": deployment, "expiresIn": expires_in}
+        return str(self._admin.call("POST", "/bigid/system-tokens", body)["token"])
 
     def secret(self, deployment: str) -> NoReturn:
         _in_process_only("mock.bigid.secret")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from authmock.faults import Fault, never_fired, parse_fault
+from authmock.faults import Fault, FaultError, never_fired, parse_fault
 from authmock.journal import Call, CallLog
 from authmock.remote.client import AdminClient, AdminNotFound
 
@@ -45,6 +45,8 @@ class RemoteFaults:
 
     def add(self, spec: Mapping[str, Any] | None = None, /, **fields: Any) -> str:
         """Register a fault (a mapping, or keyword arguments); returns its id."""
+        if spec is not None and not isinstance(spec, Mapping):
+            raise FaultError("a fault must be a JSON object")
         fault = {**(spec or {}), **fields}
         # Checked here first, so a bad fault raises the same FaultError as in-process.
         parse_fault(fault, "check")
