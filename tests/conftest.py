@@ -123,7 +123,17 @@ def _server_env(mock: AuthMock) -> Iterator[Env]:
         requests.Session() as session,
         RemoteAuthMock(server.url) as remote,
     ):
-        yield Env("server", remote, session, remote.sigma_url, remote.bigid_url)
+        yield Env("server", remote, session, remote.sigma_url, _server_bigid(remote))
+
+
+def _server_bigid(remote: RemoteAuthMock) -> Any:
+    """BigID's base on the server in its unambiguous form, /bigid/{deployment}/api/v1:
+    at /api/v1 the default deployment shares its paths with Sigma."""
+
+    def base(deployment: str | None = None) -> str:
+        return remote.bigid_url(deployment or remote.bigid.deployments[0]["name"])
+
+    return base
 
 
 _BUILDERS = {
