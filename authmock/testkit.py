@@ -134,7 +134,6 @@ class SessionServer:
         self._server = LiveServer(self.mock.wsgi_app).start()
         self.url = self._server.url
         self.remote = RemoteAuthMock(self.url)
-        self._errors_changed = False
 
     def before_test(self, settings: TestSettings) -> RemoteAuthMock:
         remote = self.remote
@@ -142,9 +141,9 @@ class SessionServer:
             seed=settings.seed if settings.seed is not None else self._seed,
             scenario=settings.scenario if settings.scenario is not None else self._scenario,
         )
-        if settings.bigid_errors is not None or self._errors_changed:
-            remote.bigid.errors = settings.bigid_errors or "spec"
-            self._errors_changed = settings.bigid_errors is not None
+        if settings.bigid_errors is not None:
+            # Only for this test: a reset restores the server's configured style.
+            remote.bigid.errors = settings.bigid_errors
         for fault in settings.faults:
             remote.faults.add(fault)
         return remote
