@@ -139,22 +139,24 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
-    if args.host not in LOOPBACK:
-        print(
-            f"warning: listening on {args.host}: anyone who can reach it can use the admin API"
-            + ("" if args.admin_token else " (set --admin-token to require X-Authmock-Admin)"),
-            file=sys.stderr,
-            flush=True,
-        )
-    print(_table(credentials(mock), server.url), flush=True)
-    print("\n".join(user_token_lines(mock)), flush=True)
-    print(f"authmock listening on {server.url}", flush=True)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    # Installed before the first line is printed: a caller that stops the
+    # server as soon as it sees output still gets a clean exit 0.
     signal.signal(signal.SIGTERM, stop)
     try:
+        if args.host not in LOOPBACK:
+            print(
+                f"warning: listening on {args.host}: anyone who can reach it can use the admin API"
+                + ("" if args.admin_token else " (set --admin-token to require X-Authmock-Admin)"),
+                file=sys.stderr,
+                flush=True,
+            )
+        print(_table(credentials(mock), server.url), flush=True)
+        print("\n".join(user_token_lines(mock)), flush=True)
+        print(f"authmock listening on {server.url}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -69,14 +69,19 @@ class Emulator:
             self._configure(seed if seed is not None else self._explicit_seed, scenario)
         data = self.data
         # Release anything sleeping on the old state before replacing it.
-        self.wake.set()
-        self.wake = threading.Event()
+        self.release()
         self.sigma.load(data)
         self.bigid.load(data)
         self.faults.reset(self.seed)
         self.journal.clear()
         self.clock.resume()
         self.handler_errors.clear()
+
+    def release(self) -> None:
+        """Wake every request sleeping in a ``delay`` or stalled by a ``timeout``
+        fault now; later ones sleep again (stop must not disarm delays)."""
+        woken, self.wake = self.wake, threading.Event()
+        woken.set()
 
     def state(self) -> dict[str, Any]:
         return {"sigma": {"tenants": self.sigma.state()}, "bigid": self.bigid.state()}

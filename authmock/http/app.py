@@ -125,16 +125,15 @@ class App:
             reply = self._answer(api, ex, fault)
         except ConnectionFault as exc:
             exc.fault_id = fault.id if fault else None
-            self._record(ex, 0, fault)
+            self._record(ex, 0, fault, api)
             raise
-        self._record(ex, reply.status, fault)
+        self._record(ex, reply.status, fault, api)
         return reply
 
     def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
         if fault is not None:
             if fault.delay:
-                # Released early by reset/stop, so a stopping server never waits.
-                self.emulator.wake.wait(fault.delay)
+                self._pause(ex.environ, fault.delay)
             if fault.kind in ("reset", "timeout"):
                 raise ConnectionFault(fault.kind, fault.id)
             if fault.kind == "http" and fault.status is not None:
@@ -144,22 +143,41 @@ class App:
             return api.error(413)
         reply = api.handle(ex)
         if fault is not None and fault.kind == "malformed":
+            # A 200 whose JSON is cut off halfway, whatever the real answer was.
             body = reply.body or b'{"error":"'
-            reply = Reply(
-                200, body[: max(1, len(body) // 2)], [h for h in reply.headers if h[0] != "Allow"]
-            )
+            headers = [h for h in reply.headers if h[0] not in ("Allow", "Retry-After")]
+            reply = Reply(200, body[: max(1, len(body) // 2)], headers)
         return reply
 
-    def _record(self, ex: Exchange, status: int, fault: Fault | None) -> None:
-        has_body = ex.environ.get("authmock.body") is not None or (ex.declared_length() or 0) > 0
+    def _pause(self, environ: dict[str, Any], seconds: float) -> None:
+        """Answer late, as a slow server does; reset/stop release the wait.
+
+        In-process the client's read timeout is known (``authmock.read_timeout``):
+        when it is shorter, the client gives up then, as it would on the network."""
+        limit = environ.get("authmock.read_timeout")
+        if limit is not None and limit < seconds:
+            if not self.emulator.wake.wait(limit):
+                raise ConnectionFault("timeout")
+            return  # released before the client gave up: answer now
+        self.emulator.wake.wait(seconds)
+
+    def _record(self, ex: Exchange, status: int, fault: Fault | None, api: ApiHttp) -> None:
+        if not self.emulator.journal.limit:
+            return
+        cached = ex.environ.get("authmock.body")
+        has_body = bool(cached) if cached is not None else (ex.declared_length() or 0) > 0
         body = ex.json_or_none() if has_body else None
+        tenant = ex.tenant or ex.deployment
+        if tenant is None and fault is not None:
+            # Answered by the fault before routing: the tenant as faults see it.
+            tenant = api.fault_tenant(ex)
         self.emulator.journal.record(
             Call(
                 api=ex.api,
                 method=ex.method,
                 path=ex.path,
                 status=status,
-                tenant=ex.tenant or ex.deployment,
+                tenant=tenant,
                 principal=ex.principal,
                 timestamp=self.emulator.clock.now(),
                 headers=mask_headers(ex.headers()),
