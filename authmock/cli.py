@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from authmock import __version__
+from authmock.bigid.listing import bigid_credentials, bigid_table, user_token_lines
 from authmock.faults import FaultError, parse_fault
 from authmock.scenario import ScenarioError
 
@@ -49,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     common(serve)
     serve.add_argument("--bigid-errors", choices=("spec", "production"), default="spec")
     serve.add_argument("--sigma-secret", default=None, help="HS256 key for Sigma tokens")
-    serve.add_argument("--bigid-system-ttl", type=int, default=86400, metavar="SECONDS")
+    serve.add_argument("--bigid-system-ttl", type=int, default=None, metavar="SECONDS")
     serve.add_argument(
         "--fault", action="append", default=[], metavar="JSON", help="a fault (repeatable)"
     )
@@ -81,7 +82,11 @@ def credentials(mock: Any) -> dict[str, Any]:
         }
         for t in data.sigma_tenants
     ]
-    return {"seed": mock.seed, "sigma": {"url": mock.sigma_url, "tenants": sigma}}
+    return {
+        "seed": mock.seed,
+        "sigma": {"url": mock.sigma_url, "tenants": sigma},
+        "bigid": bigid_credentials(data),
+    }
 
 
 def _table(creds: dict[str, Any], base: str | None) -> str:
@@ -94,6 +99,7 @@ def _table(creds: dict[str, Any], base: str | None) -> str:
             lines.append(f"    {user['email']:<40} {user['password']:<16} {user['roleId']}")
         for key in tenant["apiKeys"]:
             lines.append(f"    key {key['key']}  ({', '.join(key['permissions'])})")
+    lines += bigid_table(creds["bigid"], base)
     return "\n".join(lines)
 
 
@@ -106,7 +112,7 @@ def _make_mock(args: argparse.Namespace, **extra: Any) -> Any:
 def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0 to 65535, not {args.port}")
-    if args.bigid_system_ttl <= 0:
+    if args.bigid_system_ttl is not None and args.bigid_system_ttl <= 0:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
     faults = []
     for raw in args.fault:
@@ -133,21 +139,24 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
-    if args.host not in LOOPBACK:
-        print(
-            f"warning: listening on {args.host}: anyone who can reach it can use the admin API"
-            + ("" if args.admin_token else " (set --admin-token to require X-Authmock-Admin)"),
-            file=sys.stderr,
-            flush=True,
-        )
-    print(_table(credentials(mock), server.url), flush=True)
-    print(f"authmock listening on {server.url}", flush=True)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    # Installed before the first line is printed: a caller that stops the
+    # server as soon as it sees output still gets a clean exit 0.
     signal.signal(signal.SIGTERM, stop)
     try:
+        if args.host not in LOOPBACK:
+            print(
+                f"warning: listening on {args.host}: anyone who can reach it can use the admin API"
+                + ("" if args.admin_token else " (set --admin-token to require X-Authmock-Admin)"),
+                file=sys.stderr,
+                flush=True,
+            )
+        print(_table(credentials(mock), server.url), flush=True)
+        print("\n".join(user_token_lines(mock)), flush=True)
+        print(f"authmock listening on {server.url}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timezone
+
+# The emulator's time stays within what a timestamp can be shown as (year 9999).
+MAX_EPOCH = 253402300799.0
+
+
+def _as_float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer too large for a float
+        return math.inf
+
+
+def _in_range(epoch: float, what: str) -> float:
+    if not math.isfinite(epoch) or not 0 <= epoch <= MAX_EPOCH:
+        raise ValueError(f"{what} would put the clock outside 1970-01-01..9999-12-31")
+    return epoch
 
 
 class Clock:
@@ -25,15 +42,18 @@ class Clock:
 
     def advance(self, seconds: float) -> float:
         with self._lock:
+            step = _as_float(seconds)
+            _in_range(self.now() + step, f"advancing by {seconds!r} seconds")
             if self._frozen is not None:
-                self._frozen += seconds
+                self._frozen += step
             else:
-                self._offset += seconds
+                self._offset += step
         return self.now()
 
     def set(self, epoch: float) -> float:
+        epoch = _in_range(_as_float(epoch), f"setting it to {epoch!r}")
         with self._lock:
-            self._frozen = float(epoch)
+            self._frozen = epoch
         return self.now()
 
     def resume(self) -> float:

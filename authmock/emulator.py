@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authmock import scenario as scenarios
+from authmock.bigid.models import BigidBackend
 from authmock.clock import Clock
 from authmock.faults import FaultSet
 from authmock.journal import DEFAULT_LIMIT, Journal
@@ -27,6 +28,8 @@ class Emulator:
         *,
         sigma_secret: str | None = None,
         journal_limit: int = DEFAULT_LIMIT,
+        bigid_errors: str = "spec",
+        bigid_system_token_ttl: int | None = None,
     ) -> None:
         self.clock = Clock()
         self.journal = Journal(journal_limit)
@@ -36,6 +39,7 @@ class Emulator:
         self._configure(seed, scenario)
         self.faults = FaultSet(self.seed)
         self.sigma = SigmaBackend(self.clock, sigma_secret)
+        self.bigid = BigidBackend(self.clock, bigid_errors, bigid_system_token_ttl)
         # Exceptions raised by user-registered route handlers (re-raised in tests).
         self.handler_errors: list[BaseException] = []
         # Set to release requests sleeping in a delay or stalled by a timeout fault.
@@ -65,13 +69,19 @@ class Emulator:
             self._configure(seed if seed is not None else self._explicit_seed, scenario)
         data = self.data
         # Release anything sleeping on the old state before replacing it.
-        self.wake.set()
-        self.wake = threading.Event()
+        self.release()
         self.sigma.load(data)
+        self.bigid.load(data)
         self.faults.reset(self.seed)
         self.journal.clear()
         self.clock.resume()
         self.handler_errors.clear()
 
+    def release(self) -> None:
+        """Wake every request sleeping in a ``delay`` or stalled by a ``timeout``
+        fault now; later ones sleep again (stop must not disarm delays)."""
+        woken, self.wake = self.wake, threading.Event()
+        woken.set()
+
     def state(self) -> dict[str, Any]:
-        return {"sigma": {"tenants": self.sigma.state()}}
+        return {"sigma": {"tenants": self.sigma.state()}, "bigid": self.bigid.state()}

@@ -1,20 +1,26 @@
-"""Failure injection: the fault model and its matching rules (no HTTP here)."""
+"""Failure injection: the fault model and its matching rules (no HTTP here).
+
+One model everywhere: Python keyword arguments, admin-API JSON, the pytest
+marker and the CLI all go through :func:`parse_fault`. Faults are checked
+before routing, so they apply to any path, known or not.
+"""
 
 from __future__ import annotations
 
 import builtins
-import fnmatch
 import itertools
 import random
-import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from authmock.globs import PathMatcher, path_matcher
+
 KINDS = ("http", "reset", "timeout", "malformed")
 APIS = ("sigma", "bigid")
-_FIELDS = {
+# The fields of the model, in the order they are listed.
+FIELDS = (
     "api",
     "method",
     "path",
@@ -27,14 +33,17 @@ _FIELDS = {
     "times",
     "after",
     "probability",
-}
+)
+_HTTP_ONLY = ("status", "error", "message")
+_MAX_DELAY = 3600.0
+_UNRESOLVED: Any = object()
 
 
 class FaultError(ValueError):
     """A fault definition that cannot be used; the message names the field."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Fault:
     id: str
     api: str | None = None
@@ -49,52 +58,63 @@ class Fault:
     times: int | None = None
     after: int = 0
     probability: float | None = None
-    # Bookkeeping: matches seen (for `after`) and how often it fired.
+    # Bookkeeping: matching requests seen (for `after`) and how often it fired.
     seen: int = 0
     fired: int = 0
-    _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    # Set once the fault has fired `times` times or was removed.
+    gone: bool = field(default=False, repr=False)
+    _path_ok: PathMatcher | None = field(default=None, repr=False)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id}
-        for name in sorted(_FIELDS):
+    def spec(self) -> dict[str, Any]:
+        """The fields it was defined with (defaults left out)."""
+        out: dict[str, Any] = {}
+        for name in FIELDS:
             value = getattr(self, name)
-            if value is not None and not (name == "after" and value == 0):
-                out[name] = value
-        if self.delay == 0:
-            out.pop("delay", None)
-        out["fired"] = self.fired
+            if value is None or (name in ("after", "delay") and not value):
+                continue
+            if name == "kind" and value == "http":
+                continue
+            out[name] = value
         return out
 
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, **self.spec(), "seen": self.seen, "fired": self.fired}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Fault:
+        """A fault as ``GET /_authmock/faults`` lists it (with ``id``, ``seen``, ``fired``)."""
+        spec = {k: v for k, v in data.items() if k not in ("id", "seen", "fired")}
+        fault = parse_fault(spec, str(data.get("id", "")))
+        fault.seen = int(data.get("seen") or 0)
+        fault.fired = int(data.get("fired") or 0)
+        return fault
+
     def describe(self) -> str:
-        parts = [f"{k}={v!r}" for k, v in self.to_json().items() if k not in ("id", "fired")]
+        parts = [f"{k}={v!r}" for k, v in self.spec().items()]
         return f"fault {self.id} ({', '.join(parts)})"
 
-    def matches(self, api: str, method: str, path: str, tenant: Callable[[], str | None]) -> bool:
-        if self.api is not None and self.api != api:
-            return False
-        if self.method is not None and self.method != method:
-            return False
-        if self._pattern is not None and not self._pattern.fullmatch(path):
+    def matches_request(self, path: str, tenant: Callable[[], str | None]) -> bool:
+        """Path and tenant; api and method are pre-filtered by :class:`FaultSet`."""
+        if self._path_ok is not None and not self._path_ok(path):
             return False
         return self.tenant is None or self.tenant == tenant()
 
 
-def _number(spec: Mapping[str, Any], name: str, kind: type, low: float, high: float) -> Any:
+def _number(spec: Mapping[str, Any], name: str, integer: bool, low: float, high: float) -> Any:
     value = spec.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
-        raise FaultError(
-            f"fault field '{name}' must be {'a number' if kind is float else 'an integer'}"
-        )
+    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+        raise FaultError(f"fault field '{name}' must be {'an integer' if integer else 'a number'}")
     if not low <= value <= high:
-        raise FaultError(f"fault field '{name}' must be between {low:g} and {high:g}")
-    return kind(value)
+        bounds = (f"{low:.0f}", f"{high:.0f}") if integer else (f"{low:g}", f"{high:g}")
+        raise FaultError(f"fault field '{name}' must be between {bounds[0]} and {bounds[1]}")
+    return value if integer else float(value)
 
 
 def _text(spec: Mapping[str, Any], name: str) -> str | None:
     value = spec.get(name)
-    if value is not None and (not isinstance(value, str) or not value):
+    if value is not None and (not isinstance(value, str) or not value.strip()):
         raise FaultError(f"fault field '{name}' must be a non-empty string")
     return value
 
@@ -103,24 +123,34 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
     """Validate a fault given as keyword arguments or admin-API JSON."""
     if not isinstance(spec, Mapping):
         raise FaultError("a fault must be a JSON object")
-    unknown = sorted(set(spec) - _FIELDS)
+    unknown = sorted(set(spec) - set(FIELDS), key=str)
     if unknown:
-        raise FaultError(f"unknown fault field '{unknown[0]}'")
+        raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
     api = _text(spec, "api")
     if api is not None and api not in APIS:
         raise FaultError("fault field 'api' must be 'sigma' or 'bigid'")
     kind = _text(spec, "kind") or "http"
     if kind not in KINDS:
         raise FaultError(f"fault field 'kind' must be one of {', '.join(KINDS)}")
-    status = _number(spec, "status", int, 100, 599)
-    delay = _number(spec, "delay", float, 0, 3600) or 0.0
-    if kind == "http" and status is None and not delay:
-        raise FaultError("fault field 'status' is required for kind 'http' (or give a 'delay')")
+    status = _number(spec, "status", True, 400, 599)
+    delay = _number(spec, "delay", False, 0, _MAX_DELAY) or 0.0
+    if kind != "http":
+        for name in _HTTP_ONLY:
+            if spec.get(name) is not None:
+                raise FaultError(f"fault field '{name}' only applies to kind 'http'")
+    elif status is None:
+        if not delay:
+            raise FaultError("fault field 'status' is required for kind 'http' (or give a 'delay')")
+        for name in ("error", "message"):
+            if spec.get(name) is not None:
+                raise FaultError(f"fault field '{name}' needs a 'status'")
     method = _text(spec, "method")
+    if method is not None and not method.isalpha():
+        raise FaultError("fault field 'method' must be an HTTP method such as 'GET'")
     path = _text(spec, "path")
     if path is not None and not path.startswith("/"):
         raise FaultError("fault field 'path' must start with '/'")
-    fault = Fault(
+    return Fault(
         id=fault_id,
         api=api,
         method=method.upper() if method else None,
@@ -131,14 +161,36 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
         message=_text(spec, "message"),
         kind=kind,
         delay=delay,
-        times=_number(spec, "times", int, 1, 10**9),
-        after=_number(spec, "after", int, 0, 10**9) or 0,
-        probability=_number(spec, "probability", float, 0, 1),
+        times=_number(spec, "times", True, 1, 10**9),
+        after=_number(spec, "after", True, 0, 10**9) or 0,
+        probability=_number(spec, "probability", False, 0, 1),
+        _path_ok=path_matcher(path) if path is not None else None,
     )
-    if path is not None:
-        # `*` matches within and across segments; everything else is literal.
-        fault._pattern = re.compile(fnmatch.translate(path).replace("(?s:", "(?:", 1))
-    return fault
+
+
+class _Snapshot:
+    """The registered faults, immutable, with a per-(api, method) candidate cache.
+
+    Replaced wholesale on every change, so a request reads one consistent
+    snapshot without taking the lock."""
+
+    __slots__ = ("by_key", "faults", "may_sleep")
+
+    def __init__(self, faults: tuple[Fault, ...]) -> None:
+        self.faults = faults
+        self.by_key: dict[tuple[str, str], tuple[Fault, ...]] = {}
+        self.may_sleep = any(f.delay for f in faults)
+
+    def candidates(self, api: str, method: str) -> tuple[Fault, ...]:
+        key = (api, method)
+        found = self.by_key.get(key)
+        if found is None:
+            found = self.by_key[key] = tuple(
+                f
+                for f in self.faults
+                if (f.api is None or f.api == api) and (f.method is None or f.method == method)
+            )
+        return found
 
 
 class FaultSet:
@@ -146,64 +198,119 @@ class FaultSet:
 
     def __init__(self, seed: int) -> None:
         self._lock = threading.Lock()
-        self._faults: list[Fault] = []
+        self._snapshot = _Snapshot(())
         self._ids = itertools.count(1)
         self.reset(seed)
 
     def reset(self, seed: int) -> None:
+        """No faults, ids from 1 again, and the RNG behind ``probability``
+        back to its seeded start (reproducible per seed)."""
         with self._lock:
-            self._faults = []
+            self._replace(())
             self._ids = itertools.count(1)
-            # The RNG behind `probability`: reproducible per seed.
             self._rng = random.Random(f"authmock-faults-{seed}")
-        # Faults that reached `times`, kept for "never fired" reporting.
-        self.spent: list[Fault] = []
+
+    def _replace(self, faults: tuple[Fault, ...]) -> None:
+        for fault in self._snapshot.faults:
+            if fault not in faults:
+                fault.gone = True
+        self._snapshot = _Snapshot(faults)
 
     def add(self, spec: Mapping[str, Any] | None = None, /, **fields: Any) -> str:
         """Register a fault (a mapping, or keyword arguments); returns its id."""
+        if spec is not None and not isinstance(spec, Mapping):
+            raise FaultError("a fault must be a JSON object")
+        merged = {**(spec or {}), **fields}
         with self._lock:
-            fault = parse_fault({**(spec or {}), **fields}, f"fault-{next(self._ids)}")
-            self._faults.append(fault)
+            fault = parse_fault(merged, f"fault-{next(self._ids)}")
+            self._replace((*self._snapshot.faults, fault))
         return fault.id
 
     def remove(self, fault_id: str) -> bool:
+        """Unregister a fault; False when there is no such (live) fault."""
         with self._lock:
-            before = len(self._faults)
-            self._faults = [f for f in self._faults if f.id != fault_id]
-            return len(self._faults) != before
+            kept = tuple(f for f in self._snapshot.faults if f.id != fault_id)
+            if len(kept) == len(self._snapshot.faults):
+                return False
+            self._replace(kept)
+            return True
 
     def clear(self) -> None:
         with self._lock:
-            self._faults = []
+            self._replace(())
+
+    def get(self, fault_id: str) -> Fault:
+        for fault in self._snapshot.faults:
+            if fault.id == fault_id:
+                return fault
+        raise KeyError(f"no fault '{fault_id}'")
 
     def list(self) -> builtins.list[Fault]:
-        return list(self._faults)
+        """The live faults, in registration order (expired ones are gone)."""
+        return builtins.list(self._snapshot.faults)
 
     def __len__(self) -> int:
-        return len(self._faults)
+        return len(self._snapshot.faults)
+
+    @property
+    def may_sleep(self) -> bool:
+        """Whether a registered fault has a ``delay`` (a request may sleep)."""
+        return self._snapshot.may_sleep
+
+    def __iter__(self) -> Any:
+        return iter(self._snapshot.faults)
 
     def check(
         self, api: str, method: str, path: str, tenant: Callable[[], str | None]
     ) -> Fault | None:
-        """The first fault that fires for this request, counting it as fired."""
-        if not self._faults:
+        """The first fault that fires for this request, counted as fired.
+
+        Every matching fault counts the request toward its ``after``; only
+        the first one that is past its ``after`` (and wins its
+        ``probability`` draw) fires.
+
+        ``tenant`` is only called when a fault names one, at most once."""
+        snapshot = self._snapshot
+        if not snapshot.faults:
             return None
+        candidates = snapshot.candidates(api, method)
+        if not candidates:
+            return None
+        resolved = _UNRESOLVED
+
+        def tenant_once() -> str | None:
+            nonlocal resolved
+            if resolved is _UNRESOLVED:
+                resolved = tenant()
+            return resolved  # type: ignore[no-any-return]
+
+        # Path and tenant matching is pure: done outside the lock.
+        matching = [f for f in candidates if f.matches_request(path, tenant_once)]
+        if not matching:
+            return None
+        fired: Fault | None = None
         with self._lock:
-            for fault in self._faults:
-                if not fault.matches(api, method, path, tenant):
+            for fault in matching:
+                if fault.gone:
                     continue
+                # Every matching fault counts the request for its `after`, even
+                # one answered by an earlier fault: request numbers compose.
                 fault.seen += 1
-                if fault.seen <= fault.after:
+                if fired is not None or fault.seen <= fault.after:
                     continue
                 if fault.probability is not None and self._rng.random() >= fault.probability:
                     continue
+                fired = fault
                 fault.fired += 1
                 if fault.times is not None and fault.fired >= fault.times:
-                    self._faults.remove(fault)
-                    self.spent.append(fault)
-                return fault
-        return None
+                    self._replace(tuple(f for f in self._snapshot.faults if f is not fault))
+        return fired
 
     def unfired(self) -> builtins.list[Fault]:
-        """Faults limited by `times` that never fired (a test that did not test)."""
-        return [f for f in self._faults if f.times is not None and f.fired == 0]
+        """Faults limited by ``times`` that never fired (a test that did not test)."""
+        return never_fired(self._snapshot.faults)
+
+
+def never_fired(faults: Iterable[Fault]) -> list[Fault]:
+    """The faults limited by ``times`` that have not fired once."""
+    return [f for f in faults if f.times is not None and f.fired == 0]

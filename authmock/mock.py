@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from authmock.bigid.control import BigidControl
+from authmock.bigid.models import check_deployment_name
+from authmock.bigid.views import base_url
 from authmock.clock import Clock
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
@@ -17,6 +21,18 @@ from authmock.sigma.control import SigmaControl
 from authmock.ways.requests_mode import RequestsInterceptor
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _httpx_mode() -> Any:
+    try:
+        from authmock.ways import httpx_mode
+    except ModuleNotFoundError as exc:
+        if exc.name != "httpx":
+            raise
+        raise ImportError(
+            "the httpx transports need httpx: pip install 'authmock[httpx]'"
+        ) from None
+    return httpx_mode
 
 
 class AuthMock:
@@ -35,31 +51,55 @@ class AuthMock:
         sigma_url: str = DEFAULT_SIGMA_URL,
         passthrough: tuple[str, ...] | list[str] = (),
         sigma_secret: str | None = None,
-        bigid_system_token_ttl: int = 86400,
+        bigid_system_token_ttl: int | None = None,
         *,
         journal_limit: int = DEFAULT_LIMIT,
         admin_token: str | None = None,
     ) -> None:
+        # bigid_system_token_ttl: 86400 unless given here or as the scenario's
+        # bigid.system_token_ttl (this argument wins).
         self._emulator = Emulator(
-            seed, scenario, sigma_secret=sigma_secret, journal_limit=journal_limit
+            seed,
+            scenario,
+            sigma_secret=sigma_secret,
+            journal_limit=journal_limit,
+            bigid_errors=bigid_errors,
+            bigid_system_token_ttl=bigid_system_token_ttl,
         )
         self._app = App(self._emulator, sigma_url)
         self._app.admin_token = admin_token
         self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))
+        self._passthrough = tuple(passthrough)
+        self._httpx: Any = None
         self.sigma = SigmaControl(self._emulator.sigma, self._app.sigma)
         self.sigma_url = self._app.sigma_url
+        self.bigid = BigidControl(self._emulator.bigid, self._app.bigid)
         self._started = False
+
+    def bigid_url(self, deployment: str | None = "sandbox") -> str:
+        """A deployment's in-process API base URL; None means the default one."""
+        default = self._emulator.bigid.default_deployment or "sandbox"
+        name = default if deployment is None else deployment
+        return base_url(check_deployment_name(name))
 
     # -- switching interception ------------------------------------------------------
     def start(self) -> AuthMock:
         self._requests.start()
+        if self._httpx is None and importlib.util.find_spec("httpx") is not None:
+            from authmock.ways.httpx_mode import HttpxInterceptor
+
+            self._httpx = HttpxInterceptor(self._app, self._app.intercepts, self._passthrough)
+        if self._httpx is not None:
+            self._httpx.start()
         self._started = True
         return self
 
     def stop(self) -> None:
         self._requests.stop()
+        if self._httpx is not None:
+            self._httpx.stop()
         self._started = False
-        self._emulator.wake.set()
+        self._emulator.release()
 
     @property
     def active(self) -> bool:
@@ -134,6 +174,16 @@ class AuthMock:
     @property
     def wsgi_app(self) -> App:
         return self._app
+
+    def httpx_transport(self) -> Any:
+        """An ``httpx.BaseTransport`` into this emulator (needs the ``httpx`` extra):
+        ``httpx.Client(transport=mock.httpx_transport())``. Works whether or not
+        the mock is started."""
+        return _httpx_mode().AuthmockTransport(self._app)
+
+    def httpx_async_transport(self) -> Any:
+        """The same as an ``httpx.AsyncBaseTransport``, for ``httpx.AsyncClient``."""
+        return _httpx_mode().AuthmockAsyncTransport(self._app)
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[Any]:

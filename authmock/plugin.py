@@ -1,1 +1,134 @@
-"""pytest plugin (fixtures arrive with the live-server work)."""
+"""The pytest plugin, registered by installing authmock (``pytest11`` entry point).
+
+Fixtures: ``authmock`` (an active in-process AuthMock per test),
+``authmock_server`` (a live server per session, reset before each test),
+``authmock_seed`` / ``authmock_scenario`` (override them). Marker
+``@pytest.mark.authmock(seed=, scenario=, bigid_errors=, faults=[...])``; ini
+options ``authmock_seed`` and ``authmock_scenario``. The logic lives in
+:mod:`authmock.testkit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from authmock import testkit
+from authmock.emulator import ScenarioSource
+from authmock.mock import AuthMock
+from authmock.remote import RemoteAuthMock
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "authmock_seed", "seed of the authmock fixtures (default: the scenario's, else 0)"
+    )
+    parser.addini(
+        "authmock_scenario",
+        "scenario of the authmock fixtures: a .toml/.json file (relative to the ini file)"
+        " or a bundled name",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", testkit.MARKER_HELP)
+    try:
+        testkit.ini_seed(str(config.getini("authmock_seed")))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _settings(request: pytest.FixtureRequest) -> testkit.TestSettings:
+    marker = request.node.get_closest_marker("authmock")
+    if marker is None:
+        return testkit.TestSettings()
+    try:
+        return testkit.marker_settings(marker.args, marker.kwargs)
+    except ValueError as exc:
+        raise pytest.fail.Exception(f"@pytest.mark.authmock: {exc}", pytrace=False) from None
+
+
+@contextmanager
+def _configuring() -> Iterator[None]:
+    """A bad scenario or fault fails the test with its one-line message, no traceback."""
+    try:
+        yield
+    except ValueError as exc:  # ScenarioError, FaultError, AdminBadRequest
+        raise pytest.fail.Exception(f"authmock: {exc}", pytrace=False) from None
+
+
+def _where(request: pytest.FixtureRequest) -> tuple[str, int]:
+    """The test's file and line, for warnings about it."""
+    path, line, _ = request.node.reportinfo()
+    return str(path), (line or 0) + 1
+
+
+def _ini_seed(config: pytest.Config) -> int | None:
+    return testkit.ini_seed(str(config.getini("authmock_seed")))
+
+
+def _ini_scenario(config: pytest.Config) -> str | None:
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return testkit.ini_scenario(str(config.getini("authmock_scenario")), base)
+
+
+@pytest.fixture
+def authmock_seed(pytestconfig: pytest.Config) -> int | None:
+    """Seed of the ``authmock`` fixture: the ``authmock_seed`` ini option, else the
+    scenario's seed, else 0. Override this fixture to choose another."""
+    return _ini_seed(pytestconfig)
+
+
+@pytest.fixture
+def authmock_scenario(pytestconfig: pytest.Config) -> ScenarioSource | None:
+    """Scenario of the ``authmock`` fixture (a path or a dict): the ``authmock_scenario``
+    ini option, else none. Override this fixture to choose another."""
+    return _ini_scenario(pytestconfig)
+
+
+@pytest.fixture
+def authmock(
+    request: pytest.FixtureRequest,
+    authmock_seed: int | None,
+    authmock_scenario: ScenarioSource | None,
+) -> Iterator[AuthMock]:
+    """An active in-process ``AuthMock`` with fresh state for this test: ``requests`` to
+    the Sigma and BigID hosts reach it. Configured by ``authmock_seed``,
+    ``authmock_scenario`` and ``@pytest.mark.authmock(...)``. At the end of the test,
+    faults with ``times`` that never fired are reported as warnings, and an exception
+    raised in a route handler of yours is re-raised."""
+    with _configuring():
+        mock = testkit.new_mock(_settings(request), authmock_seed, authmock_scenario)
+    mock.start()
+    try:
+        yield mock
+    finally:
+        mock.stop()
+    testkit.finish_test(mock, _where(request))
+
+
+@pytest.fixture(scope="session")
+def _authmock_session_server(pytestconfig: pytest.Config) -> Iterator[testkit.SessionServer]:
+    """The live server behind ``authmock_server``: one per session (per xdist worker)."""
+    server = testkit.SessionServer(_ini_seed(pytestconfig), _ini_scenario(pytestconfig))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def authmock_server(
+    request: pytest.FixtureRequest, _authmock_session_server: testkit.SessionServer
+) -> Iterator[RemoteAuthMock]:
+    """A live authmock HTTP server on 127.0.0.1, for clients that are not ``requests``
+    (httpx, aiohttp, urllib, subprocesses, other languages). Started once per session
+    (per xdist worker) from the ini options and reset before every test, with the
+    seed/scenario/faults of ``@pytest.mark.authmock(...)``. ``.url`` is its base URL;
+    the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...)."""
+    with _configuring():
+        remote = _authmock_session_server.before_test(_settings(request))
+    yield remote
+    _authmock_session_server.after_test(_where(request))

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from typing import Any
 
-# Header names whose values are credentials (lower-case).
+# Header names whose values are credentials (lower-case), plus any header whose
+# name contains one of the hints (X-Api-Key, X-Auth-Token, ...).
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "x-sigma-apikey", "x-authmock-admin", "cookie", "proxy-authorization"}
 )
-# JSON body keys whose values are masked to their last 4 characters (lower-case);
-# passwords are masked whole, since 4 characters give away a short one.
-SECRET_FIELDS = frozenset({"token", "key", "secret", "auth_token", "systemtoken", "usertoken"})
-PASSWORD_FIELDS = frozenset({"password", "newpassword", "oldpassword"})
+_HEADER_HINTS = ("auth", "token", "key", "secret", "cookie", "password", "session")
+# JSON body keys (compared lower-case, without "_" and "-") whose values are
+# masked to their last 4 characters: any key ending in one of these (token,
+# auth_token, systemToken, apiKey, client_secret, ...). Passwords are masked
+# whole, since 4 characters give away a short one.
+SECRET_SUFFIXES = ("token", "key", "secret")
+PASSWORD_HINTS = ("password", "passwd", "passphrase")
 HIDDEN = "********"
 
 
@@ -40,8 +45,13 @@ def mask(value: str) -> str:
     return "*" * min(len(value) - 4, 8) + value[-4:]
 
 
+def is_credential_header(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in CREDENTIAL_HEADERS or any(hint in lowered for hint in _HEADER_HINTS)
+
+
 def mask_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: mask(v) if k.lower() in CREDENTIAL_HEADERS else v for k, v in headers.items()}
+    return {k: mask(v) if is_credential_header(k) else v for k, v in headers.items()}
 
 
 def mask_body(value: Any, depth: int = 0) -> Any:
@@ -55,10 +65,21 @@ def mask_body(value: Any, depth: int = 0) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=512)
+def _field_kind(name: str) -> str:
+    """What a JSON key holds: "password", "secret" or "" (nothing to mask)."""
+    normal = name.lower().replace("_", "").replace("-", "")
+    if any(hint in normal for hint in PASSWORD_HINTS):
+        return "password"
+    if normal.endswith(SECRET_SUFFIXES):
+        return "secret"
+    return ""
+
+
 def _mask_field(name: Any, value: Any, depth: int) -> Any:
-    lowered = name.lower() if isinstance(name, str) else ""
-    if lowered in PASSWORD_FIELDS:
+    kind = _field_kind(name) if isinstance(name, str) else ""
+    if kind == "password":
         return HIDDEN
-    if lowered in SECRET_FIELDS:
+    if kind == "secret":
         return mask(value) if isinstance(value, str) else HIDDEN
     return mask_body(value, depth + 1)

@@ -59,6 +59,16 @@ class TokenCodec:
 
     def decode(self, token: str) -> dict[str, Any]:
         """Verified claims, or :class:`TokenError`. Expiry is checked every time."""
+        claims = self.signed_claims(token)
+        now = self.clock.now()
+        # Zero leeway: valid while now < exp; a token from the future is forged.
+        if not claims["iat"] <= now < claims["exp"]:
+            raise TokenError("expired")
+        return claims
+
+    def signed_claims(self, token: str) -> dict[str, Any]:
+        """Claims of a token signed with this secret, expired or not (what a
+        token says about its owner), or :class:`TokenError`."""
         claims = self._cache.get(token)
         if claims is None:
             claims = self._verify(token)
@@ -66,10 +76,6 @@ class TokenCodec:
                 if len(self._cache) >= _CACHE_SIZE:
                     self._cache.clear()
                 self._cache[token] = claims
-        now = self.clock.now()
-        # Zero leeway: valid while now < exp; a token from the future is forged.
-        if not claims["iat"] <= now < claims["exp"]:
-            raise TokenError("expired")
         return claims
 
     def _verify(self, token: str) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Rule
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from authmock.http.app import App
 
 AdminHandler = Callable[..., Reply]
+H = TypeVar("H", bound=AdminHandler)
 _NO_BODY = object()
 
 
@@ -53,23 +55,37 @@ def field(body: Any, name: str, kind: type | tuple[type, ...], required: bool = 
     return value
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
 def openapi_documents() -> dict[str, Callable[[], dict[str, Any]]]:
+    from authmock.bigid.openapi import bigid_openapi
     from authmock.sigma.openapi import sigma_openapi
 
-    return {"sigma": sigma_openapi}
+    return {"sigma": sigma_openapi, "bigid": bigid_openapi}
+
+
+def takes_query(handler: H) -> H:
+    """Mark an admin handler that takes ``query``: the URL query as a dict."""
+    handler.takes_query = True  # type: ignore[attr-defined]
+    return handler
 
 
 class Admin:
     def __init__(self, app: App) -> None:
+        from authmock.bigid.admin import bigid_admin_routes
         from authmock.sigma.admin import sigma_admin_routes
 
         self.app = app
         self.emulator = app.emulator
         self._handlers: dict[str, AdminHandler] = {}
+        # Handlers marked with @takes_query get the URL query as a dict.
+        self._takes_query: set[str] = set()
         self._specs: list[RouteSpec] = []
         routes: list[tuple[Rule, AdminHandler]] = [
             (Rule("/_authmock/reset", methods=["POST"]), self.reset),
@@ -85,6 +101,7 @@ class Admin:
             (Rule("/_authmock/openapi/<name>.json", methods=["GET"]), self.openapi),
         ]
         routes += sigma_admin_routes(app)
+        routes += bigid_admin_routes(app)
         self.extend(routes)
 
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
@@ -92,6 +109,8 @@ class Admin:
             methods = tuple(sorted(rule.methods or ()))
             endpoint = f"{' '.join(methods)} {rule.rule}"
             self._handlers[endpoint] = handler
+            if getattr(handler, "takes_query", False):
+                self._takes_query.add(endpoint)
             self._specs.append((rule.rule, methods, endpoint))
         # Built once per process for a given set of routes (see shared_map).
         self._map = shared_map(tuple(self._specs))
@@ -112,6 +131,9 @@ class Admin:
             return reply
         try:
             body = self._body(environ)
+            if endpoint in self._takes_query:
+                query = dict(parse_qsl(environ.get("QUERY_STRING") or ""))
+                return self._handlers[endpoint](body, query=query, **args)
             return self._handlers[endpoint](body, **args)
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
@@ -136,7 +158,8 @@ class Admin:
         if not raw.strip():
             return None
         try:
-            return json.loads(raw)
+            # NaN and Infinity are not JSON: a clock advanced by NaN would break every call.
+            return json.loads(raw, parse_constant=_not_json)
         except (ValueError, RecursionError):
             raise AdminError(400, "request body is not valid JSON") from None
 
@@ -190,8 +213,11 @@ class Admin:
             raise AdminError(404, f"no fault '{fault_id}'")
         return Reply(204)
 
-    def calls_list(self, body: Any) -> Reply:
-        return json_reply(200, [c.to_json() for c in self.emulator.journal])
+    @takes_query
+    def calls_list(self, body: Any, query: dict[str, str]) -> Reply:
+        """The journal, oldest first; query parameters filter it
+        (``?method=POST&path=/api/v1/auth/*&status=401``)."""
+        return json_reply(200, [c.to_json() for c in self.emulator.journal.query(query)])
 
     def openapi(self, body: Any, name: str) -> Reply:
         documents = openapi_documents()
@@ -201,6 +227,10 @@ class Admin:
             )
         return json_reply(200, documents[name]())
 
-    def calls_clear(self, body: Any) -> Reply:
+    @takes_query
+    def calls_clear(self, body: Any, query: dict[str, str]) -> Reply:
+        if query:
+            # Clearing everything when a subset was meant would be a nasty surprise.
+            raise AdminError(400, "DELETE /_authmock/calls takes no filters")
         self.emulator.journal.clear()
         return Reply(204)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 
+from authmock.bigid.views import BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
@@ -62,6 +63,7 @@ class App:
         self.sigma_host = host_of(self.sigma_url)
         self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
         self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
+        self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append)
         self.admin = Admin(self)
         self.ui = UiPages(self.intercepts)
         self.admin_token: str | None = None
@@ -71,18 +73,30 @@ class App:
         """Whether a URL belongs to this emulator (in-process interception)."""
         parts = urlsplit(url)
         host = _default_port(parts.netloc.lower(), parts.scheme)
+        if host_deployment(host) is not None:
+            return True  # every *.bigid.com host: unknown ones are refused, never sent out
         return host == self.sigma_host and parts.path.startswith(self.sigma_prefix)
 
     def _target(self, environ: dict[str, Any]) -> tuple[ApiHttp, str, str | None] | None:
         """(api, api path, deployment) for a request; None for the admin API."""
         path: str = environ.get("PATH_INFO") or "/"
-        if path.startswith("/_authmock/") or path == "/_authmock":
-            return None
         host = _default_port(
             str(environ.get("HTTP_HOST", "")).lower(), environ.get("wsgi.url_scheme", "http")
         )
-        if host == self.sigma_host and self.sigma_prefix and path.startswith(self.sigma_prefix):
-            return self.sigma, path[len(self.sigma_prefix) :] or "/", None
+        # Raises ConnectionFault("refused") for a *.bigid.com host that is no deployment.
+        deployment = self.bigid.host_target(host)
+        if path.startswith("/_authmock/") or path == "/_authmock":
+            return None
+        if deployment is not None:
+            return self.bigid, path, deployment
+        if host == self.sigma_host:
+            if self.sigma_prefix and path.startswith(self.sigma_prefix):
+                return self.sigma, path[len(self.sigma_prefix) :] or "/", None
+            return self.sigma, path, None
+        # Server mode: /bigid/{deployment}/... and BigID's /api/v1 routes, else Sigma.
+        routed = self.bigid.path_target(path)
+        if routed is not None:
+            return self.bigid, routed[0], routed[1]
         return self.sigma, path, None
 
     # -- WSGI ------------------------------------------------------------------------
@@ -116,16 +130,15 @@ class App:
             reply = self._answer(api, ex, fault)
         except ConnectionFault as exc:
             exc.fault_id = fault.id if fault else None
-            self._record(ex, 0, fault)
+            self._record(ex, 0, fault, api)
             raise
-        self._record(ex, reply.status, fault)
+        self._record(ex, reply.status, fault, api)
         return reply
 
     def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
         if fault is not None:
             if fault.delay:
-                # Released early by reset/stop, so a stopping server never waits.
-                self.emulator.wake.wait(fault.delay)
+                self._pause(ex.environ, fault.delay)
             if fault.kind in ("reset", "timeout"):
                 raise ConnectionFault(fault.kind, fault.id)
             if fault.kind == "http" and fault.status is not None:
@@ -135,22 +148,41 @@ class App:
             return api.error(413)
         reply = api.handle(ex)
         if fault is not None and fault.kind == "malformed":
+            # A 200 whose JSON is cut off halfway, whatever the real answer was.
             body = reply.body or b'{"error":"'
-            reply = Reply(
-                200, body[: max(1, len(body) // 2)], [h for h in reply.headers if h[0] != "Allow"]
-            )
+            headers = [h for h in reply.headers if h[0] not in ("Allow", "Retry-After")]
+            reply = Reply(200, body[: max(1, len(body) // 2)], headers)
         return reply
 
-    def _record(self, ex: Exchange, status: int, fault: Fault | None) -> None:
-        has_body = ex.environ.get("authmock.body") is not None or (ex.declared_length() or 0) > 0
+    def _pause(self, environ: dict[str, Any], seconds: float) -> None:
+        """Answer late, as a slow server does; reset/stop release the wait.
+
+        In-process the client's read timeout is known (``authmock.read_timeout``):
+        when it is shorter, the client gives up then, as it would on the network."""
+        limit = environ.get("authmock.read_timeout")
+        if limit is not None and limit < seconds:
+            if not self.emulator.wake.wait(limit):
+                raise ConnectionFault("timeout")
+            return  # released before the client gave up: answer now
+        self.emulator.wake.wait(seconds)
+
+    def _record(self, ex: Exchange, status: int, fault: Fault | None, api: ApiHttp) -> None:
+        if not self.emulator.journal.limit:
+            return
+        cached = ex.environ.get("authmock.body")
+        has_body = bool(cached) if cached is not None else (ex.declared_length() or 0) > 0
         body = ex.json_or_none() if has_body else None
+        tenant = ex.tenant or ex.deployment
+        if tenant is None and fault is not None:
+            # Answered by the fault before routing: the tenant as faults see it.
+            tenant = api.fault_tenant(ex)
         self.emulator.journal.record(
             Call(
                 api=ex.api,
                 method=ex.method,
                 path=ex.path,
                 status=status,
-                tenant=ex.tenant or ex.deployment,
+                tenant=tenant,
                 principal=ex.principal,
                 timestamp=self.emulator.clock.now(),
                 headers=mask_headers(ex.headers()),

@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.routing import Rule
 
-from authmock.http.admin import AdminHandler, field
+from authmock.http.admin import AdminError, AdminHandler, field
 from authmock.http.exchange import Reply, json_reply
 from authmock.sigma.models import TOKEN_TTL
 
 if TYPE_CHECKING:
     from authmock.http.app import App
+
+# About 31 years either way: enough for any expiry test, small enough to stay a timestamp.
+MAX_EXPIRES_IN = 10**9
 
 
 def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
@@ -21,10 +24,20 @@ def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
         backend.remove_workspace(workspace_id)
         return Reply(204)
 
+    def remove_user(body: Any, workspace_id: str, user_id: str) -> Reply:
+        backend.remove_user(workspace_id, user_id)
+        return Reply(204)
+
+    def secret(body: Any) -> Reply:
+        # The admin API can mint any token already; the key lets a service verify them.
+        return json_reply(200, {"secret": backend.secret})
+
     def issue_token(body: Any) -> Reply:
         email = field(body, "email", str)
         workspace = field(body, "workspaceId", str, required=False)
         expires_in = field(body, "expiresIn", int, required=False)
+        if expires_in is not None and abs(expires_in) > MAX_EXPIRES_IN:
+            raise AdminError(400, f"'expiresIn' must be within ±{MAX_EXPIRES_IN} seconds")
         user = backend.find_user(email, workspace)
         token = backend.issue_token(user, TOKEN_TTL if expires_in is None else expires_in)
         return json_reply(200, {"token": token})
@@ -53,6 +66,11 @@ def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
 
     return [
         (Rule("/_authmock/sigma/workspaces/<workspace_id>", methods=["DELETE"]), remove_workspace),
+        (
+            Rule("/_authmock/sigma/workspaces/<workspace_id>/users/<user_id>", methods=["DELETE"]),
+            remove_user,
+        ),
+        (Rule("/_authmock/sigma/secret", methods=["GET"]), secret),
         (Rule("/_authmock/sigma/tokens", methods=["POST"]), issue_token),
         (Rule("/_authmock/sigma/tenants", methods=["POST"]), add_tenant),
         (Rule("/_authmock/sigma/users", methods=["POST"]), add_user),

@@ -9,6 +9,14 @@ from authmock.sigma.models import TOKEN_TTL, SigmaBackend
 from authmock.sigma.views import SigmaHttp
 
 
+def users_of(tenants: list[dict[str, Any]], workspace_id: str) -> list[dict[str, Any]]:
+    """The users of one workspace in a state dump (``KeyError`` if it is gone)."""
+    for tenant in tenants:
+        if tenant["workspaceId"] == workspace_id:
+            return list(tenant["users"])
+    raise KeyError(f"no workspace '{workspace_id}'")
+
+
 class SigmaControl:
     def __init__(self, backend: SigmaBackend, http: SigmaHttp) -> None:
         self._backend = backend
@@ -25,10 +33,7 @@ class SigmaControl:
         return self._backend.secret
 
     def users(self, workspace_id: str) -> list[dict[str, Any]]:
-        for tenant in self._backend.state():
-            if tenant["workspaceId"] == workspace_id:
-                return list(tenant["users"])
-        raise KeyError(f"no workspace '{workspace_id}'")
+        return users_of(self._backend.state(), workspace_id)
 
     def add_tenant(self, workspace_id: str, name: str) -> str:
         self._backend.add_tenant(workspace_id, name)

@@ -202,6 +202,8 @@ class SigmaBackend:
 
     # -- tenants and users ---------------------------------------------------
     def add_tenant(self, workspace_id: str, name: str) -> Tenant:
+        if not workspace_id.strip() or not name.strip():
+            raise ValueError("workspace id and name must not be empty")
         with self.lock:
             if workspace_id in self.tenants:
                 raise ValueError(f"workspace '{workspace_id}' already exists")
@@ -322,9 +324,10 @@ class SigmaBackend:
         return self.issue_token(user), user
 
     def token_workspace(self, token: str) -> str | None:
-        """The workspace a token claims, for fault matching (None if unreadable)."""
+        """The workspace a genuine token names, expired or not, for fault
+        matching (None if forged or unreadable)."""
         try:
-            return str(self.codec.decode(token)["workspaceId"])
+            return str(self.codec.signed_claims(token)["workspaceId"])
         except TokenError:
             return None
 

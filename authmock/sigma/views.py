@@ -135,7 +135,7 @@ class SigmaHttp:
         except RequestRedirect:  # pragma: no cover - strict_slashes is off
             raise SigmaError(404, "NOT_FOUND", f"Route {ex.method} {ex.path} not found") from None
         if isinstance(endpoint, UserRoute):
-            return self._user_route(ex, endpoint, args)
+            return self._user_route(ex, endpoint, dict(args))
         handler: Callable[..., Reply] = getattr(self, f"_{endpoint}")
         return handler(ex, **args)
 

@@ -20,6 +20,7 @@ import responses
 from requests.adapters import HTTPAdapter
 
 from authmock.http.exchange import ConnectionFault
+from authmock.ways.interception import Interceptor
 from authmock.ways.wsgi_call import WsgiApp, build_environ, call
 
 
@@ -43,7 +44,11 @@ class AuthmockAdapter(HTTPAdapter):
             raw = b"".join(raw)  # a generator or file-like upload
         body: bytes | None = raw
         environ = build_environ(
-            str(request.method), str(request.url), request.headers.items(), body
+            str(request.method),
+            str(request.url),
+            request.headers.items(),
+            body,
+            read_timeout=getattr(request, "authmock_read_timeout", None),
         )
         return call(self._app, environ)
 
@@ -54,6 +59,8 @@ class AuthmockAdapter(HTTPAdapter):
         timeout: Any = None,
         **kwargs: Any,
     ) -> requests.Response:
+        # For the engine: a fault's delay longer than this times out, as on the network.
+        request.authmock_read_timeout = read_timeout_of(timeout)  # type: ignore[attr-defined]
         try:
             return self.build_response(request, self._response.get_response(request))
         except ConnectionFault as fault:
@@ -65,6 +72,16 @@ class AuthmockAdapter(HTTPAdapter):
             raise requests.ConnectionError(
                 f"authmock: {reason} ({request.url})", request=request
             ) from None
+
+
+def read_timeout_of(timeout: Any) -> float | None:
+    """The read timeout in a requests ``timeout``: a number, (connect, read) or
+    a urllib3 ``Timeout``."""
+    if isinstance(timeout, tuple):
+        timeout = timeout[1] if len(timeout) > 1 else None
+    else:
+        timeout = getattr(timeout, "read_timeout", timeout)
+    return float(timeout) if isinstance(timeout, (int, float)) else None
 
 
 class _Interception:
@@ -105,17 +122,7 @@ def _get_adapter(session: requests.Session, url: str) -> Any:
     return original(session, url)
 
 
-class RequestsInterceptor:
+class RequestsInterceptor(Interceptor):
     def __init__(self, app: WsgiApp, owns: Callable[[str], bool], passthrough: tuple[str, ...]):
+        super().__init__(owns, passthrough, _INTERCEPTION)
         self.adapter = AuthmockAdapter(app)
-        self._owns = owns
-        self._passthrough = passthrough
-
-    def claims(self, url: str) -> bool:
-        return self._owns(url) and not url.startswith(self._passthrough)
-
-    def start(self) -> None:
-        _INTERCEPTION.add(self)
-
-    def stop(self) -> None:
-        _INTERCEPTION.remove(self)

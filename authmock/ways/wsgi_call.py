@@ -14,8 +14,14 @@ _SPECIAL = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 
 
 def build_environ(
-    method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes | None
+    method: str,
+    url: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes | None,
+    read_timeout: float | None = None,
 ) -> dict[str, Any]:
+    """The environ of one in-process request. ``read_timeout`` is the client's
+    (None: waits forever): a fault's ``delay`` longer than it times out."""
     parts = urlsplit(url)
     body = body or b""
     secure = parts.scheme == "https"
@@ -40,6 +46,7 @@ def build_environ(
         # The body is already in memory: the engine need not read the stream.
         "authmock.body": body,
         "authmock.inprocess": True,
+        "authmock.read_timeout": read_timeout,
     }
     for name, value in headers:
         lowered = name.lower()

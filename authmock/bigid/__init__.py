@@ -1,0 +1,1 @@
+"""The BigID authentication API: deployments, users, user/session/system tokens."""

@@ -1,0 +1,82 @@
+"""BigID's part of the admin API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.routing import Rule
+
+from authmock.bigid.models import SANDBOX, USER_TOKEN_DAYS
+from authmock.http.admin import AdminHandler, field
+from authmock.http.exchange import Reply, json_reply
+
+if TYPE_CHECKING:
+    from authmock.http.app import App
+
+
+def bigid_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
+    backend = app.emulator.bigid
+
+    def remove_deployment(body: Any, name: str) -> Reply:
+        backend.remove_deployment(name)
+        return Reply(204)
+
+    def add_deployment(body: Any) -> Reply:
+        deployment = backend.add_deployment(
+            field(body, "name", str), field(body, "secret", str, required=False)
+        )
+        return json_reply(201, {"name": deployment.name})
+
+    def remove_user(body: Any, name: str, username: str) -> Reply:
+        backend.remove_user(name, username)
+        return Reply(204)
+
+    def add_user(body: Any) -> Reply:
+        user = backend.add_user(
+            field(body, "deployment", str),
+            field(body, "username", str),
+            field(body, "password", str),
+            first_name=field(body, "firstName", str, required=False) or "",
+            role=field(body, "role", str, required=False) or "admin",
+            last_name=field(body, "lastName", str, required=False) or "",
+            email=field(body, "email", str, required=False) or "",
+        )
+        return json_reply(201, user.state())
+
+    def create_user_token(body: Any) -> Reply:
+        days = field(body, "days", int, required=False)
+        token = backend.create_user_token(
+            field(body, "deployment", str, required=False) or SANDBOX,
+            field(body, "username", str),
+            USER_TOKEN_DAYS if days is None else days,
+        )
+        return json_reply(201, {"token": token})
+
+    def revoke_user_token(body: Any) -> Reply:
+        backend.revoke_user_token(field(body, "token", str))
+        return Reply(204)
+
+    def issue_system_token(body: Any) -> Reply:
+        token = backend.issue_system_token(
+            field(body, "deployment", str, required=False) or SANDBOX,
+            field(body, "username", str),
+            field(body, "expiresIn", int, required=False),
+        )
+        return json_reply(201, {"token": token})
+
+    def set_errors(body: Any) -> Reply:
+        return json_reply(200, {"errors": backend.set_errors(field(body, "errors", str))})
+
+    return [
+        (Rule("/_authmock/bigid/deployments/<name>", methods=["DELETE"]), remove_deployment),
+        (Rule("/_authmock/bigid/deployments", methods=["POST"]), add_deployment),
+        (Rule("/_authmock/bigid/users", methods=["POST"]), add_user),
+        (
+            Rule("/_authmock/bigid/deployments/<name>/users/<username>", methods=["DELETE"]),
+            remove_user,
+        ),
+        (Rule("/_authmock/bigid/user-tokens", methods=["POST"]), create_user_token),
+        (Rule("/_authmock/bigid/user-tokens/revoke", methods=["POST"]), revoke_user_token),
+        (Rule("/_authmock/bigid/system-tokens", methods=["POST"]), issue_system_token),
+        (Rule("/_authmock/bigid/errors", methods=["POST"]), set_errors),
+    ]

@@ -1,0 +1,386 @@
+"""BigID state and rules: deployments, users, and their three kinds of token.
+
+No HTTP here. Every failure is a :class:`BigidError` carrying the status and
+message the ``spec`` error style answers with; the HTTP layer applies the
+``production`` style on top.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from authmock.clock import Clock
+from authmock.errors import ApiError
+from authmock.scenario import DNS_LABEL
+from authmock.security import new_secret, same, sha256_hex
+from authmock.seed import SeedData
+from authmock.tokens import TokenCodec, TokenError
+
+ACCESS = "access-token"
+REFRESH = "refresh-token"
+DAY = 86400
+SESSION_TTL = DAY
+SYSTEM_TTL = DAY
+USER_TOKEN_DAYS = 30
+MAX_USER_TOKEN_DAYS = 999
+ERROR_STYLES = ("spec", "production")
+SANDBOX = "sandbox"
+
+BAD_LOGIN = "Authentication failed. Username / Password incorrect or insufficient roles in AD."
+CREDENTIALS_REQUIRED = "username and password are required"
+NO_TOKEN = "No token provided."
+BAD_TOKEN = "Failed to authenticate token."
+NOT_REFRESH = "Refresh token not valid"
+TOO_LARGE = "Payload too large"
+
+# What a session reports as the user's permissions; the role name comes first.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "admin": (
+        "admin",
+        "catalog.read",
+        "catalog.edit",
+        "scans.read",
+        "scans.run",
+        "policies.read",
+        "policies.edit",
+        "users.manage",
+    ),
+    "viewer": ("viewer", "catalog.read", "scans.read", "policies.read"),
+}
+
+
+class BigidError(ApiError):
+    """An auth failure: the status of the ``spec`` style and the exact message."""
+
+
+def unauthorized(message: str) -> BigidError:
+    return BigidError(401, message)
+
+
+def check_style(style: Any) -> str:
+    if style not in ERROR_STYLES:
+        raise ValueError(f"BigID errors must be 'spec' or 'production', not {style!r}")
+    return str(style)
+
+
+def check_seconds(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+    return value
+
+
+def check_deployment_name(name: Any) -> str:
+    if not isinstance(name, str) or not DNS_LABEL.fullmatch(name):
+        raise ValueError(f"deployment name {name!r} is not a DNS label ([a-z0-9-], 1 to 63 chars)")
+    return name
+
+
+def token_from_header(value: str | None) -> str | None:
+    """The token of an ``Authorization`` header, sent raw (as real clients do)
+    or as ``Bearer <token>`` (as the OpenAPI says); None when there is none."""
+    if value is None:
+        return None
+    value = value.strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == "bearer":
+        value = rest.strip()
+    return value or None
+
+
+@dataclass
+class BigidUser:
+    username: str
+    password: str
+    first_name: str
+    last_name: str
+    email: str
+    role: str
+
+    @property
+    def role_ids(self) -> list[str]:
+        return [self.role]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def permissions(self) -> list[str]:
+        return list(ROLE_PERMISSIONS.get(self.role, (self.role,)))
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "password": self.password,
+            "firstName": self.first_name,
+            "role": self.role,
+        }
+
+
+@dataclass
+class Deployment:
+    name: str
+    codec: TokenCodec
+    users: dict[str, BigidUser] = field(default_factory=dict)
+    # SHA-256 of each revoked user token: the raw token is never kept.
+    revoked: set[str] = field(default_factory=set)
+    # The user token seeded for each user at load time.
+    seeded_tokens: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BigidPrincipal:
+    """Who is calling a protected route: a session or system token's user."""
+
+    deployment: str
+    username: str
+    role_ids: list[str]
+    is_admin: bool
+
+
+class BigidBackend:
+    """One emulator's BigID state. Thread-safe: the live server is threaded."""
+
+    CLAIMS: ClassVar[dict[str, type]] = {
+        "user_name": str,
+        "type": str,
+        "roleIds": list,
+        "isAdmin": bool,
+        "iat": int,
+        "exp": int,
+        "deployment": str,
+    }
+
+    def __init__(self, clock: Clock, errors: str = "spec", system_token_ttl: int | None = None):
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.configured_errors = check_style(errors)
+        self.errors = self.configured_errors
+        self.configured_ttl = (
+            None
+            if system_token_ttl is None
+            else check_seconds(system_token_ttl, "system token TTL")
+        )
+        self.system_ttl = self.configured_ttl or SYSTEM_TTL
+        self.deployments: dict[str, Deployment] = {}
+        # Served at /api/v1 in server mode: the first deployment of the scenario.
+        self.default_deployment: str | None = None
+
+    # -- loading ---------------------------------------------------------------------
+    def load(self, data: SeedData) -> None:
+        """Replace all state with the seeded data. Unconfigured secrets are new,
+        so every token issued before is void."""
+        with self.lock:
+            self.errors = self.configured_errors
+            self.system_ttl = self.configured_ttl or data.bigid_system_token_ttl or SYSTEM_TTL
+            self.deployments = {}
+            self.default_deployment = None
+            for d in data.bigid_deployments:
+                deployment = self.add_deployment(d.name, d.secret)
+                for u in d.users:
+                    user = BigidUser(
+                        u.username, u.password, u.first_name, u.last_name, u.email, u.role
+                    )
+                    deployment.users[user.username] = user
+                    deployment.seeded_tokens[user.username] = self._mint(
+                        deployment, user, REFRESH, u.token_days * DAY
+                    )
+
+    def set_errors(self, style: Any) -> str:
+        self.errors = check_style(style)
+        return self.errors
+
+    # -- deployments and users ------------------------------------------------------
+    def add_deployment(self, name: str, secret: str | None = None) -> Deployment:
+        check_deployment_name(name)
+        if secret is not None and (not isinstance(secret, str) or not secret):
+            raise ValueError("secret must be a non-empty string")
+        with self.lock:
+            if name in self.deployments:
+                raise ValueError(f"deployment '{name}' already exists")
+            codec = TokenCodec(secret or new_secret(), self.clock, self.CLAIMS)
+            deployment = self.deployments[name] = Deployment(name, codec)
+            if self.default_deployment is None:
+                self.default_deployment = name
+            return deployment
+
+    def deployment(self, name: str) -> Deployment:
+        deployment = self.deployments.get(name)
+        if deployment is None:
+            raise KeyError(f"no deployment '{name}'")
+        return deployment
+
+    def exists(self, name: str) -> bool:
+        return name in self.deployments
+
+    def remove_deployment(self, name: str) -> None:
+        with self.lock:
+            self.deployment(name)
+            del self.deployments[name]
+
+    def add_user(
+        self,
+        deployment: str,
+        username: str,
+        password: str,
+        first_name: str = "",
+        role: str = "admin",
+        last_name: str = "",
+        email: str = "",
+    ) -> BigidUser:
+        for name, value in (("username", username), ("password", password), ("role", role)):
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{name} must be a non-empty string")
+        for name, value in (("first_name", first_name), ("last_name", last_name), ("email", email)):
+            if not isinstance(value, str):
+                raise ValueError(f"{name} must be a string")
+        with self.lock:
+            target = self.deployment(deployment)
+            if username in target.users:
+                raise ValueError(f"user '{username}' already exists in deployment '{deployment}'")
+            user = BigidUser(username, password, first_name, last_name, email, role)
+            target.users[username] = user
+            return user
+
+    def remove_user(self, deployment: str, username: str) -> None:
+        with self.lock:
+            target = self.deployment(deployment)
+            if target.users.pop(username, None) is None:
+                raise KeyError(f"no user '{username}' in deployment '{deployment}'")
+            target.seeded_tokens.pop(username, None)
+
+    def find_user(self, deployment: str, username: str) -> tuple[Deployment, BigidUser]:
+        target = self.deployment(deployment)
+        user = target.users.get(username)
+        if user is None:
+            raise KeyError(f"no user '{username}' in deployment '{deployment}'")
+        return target, user
+
+    # -- minting -------------------------------------------------------------------
+    def _mint(self, deployment: Deployment, user: BigidUser, kind: str, ttl: int) -> str:
+        now = self.clock.now_int()
+        return deployment.codec.encode(
+            {
+                "user_name": user.username,
+                "type": kind,
+                "roleIds": user.role_ids,
+                "isAdmin": user.is_admin,
+                "iat": now,
+                "exp": now + ttl,
+                "deployment": deployment.name,
+            }
+        )
+
+    def create_user_token(self, deployment: str, username: str, days: int = USER_TOKEN_DAYS) -> str:
+        """A long-lived user token (``refresh-token``) of 1 to 999 days."""
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise ValueError(f"days must be an integer, not {days!r}")
+        if not 1 <= days <= MAX_USER_TOKEN_DAYS:
+            raise ValueError(f"days must be 1 to {MAX_USER_TOKEN_DAYS}, not {days}")
+        target, user = self.find_user(deployment, username)
+        return self._mint(target, user, REFRESH, days * DAY)
+
+    def issue_system_token(
+        self, deployment: str, username: str, expires_in: int | None = None
+    ) -> str:
+        """A system token as refresh-access-token mints it; a negative
+        ``expires_in`` mints an expired one."""
+        if expires_in is not None and (
+            isinstance(expires_in, bool) or not isinstance(expires_in, int)
+        ):
+            raise ValueError(f"expires_in must be an integer number of seconds, not {expires_in!r}")
+        target, user = self.find_user(deployment, username)
+        return self._mint(
+            target, user, ACCESS, self.system_ttl if expires_in is None else expires_in
+        )
+
+    def seeded_user_token(self, deployment: str, username: str) -> str:
+        target = self.deployment(deployment)
+        token = target.seeded_tokens.get(username)
+        if token is None:
+            raise KeyError(f"no seeded user token for '{username}' in deployment '{deployment}'")
+        return token
+
+    def revoke_user_token(self, token: str) -> str:
+        """Revoke a live user token of any deployment; returns the deployment."""
+        if not isinstance(token, str) or not token:
+            raise ValueError("token must be a non-empty string")
+        with self.lock:
+            for deployment in list(self.deployments.values()):
+                try:
+                    claims = self._claims(deployment, token)
+                except BigidError:
+                    continue
+                if claims["type"] != REFRESH:
+                    raise ValueError(f"not a user token (its type is '{claims['type']}')")
+                deployment.revoked.add(sha256_hex(token))
+                return deployment.name
+        raise ValueError("not a live user token of any deployment")
+
+    # -- the rules the endpoints apply -------------------------------------------------
+    def _live(self, name: str, failure: str) -> Deployment:
+        deployment = self.deployments.get(name)
+        if deployment is None:
+            # Removed while the request was on its way.
+            raise unauthorized(failure)
+        return deployment
+
+    def _claims(self, deployment: Deployment, token: str) -> dict[str, Any]:
+        """Verified claims of a token of this deployment, or ``BAD_TOKEN``."""
+        try:
+            claims = deployment.codec.decode(token)
+        except TokenError:
+            raise unauthorized(BAD_TOKEN) from None
+        roles = claims["roleIds"]
+        if (
+            claims["deployment"] != deployment.name
+            or claims["type"] not in (ACCESS, REFRESH)
+            or not all(isinstance(r, str) for r in roles)
+        ):
+            raise unauthorized(BAD_TOKEN)
+        return claims
+
+    def login(self, deployment: str, username: str, password: str) -> tuple[str, BigidUser]:
+        target = self._live(deployment, BAD_LOGIN)
+        user = target.users.get(username)
+        if user is None or not same(user.password, password):
+            raise unauthorized(BAD_LOGIN)
+        return self._mint(target, user, ACCESS, SESSION_TTL), user
+
+    def refresh(self, deployment: str, authorization: str | None) -> tuple[str, BigidUser]:
+        """Exchange a live user token for a system token."""
+        token = token_from_header(authorization)
+        if token is None:
+            raise unauthorized(NO_TOKEN)
+        target = self._live(deployment, BAD_TOKEN)
+        claims = self._claims(target, token)
+        user = target.users.get(claims["user_name"])
+        if claims["type"] != REFRESH or user is None or sha256_hex(token) in target.revoked:
+            raise unauthorized(NOT_REFRESH)
+        return self._mint(target, user, ACCESS, self.system_ttl), user
+
+    def authenticate(self, deployment: str, authorization: str | None) -> BigidPrincipal:
+        """The caller of a protected route: a live session or system token only."""
+        token = token_from_header(authorization)
+        if token is None:
+            raise unauthorized(NO_TOKEN)
+        target = self._live(deployment, BAD_TOKEN)
+        claims = self._claims(target, token)
+        if claims["type"] != ACCESS or claims["user_name"] not in target.users:
+            raise unauthorized(BAD_TOKEN)
+        return BigidPrincipal(
+            target.name, claims["user_name"], list(claims["roleIds"]), claims["isAdmin"]
+        )
+
+    # -- views of the state ----------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Deployments and users, passwords included; never a secret or a token."""
+        return {
+            "errors": self.errors,
+            "deployments": [
+                {"name": d.name, "users": [u.state() for u in list(d.users.values())]}
+                for d in list(self.deployments.values())
+            ],
+        }

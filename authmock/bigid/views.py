@@ -1,0 +1,198 @@
+"""BigID over HTTP: which requests are BigID's, its endpoints, its envelope and
+the two error styles (``spec`` and the recorded ``production`` behaviour)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import RequestRedirect
+
+from authmock.bigid.models import (
+    BAD_TOKEN,
+    CREDENTIALS_REQUIRED,
+    SANDBOX,
+    TOO_LARGE,
+    BigidBackend,
+    BigidError,
+)
+from authmock.http.exchange import (
+    BadJson,
+    ConnectionFault,
+    Exchange,
+    PayloadTooLarge,
+    Reply,
+    json_reply,
+)
+from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
+
+SANDBOX_HOST = "sandbox.bigid.tools"
+DEPLOYMENT_DOMAIN = ".bigid.com"
+# Server mode: every deployment also lives under /bigid/{deployment}.
+SERVER_PREFIX = "/bigid/"
+API_PREFIX = "/api/v1/"
+HTML_TYPE = "text/html; charset=utf-8"
+# Auth failures that the production style answers with HTTP 200.
+AUTH_FAILURES = (400, 401)
+DEFAULT_MESSAGES = {
+    401: BAD_TOKEN,
+    413: TOO_LARGE,
+    429: "Too many requests",
+    500: "Internal server error",
+}
+
+_ROUTES: tuple[RouteSpec, ...] = (
+    ("/api/v1/sessions", ("POST",), "sessions"),
+    ("/api/v1/refresh-access-token", ("GET", "POST"), "refresh"),
+)
+
+
+def base_url(deployment: str) -> str:
+    """The in-process base URL of a deployment's API."""
+    host = SANDBOX_HOST if deployment == SANDBOX else f"{deployment}{DEPLOYMENT_DOMAIN}"
+    return f"https://{host}/api/v1"
+
+
+def host_deployment(host: str) -> str | None:
+    """The deployment a host names (existing or not); None for a non-BigID host."""
+    name = host.partition(":")[0].rstrip(".")
+    if name == SANDBOX_HOST:
+        return SANDBOX
+    if name.endswith(DEPLOYMENT_DOMAIN) and len(name) > len(DEPLOYMENT_DOMAIN):
+        return name[: -len(DEPLOYMENT_DOMAIN)]
+    return None
+
+
+def envelope(status: int, message: str) -> Reply:
+    """BigID's error body: exactly ``success`` (false) and ``message``."""
+    return json_reply(status, {"success": False, "message": message})
+
+
+class BigidHttp:
+    """The BigID endpoints of the engine."""
+
+    name = "bigid"
+
+    def __init__(self, backend: BigidBackend, on_handler_error: Callable[[BaseException], None]):
+        self.backend = backend
+        self.routes = RouteTable(_ROUTES)
+        self._on_handler_error = on_handler_error
+
+    # -- which requests are BigID's -------------------------------------------------
+    def owns(self, path: str) -> bool:
+        """Whether a path is a BigID route, built-in or user-registered (any method)."""
+        return self.routes.matches(path)
+
+    def _existing(self, deployment: str | None) -> str:
+        if deployment is None or not self.backend.exists(deployment):
+            # What a client sees for a deployment that does not exist: no server.
+            raise ConnectionFault("refused")
+        return deployment
+
+    def host_target(self, host: str) -> str | None:
+        """The deployment of an in-process BigID host; None for other hosts.
+
+        Raises :class:`ConnectionFault` for a ``*.bigid.com`` host that is no
+        deployment of this mock."""
+        deployment = host_deployment(host)
+        return None if deployment is None else self._existing(deployment)
+
+    def path_target(self, path: str) -> tuple[str, str] | None:
+        """Server mode: (API path, deployment) for a BigID path, None for Sigma's."""
+        if path.startswith(SERVER_PREFIX):
+            name, _, rest = path[len(SERVER_PREFIX) :].partition("/")
+            return "/" + rest, self._existing(name)
+        if path.startswith(API_PREFIX) and self.owns(path):
+            return path, self._existing(self.backend.default_deployment)
+        return None
+
+    # -- the engine's interface --------------------------------------------------------
+    def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
+        text = message or DEFAULT_MESSAGES.get(status) or HTTP_STATUS_CODES.get(status, "Error")
+        return self._styled(envelope(status, text))
+
+    def fault_tenant(self, ex: Exchange) -> str | None:
+        return ex.deployment
+
+    def handle(self, ex: Exchange) -> Reply:
+        ex.tenant = ex.deployment
+        try:
+            reply = self._dispatch(ex)
+        except BigidError as exc:
+            status = exc.status
+            if status in AUTH_FAILURES and self.backend.errors == "production":
+                status = 200
+            reply = envelope(status, exc.message)
+            reply.headers.extend(exc.headers.items())
+        except PayloadTooLarge:
+            reply = envelope(413, TOO_LARGE)
+        return self._styled(reply)
+
+    def _styled(self, reply: Reply) -> Reply:
+        if self.backend.errors == "production":
+            # Recorded from real deployments: HTML content type on JSON bodies.
+            reply.headers = [h for h in reply.headers if h[0].lower() != "content-type"]
+            reply.headers.append(("Content-Type", HTML_TYPE))
+        return reply
+
+    # -- routing ----------------------------------------------------------------------
+    def _dispatch(self, ex: Exchange) -> Reply:
+        try:
+            endpoint, args = self.routes.adapter().match(ex.path, ex.method)
+        except (NotFound, RequestRedirect):
+            raise BigidError(404, f"Route {ex.method} {ex.path} not found") from None
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or ()))
+            raise BigidError(
+                405, f"Method {ex.method} not allowed on {ex.path}", {"Allow": allowed}
+            ) from None
+        if isinstance(endpoint, UserRoute):
+            return self._user_route(ex, endpoint, dict(args))
+        handler: Callable[..., Reply] = getattr(self, f"_{endpoint}")
+        return handler(ex, **args)
+
+    @staticmethod
+    def _deployment(ex: Exchange) -> str:
+        assert ex.deployment is not None  # the engine routes only with a deployment
+        return ex.deployment
+
+    def _user_route(self, ex: Exchange, route: UserRoute, args: dict[str, Any]) -> Reply:
+        principal = self.backend.authenticate(self._deployment(ex), ex.header("Authorization"))
+        ex.principal = principal.username
+        reply = run_user_route(route, ex, principal, args, self._on_handler_error)
+        return reply if reply is not None else envelope(500, "Route handler raised an exception")
+
+    # -- endpoints ----------------------------------------------------------------------
+    def _sessions(self, ex: Exchange) -> Reply:
+        try:
+            body = ex.json()
+        except BadJson:
+            body = None
+        username = body.get("username") if isinstance(body, dict) else None
+        password = body.get("password") if isinstance(body, dict) else None
+        # Missing, empty (falsy, as the product's JavaScript sees it) or not strings.
+        if not (isinstance(username, str) and username and isinstance(password, str) and password):
+            raise BigidError(400, CREDENTIALS_REQUIRED)
+        token, user = self.backend.login(self._deployment(ex), username, password)
+        ex.principal = user.username
+        return json_reply(
+            200,
+            {
+                "success": True,
+                "message": "Enjoy your token!",
+                "auth_token": token,
+                "username": user.username,
+                "firstName": user.first_name,
+                "lastName": user.last_name,
+                "email": user.email,
+                "permissions": user.permissions,
+                "isPasswordChangeNeeded": False,
+            },
+        )
+
+    def _refresh(self, ex: Exchange) -> Reply:
+        token, user = self.backend.refresh(self._deployment(ex), ex.header("Authorization"))
+        ex.principal = user.username
+        return json_reply(200, {"success": True, "systemToken": token})

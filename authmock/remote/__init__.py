@@ -1,0 +1,94 @@
+"""``RemoteAuthMock``: the control API of :class:`~authmock.AuthMock`, for a running server.
+
+A test written against one works against the other: the same ``clock``,
+``faults``, ``calls``, ``reset``, ``state``, ``sigma`` and ``bigid`` names,
+driven over the server's admin API (``/_authmock/``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from authmock import scenario as scenarios
+from authmock.journal import Call
+from authmock.remote.apis import RemoteBigid, RemoteSigma
+from authmock.remote.client import (
+    AdminApiError,
+    AdminBadRequest,
+    AdminClient,
+    AdminNotFound,
+    AdminUnavailable,
+)
+from authmock.remote.control import RemoteClock, RemoteFaults, RemoteJournal
+
+__all__ = [
+    "AdminApiError",
+    "AdminBadRequest",
+    "AdminNotFound",
+    "AdminUnavailable",
+    "RemoteAuthMock",
+]
+
+
+class RemoteAuthMock:
+    """Drives an authmock server (``authmock serve``, ``mock.serve()``) at ``url``.
+
+    ``admin_token`` is sent as ``X-Authmock-Admin`` (for ``serve --admin-token``).
+    Admin errors raise :class:`AdminApiError` (404 as a ``KeyError``, 400 as
+    a ``ValueError``, as the in-process API does).
+    """
+
+    def __init__(self, url: str, admin_token: str | None = None, *, timeout: float = 30.0) -> None:
+        self._admin = AdminClient(url, admin_token, timeout)
+        self.url = self._admin.url
+        # On the server, Sigma answers at the root: {url}/api/v1/...
+        self.sigma_url = self.url
+        self.clock = RemoteClock(self._admin)
+        self.faults = RemoteFaults(self._admin)
+        self.calls = RemoteJournal(self._admin)
+        self.sigma = RemoteSigma(self._admin)
+        self.bigid = RemoteBigid(self._admin)
+
+    def bigid_url(self, deployment: str | None = "sandbox") -> str:
+        """A deployment's API base on the server; None means the default deployment's,
+        served at ``{url}/api/v1``."""
+        if deployment is None:
+            return f"{self.url}/api/v1"
+        return f"{self.url}/bigid/{deployment}/api/v1"
+
+    def reset(
+        self,
+        seed: int | None = None,
+        scenario: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    ) -> None:
+        """Back to the seeded state; with ``seed``/``scenario``, reseed with those.
+
+        A scenario path is read here (relative to this process), not by the server.
+        """
+        body: dict[str, Any] = {}
+        if seed is not None:
+            body["seed"] = seed
+        if scenario is not None:
+            body["scenario"] = scenarios.load(scenario)
+        self._admin.call("POST", "/reset", body)
+
+    def state(self) -> dict[str, Any]:
+        """``GET /_authmock/state``: never a hash or a raw key."""
+        return dict(self._admin.call("GET", "/state"))
+
+    def assert_called(self, method: str, path: str, times: int | None = None) -> list[Call]:
+        return self.calls.assert_called(method, path, times)
+
+    def close(self) -> None:
+        self._admin.close()
+
+    def __enter__(self) -> RemoteAuthMock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RemoteAuthMock({self.url!r})"

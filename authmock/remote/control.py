@@ -1,0 +1,89 @@
+"""The clock, faults and journal of a running server, with the in-process names."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from authmock.faults import Fault, FaultError, never_fired, parse_fault
+from authmock.journal import Call, CallLog
+from authmock.remote.client import AdminClient, AdminNotFound
+
+
+class RemoteClock:
+    """``mock.clock`` over ``/_authmock/clock``."""
+
+    def __init__(self, admin: AdminClient) -> None:
+        self._admin = admin
+
+    def _post(self, body: dict[str, Any]) -> float:
+        return float(self._admin.call("POST", "/clock", body)["now"])
+
+    def now(self) -> float:
+        return float(self._admin.call("GET", "/clock")["now"])
+
+    def now_int(self) -> int:
+        return int(self.now())
+
+    def advance(self, seconds: float) -> float:
+        return self._post({"advance": seconds})
+
+    def set(self, epoch: float) -> float:
+        return self._post({"set": epoch})
+
+    def resume(self) -> float:
+        return self._post({"resume": True})
+
+
+class RemoteFaults:
+    """``mock.faults`` over ``/_authmock/faults``."""
+
+    def __init__(self, admin: AdminClient) -> None:
+        self._admin = admin
+
+    def add(self, spec: Mapping[str, Any] | None = None, /, **fields: Any) -> str:
+        """Register a fault (a mapping, or keyword arguments); returns its id."""
+        if spec is not None and not isinstance(spec, Mapping):
+            raise FaultError("a fault must be a JSON object")
+        fault = {**(spec or {}), **fields}
+        # Checked here first, so a bad fault raises the same FaultError as in-process.
+        parse_fault(fault, "check")
+        return str(self._admin.call("POST", "/faults", fault)["id"])
+
+    def remove(self, fault_id: str) -> bool:
+        try:
+            self._admin.call("DELETE", f"/faults/{quote(fault_id, safe='')}")
+        except AdminNotFound:
+            return False
+        return True
+
+    def clear(self) -> None:
+        self._admin.call("DELETE", "/faults")
+
+    def list(self) -> list[Fault]:
+        return [Fault.from_json(item) for item in self._admin.call("GET", "/faults")]
+
+    def __len__(self) -> int:
+        return len(self.list())
+
+    def unfired(self) -> builtins.list[Fault]:
+        """Faults limited by `times` that never fired (a test that did not test)."""
+        return never_fired(self.list())
+
+
+class RemoteJournal(CallLog):
+    """``mock.calls`` over ``/_authmock/calls``: each access reads the server's journal."""
+
+    def __init__(self, admin: AdminClient) -> None:
+        self._admin = admin
+
+    def _copy(self) -> list[Call]:
+        return [Call.from_json(item) for item in self._admin.call("GET", "/calls")]
+
+    def clear(self) -> None:
+        self._admin.call("DELETE", "/calls")
+
+    def __repr__(self) -> str:
+        return f"<RemoteJournal of {self._admin.url}>"

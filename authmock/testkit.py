@@ -1,0 +1,156 @@
+"""What the pytest plugin does, as plain library code (``plugin.py`` only wires fixtures).
+
+- the ``@pytest.mark.authmock(...)`` options, checked;
+- the per-test ``AuthMock`` and the per-session live server, reset before each test;
+- the end of a test: unfired faults reported, route-handler exceptions re-raised.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from authmock.emulator import ScenarioSource
+from authmock.faults import Fault, parse_fault
+from authmock.mock import AuthMock
+from authmock.remote import RemoteAuthMock
+from authmock.ways.server import LiveServer
+
+MARKER_OPTIONS = ("seed", "scenario", "bigid_errors", "faults")
+BIGID_ERROR_STYLES = ("spec", "production")
+MARKER_HELP = (
+    "authmock(seed=None, scenario=None, bigid_errors=None, faults=[]): configure the "
+    "authmock and authmock_server fixtures for this test (faults are dicts of fault fields)"
+)
+
+
+class AuthmockWarning(UserWarning):
+    """A test used authmock in a way that is probably a mistake (e.g. a fault never fired)."""
+
+
+@dataclass(frozen=True)
+class TestSettings:
+    """What a test asked for with the marker; None means "the default"."""
+
+    __test__ = False  # not a test class, whatever pytest's name patterns say
+
+    seed: int | None = None
+    scenario: ScenarioSource | None = None
+    bigid_errors: str | None = None
+    faults: tuple[Mapping[str, Any], ...] = ()
+
+
+def marker_settings(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> TestSettings:
+    """Check the marker's arguments; ``ValueError`` names the one that is wrong."""
+    if args:
+        raise ValueError(f"takes keyword arguments only ({', '.join(MARKER_OPTIONS)})")
+    unknown = sorted(set(kwargs) - set(MARKER_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown option '{unknown[0]}' (options: {', '.join(MARKER_OPTIONS)})")
+    seed = kwargs.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"seed must be an integer, not {seed!r}")
+    scenario = kwargs.get("scenario")
+    if scenario is not None and not isinstance(scenario, (str, os.PathLike, Mapping)):
+        raise ValueError(f"scenario must be a path or a dict, not {scenario!r}")
+    errors = kwargs.get("bigid_errors")
+    if errors is not None and errors not in BIGID_ERROR_STYLES:
+        raise ValueError(f"bigid_errors must be 'spec' or 'production', not {errors!r}")
+    faults = kwargs.get("faults") or ()
+    if isinstance(faults, Mapping) or not isinstance(faults, (list, tuple)):
+        raise ValueError("faults must be a list of dicts of fault fields")
+    for fault in faults:
+        parse_fault(fault, "marker")  # FaultError (a ValueError) names the field
+    return TestSettings(seed, scenario, errors, tuple(faults))
+
+
+def ini_seed(raw: str) -> int | None:
+    """The ``authmock_seed`` ini option ("" when unset)."""
+    if not raw.strip():
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"ini option authmock_seed must be an integer, not {raw!r}") from None
+
+
+def ini_scenario(raw: str, base: Path) -> str | None:
+    """The ``authmock_scenario`` ini option: relative to the ini file, else a bundled name."""
+    if not raw.strip():
+        return None
+    candidate = base / raw
+    return str(candidate) if candidate.exists() else raw
+
+
+def new_mock(settings: TestSettings, seed: int | None, scenario: ScenarioSource | None) -> AuthMock:
+    """The ``authmock`` fixture's mock: the marker's options over the fixtures' defaults."""
+    mock = AuthMock(
+        seed=settings.seed if settings.seed is not None else seed,
+        scenario=settings.scenario if settings.scenario is not None else scenario,
+        bigid_errors=settings.bigid_errors or "spec",
+    )
+    for fault in settings.faults:
+        mock.faults.add(fault)
+    return mock
+
+
+class _HasUnfired(Protocol):
+    def unfired(self) -> list[Fault]: ...
+
+
+def report_unfired(faults: _HasUnfired, where: tuple[str, int] | None = None) -> None:
+    """A warning for each fault limited by ``times`` that never fired: a test that did not
+    test. ``where`` (file, line) is the test's, so the warning points at it."""
+    for fault in faults.unfired():
+        warning = AuthmockWarning(f"authmock: {fault.describe()} never fired")
+        if where is None:
+            warnings.warn(warning, stacklevel=2)
+        else:
+            warnings.warn_explicit(warning, AuthmockWarning, where[0], where[1])
+
+
+def finish_test(mock: AuthMock, where: tuple[str, int] | None = None) -> None:
+    """The end of a test: report unfired faults, re-raise a route handler's exception."""
+    report_unfired(mock.faults, where)
+    mock.raise_handler_errors()
+
+
+class SessionServer:
+    """One live server for a test session (one per xdist worker), reset before each test.
+
+    Configured once (ini options); each test's marker is applied through a reset
+    with its seed and scenario, so nothing of one test survives into the next.
+    """
+
+    def __init__(self, seed: int | None = None, scenario: ScenarioSource | None = None) -> None:
+        self.mock = AuthMock(seed=seed, scenario=scenario)
+        self._seed = seed
+        # {} is the generated data: it replaces a scenario an earlier test's marker chose.
+        self._scenario: ScenarioSource = scenario if scenario is not None else {}
+        self._server = LiveServer(self.mock.wsgi_app).start()
+        self.url = self._server.url
+        self.remote = RemoteAuthMock(self.url)
+
+    def before_test(self, settings: TestSettings) -> RemoteAuthMock:
+        remote = self.remote
+        remote.reset(
+            seed=settings.seed if settings.seed is not None else self._seed,
+            scenario=settings.scenario if settings.scenario is not None else self._scenario,
+        )
+        if settings.bigid_errors is not None:
+            # Only for this test: a reset restores the server's configured style.
+            remote.bigid.errors = settings.bigid_errors
+        for fault in settings.faults:
+            remote.faults.add(fault)
+        return remote
+
+    def after_test(self, where: tuple[str, int] | None = None) -> None:
+        finish_test(self.mock, where)
+
+    def close(self) -> None:
+        self.remote.close()
+        self._server.stop()

@@ -1,0 +1,219 @@
+"""The request journal: what it records, filtering, the admin API, bounds, and
+that no credential ever shows in it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+
+from authmock import AuthMock
+from authmock.journal import Journal
+
+Env = Any  # tests/conftest.py's Env
+LOGIN = {"email": "admin@sigma.io", "password": "admin"}
+
+
+def test_a_call_records_who_did_what(way: Env) -> None:
+    way.mock.clock.set(1_800_000_000)
+    way.sigma("POST", "/api/v1/auth/login", json=LOGIN, headers={"X-Trace": "t-1"})
+    (call,) = way.mock.calls
+    assert (call.api, call.method, call.path, call.status) == (
+        "sigma",
+        "POST",
+        "/api/v1/auth/login",
+        200,
+    )
+    assert (call.tenant, call.principal, call.fault) == ("ws-sigma", "user-admin", None)
+    assert call.timestamp == 1_800_000_000
+    assert call.headers["X-Trace"] == "t-1"
+    assert call.headers["Content-Type"] == "application/json"
+    assert call.body == {"email": "admin@sigma.io", "password": "********"}
+
+
+def test_authenticated_calls_record_the_principal(way: Env) -> None:
+    token = way.mock.sigma.issue_token("admin@sigma.io")
+    raw = way.mock.sigma.create_api_key("ws-sigma", "ci", ["read"])
+    way.sigma("GET", "/api/v1/roles", headers={"Authorization": f"Bearer {token}"})
+    way.sigma("GET", "/api/v1/roles", headers={"X-Sigma-ApiKey": raw})
+    way.sigma("GET", "/api/v1/roles")
+    by_user, by_key, anonymous = way.mock.calls
+    assert (by_user.status, by_user.tenant, by_user.principal) == (200, "ws-sigma", "user-admin")
+    assert by_key.status == 200 and by_key.tenant == "ws-sigma"
+    assert by_key.principal.startswith("apikey-")
+    assert (anonymous.status, anonymous.tenant, anonymous.principal) == (401, None, None)
+    assert by_user.headers["Authorization"] == "********" + token[-4:]
+    assert by_key.headers["X-Sigma-Apikey"] == "********" + raw[-4:]
+
+
+def test_admin_calls_are_not_journaled(way: Env) -> None:
+    way.sigma("GET", "/_authmock/state")
+    way.sigma("POST", "/_authmock/clock", json={"advance": 1})
+    way.sigma("GET", "/healthz")
+    assert [c.path for c in way.mock.calls] == ["/healthz"]
+
+
+def test_filter_and_assert_called(mock: AuthMock) -> None:
+    base = mock.sigma_url
+    requests.post(f"{base}/api/v1/auth/login", json=LOGIN)
+    requests.post(f"{base}/api/v1/auth/login", json={"email": "x@y.z", "password": "nope"})
+    requests.get(f"{base}/healthz")
+    calls = mock.calls
+    assert len(calls) == 3
+    assert [c.status for c in calls.filter(method="post")] == [200, 401]
+    assert [c.path for c in calls.filter(path="/api/v1/*")] == ["/api/v1/auth/login"] * 2
+    assert [c.method for c in calls.filter(status=200)] == ["POST", "GET"]
+    assert len(calls.filter(tenant="ws-sigma", principal="user-admin")) == 1
+    assert calls[-1].path == "/healthz"
+    assert [c.path for c in calls[:1]] == ["/api/v1/auth/login"]
+    assert len(mock.assert_called("POST", "/api/v1/auth/login", times=2)) == 2
+    mock.assert_called("get", "/healthz")
+    with pytest.raises(AssertionError) as never:
+        mock.assert_called("GET", "/api/v1/roles")
+    assert str(never.value) == (
+        "GET /api/v1/roles was never called; calls seen: POST /api/v1/auth/login -> 200, "
+        "POST /api/v1/auth/login -> 401, GET /healthz -> 200"
+    )
+    with pytest.raises(AssertionError, match=r"was called 2 time\(s\), expected 1"):
+        mock.assert_called("POST", "/api/v1/auth/login", times=1)
+    mock.assert_called("GET", "/api/v1/roles", times=0)
+    mock.calls.clear()
+    assert len(mock.calls) == 0
+    with pytest.raises(AssertionError, match="calls seen: none"):
+        mock.assert_called("GET", "/healthz")
+
+
+def test_admin_api_lists_filters_and_clears(way: Env) -> None:
+    way.sigma("POST", "/api/v1/auth/login", json=LOGIN)
+    way.sigma("GET", "/api/v1/roles")
+    way.sigma("GET", "/healthz")
+    listed = way.sigma("GET", "/_authmock/calls")
+    assert listed.status_code == 200
+    assert [(c["method"], c["path"], c["status"]) for c in listed.json()] == [
+        ("POST", "/api/v1/auth/login", 200),
+        ("GET", "/api/v1/roles", 401),
+        ("GET", "/healthz", 200),
+    ]
+    first = listed.json()[0]
+    assert sorted(first) == sorted(
+        [
+            "api",
+            "method",
+            "path",
+            "status",
+            "tenant",
+            "principal",
+            "timestamp",
+            "headers",
+            "body",
+            "fault",
+        ]
+    )
+    assert first["body"] == {"email": "admin@sigma.io", "password": "********"}
+    filtered = way.sigma("GET", "/_authmock/calls?method=GET&status=200")
+    assert [c["path"] for c in filtered.json()] == ["/healthz"]
+    globbed = way.sigma("GET", "/_authmock/calls?path=/api/v1/*")
+    assert [c["path"] for c in globbed.json()] == ["/api/v1/auth/login", "/api/v1/roles"]
+    assert way.sigma("DELETE", "/_authmock/calls").status_code == 204
+    assert way.sigma("GET", "/_authmock/calls").json() == []
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "message"),
+    [
+        (
+            "GET",
+            "colour=red",
+            "unknown filter 'colour' (known: method, path, api, status, tenant, principal, fault)",
+        ),
+        ("GET", "status=ok", "filter 'status' must be an integer"),
+        ("DELETE", "path=/healthz", "DELETE /_authmock/calls takes no filters"),
+    ],
+)
+def test_admin_api_rejects_bad_filters(env: Env, method: str, query: str, message: str) -> None:
+    env.sigma("GET", "/healthz")
+    r = env.sigma(method, f"/_authmock/calls?{query}")
+    assert r.status_code == 400
+    assert r.json() == {"error": "BAD_REQUEST", "message": message}
+    assert len(env.sigma("GET", "/_authmock/calls").json()) == 1  # nothing cleared
+
+
+def test_the_journal_is_bounded() -> None:
+    with AuthMock(seed=7, journal_limit=3) as mock:
+        for n in range(5):
+            requests.get(f"{mock.sigma_url}/healthz?n={n}", headers={"X-N": str(n)})
+        assert [c.headers["X-N"] for c in mock.calls] == ["2", "3", "4"]
+    assert Journal().limit == 10_000
+
+
+def test_a_zero_limit_journals_nothing() -> None:
+    with AuthMock(seed=7, journal_limit=0) as mock:
+        assert requests.get(f"{mock.sigma_url}/healthz").status_code == 200
+        assert len(mock.calls) == 0
+
+
+@pytest.mark.parametrize("limit", [-1, 1.5, True])
+def test_a_bad_limit_is_refused(limit: Any) -> None:
+    with pytest.raises(ValueError, match="journal_limit must be a non-negative integer"):
+        AuthMock(journal_limit=limit)
+
+
+def test_reset_clears_the_journal(mock: AuthMock) -> None:
+    requests.get(f"{mock.sigma_url}/healthz")
+    mock.reset()
+    assert list(mock.calls) == []
+
+
+def test_no_secret_ever_shows_in_the_journal(way: Env) -> None:
+    mock = way.mock
+    password = "correct-horse-battery"
+    mock.sigma.add_user("ws-sigma", "ops@sigma.io", password, role_id="role-admin")
+    login = way.sigma(
+        "POST", "/api/v1/auth/login", json={"email": "ops@sigma.io", "password": password}
+    )
+    token = login.json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    refreshed = way.sigma("POST", "/api/v1/auth/refresh", json={"token": token}).json()["token"]
+    created = way.sigma(
+        "POST", "/api/v1/api-keys", headers=auth, json={"name": "ci", "permissions": ["read"]}
+    ).json()["key"]
+    way.sigma("GET", "/api/v1/roles", headers={"X-Sigma-ApiKey": created})
+    way.sigma("GET", "/api/v1/roles", headers={"Authorization": f"Bearer {refreshed}"})
+    # Credentials under other names, in headers and bodies, nested, and in faulted calls.
+    mock.faults.add(path="/api/v1/faulted", status=503)
+    way.sigma(
+        "POST",
+        "/api/v1/faulted",
+        headers={"X-Api-Key": created, "Cookie": f"session={token}", "X-Auth-Token": token},
+        json={
+            "password": password,
+            "newPassword": password,
+            "apiKey": created,
+            "client_secret": refreshed,
+            "nested": [{"accessToken": token, "refresh_token": refreshed}],
+        },
+    )
+    secrets = [password, token, refreshed, created, mock.sigma.secret]
+    # The last 4 characters of a token may show; nothing longer.
+    in_python = json.dumps([c.to_json() for c in mock.calls])
+    in_admin = way.sigma("GET", "/_authmock/calls").text
+    for dump in (in_python, in_admin):
+        assert len(json.loads(dump)) == 6
+        for secret in secrets:
+            assert secret not in dump
+            assert secret[:12] not in dump
+            assert secret[-12:] not in dump
+    faulted = mock.calls[-1]
+    assert faulted.body == {
+        "password": "********",
+        "newPassword": "********",
+        "apiKey": "********" + created[-4:],
+        "client_secret": "********" + refreshed[-4:],
+        "nested": [
+            {"accessToken": "********" + token[-4:], "refresh_token": "********" + refreshed[-4:]}
+        ],
+    }
+    assert faulted.headers["X-Api-Key"] == "********" + created[-4:]
+    assert faulted.headers["X-Auth-Token"] == "********" + token[-4:]
