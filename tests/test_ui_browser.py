@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from typing import Any
 
 import jwt
 import pytest
@@ -257,8 +256,8 @@ def test_a_one_shot_401_fault_fails_the_login_once(browser: Any) -> None:
                 "method": "POST",
                 "path": "/api/v1/auth/login",
                 "status": 401,
-                "kind": "http",
                 "times": 1,
+                "seen": 0,
                 "fired": 0,
             }
         ]
@@ -444,91 +443,29 @@ def save_screenshot(page: Any, name: str, full_page: bool = False) -> None:
     os.replace(partial, SCREENSHOTS / name)
 
 
-def _bigid_token(kind: str, user: str, deployment: str, lifetime: int) -> str:
-    now = int(time.time())
-    claims = {
-        "user_name": user,
-        "type": kind,
-        "roleIds": ["admin"],
-        "isAdmin": True,
-        "iat": now,
-        "exp": now + lifetime,
-        "deployment": deployment,
-    }
-    return jwt.encode(claims, "a-stub-secret-of-at-least-32-bytes", algorithm="HS256")
+def bigid_permissions() -> list[str]:
+    """What /sessions answers for `bigid` with seed 7 (the same data in any mock)."""
+    with AuthMock(seed=7) as other:
+        body = requests.post(
+            other.bigid_url("sandbox") + "/sessions",
+            json={"username": "bigid", "password": "bigid"},
+            timeout=10,
+        ).json()
+    assert body["permissions"]
+    return list(body["permissions"])
 
 
-class BigidStub:
-    """BigID as bigid.md specifies it, in front of a server that has no BigID yet
-    (the real thing gets its own browser test once it is merged). Records what
-    the page sends, so the test checks the page speaks the contract."""
-
-    USERS: ClassVar[list[dict[str, str]]] = [
-        {"username": "bigid", "password": "bigid", "firstName": "BigID Admin", "role": "admin"},
-        {"username": "scanner", "password": "wrong", "firstName": "Scan", "role": "viewer"},
-    ]
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, Any, str | None]] = []
-        self.session = _bigid_token("access-token", "bigid", "sandbox", 86400)
-        self.user_token = _bigid_token("refresh-token", "bigid", "sandbox", 30 * 86400)
-        self.system = _bigid_token("access-token", "bigid", "sandbox", 86400)
-        self.errors = "spec"
-
-    def __call__(self, route: Any) -> None:
-        request = route.request
-        path = urlsplit(request.url).path
-        body = request.post_data_json if request.post_data else None
-        self.seen.append((request.method, path, body, request.headers.get("authorization")))
-        if path == "/_authmock/state":
-            state = route.fetch().json()
-            deployments = [{"name": "sandbox", "users": self.USERS}]
-            state["bigid"] = {"errors": self.errors, "deployments": deployments}
-            route.fulfill(json=state)
-        elif path == "/_authmock/bigid/errors":
-            self.errors = body["errors"]
-            route.fulfill(status=204)
-        elif path == "/_authmock/bigid/user-tokens":
-            route.fulfill(json={"token": self.user_token})
-        elif path == "/bigid/sandbox/api/v1/sessions" and body["password"] == "bigid":
-            route.fulfill(
-                json={
-                    "success": True,
-                    "message": "Enjoy your token!",
-                    "auth_token": self.session,
-                    "username": "bigid",
-                    "firstName": "BigID Admin",
-                    "lastName": "",
-                    "email": "",
-                    "permissions": ["admin"],
-                    "isPasswordChangeNeeded": False,
-                }
-            )
-        elif path == "/bigid/sandbox/api/v1/sessions":
-            # The production style: a failure with HTTP 200, JSON sent as text/html.
-            failure = {
-                "success": False,
-                "message": "Authentication failed. Username / Password incorrect "
-                "or insufficient roles in AD.",
-            }
-            route.fulfill(
-                status=200 if self.errors == "production" else 401,
-                content_type="text/html; charset=utf-8",
-                body=json.dumps(failure),
-            )
-        elif path == "/bigid/sandbox/api/v1/refresh-access-token":
-            route.fulfill(json={"success": True, "systemToken": self.system})
-        else:
-            route.continue_()
-
-
-def test_bigid_panel_speaks_the_contract(browser: Any) -> None:
+def test_bigid_sign_in_and_token_exchange(browser: Any) -> None:
     mock = AuthMock(seed=7)
-    stub = BigidStub()
     with mock.serve() as server, demo_page(browser, server.url) as demo:
-        demo.page.route(re.compile(r".*/(_authmock/state|_authmock/bigid/.*|bigid/.*)$"), stub)
+        exchanges: list[dict[str, str]] = []
+        demo.page.on(
+            "request",
+            lambda r: "refresh-access-token" in r.url and exchanges.append(r.headers),
+        )
         page = demo.open()
         panel = page.get_by_role("region", name="BigID", exact=True)
+        expect(panel.get_by_role("group", name="Deployment austin-and-sons")).to_be_visible()
         panel.get_by_role("button", name=re.compile(r"^bigid ")).click()
         expect(demo.message).to_have_text("Signed in to BigID sandbox as bigid.")
         session = page.get_by_role("region", name="Signed in to BigID")
@@ -536,49 +473,78 @@ def test_bigid_panel_speaks_the_contract(browser: Any) -> None:
             "Deployment": "sandbox",
             "Username": "bigid",
             "First name": "BigID Admin",
-            "Permissions": "admin",
+            "Permissions": ", ".join(bigid_permissions()),
         }
-        rows = claim_rows(session.locator("figure.token").first)
-        assert (rows["user_name"], rows["type"]) == ('"bigid"', '"access-token"')
+        secret = mock.bigid.secret("sandbox")
+
+        def shown(index: int) -> tuple[dict[str, Any], dict[str, str]]:
+            """The claims of the index-th token on screen, verified, and as shown."""
+            figure = session.locator("figure.token").nth(index)
+            token = figure.locator("code.raw").text_content() or ""
+            claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
+            return claims, claim_rows(figure)
+
+        claims, rows = shown(0)
+        assert (claims["user_name"], claims["type"], claims["deployment"]) == (
+            "bigid",
+            "access-token",
+            "sandbox",
+        )
+        assert rows["iat"] == f"{claims['iat']} {utc(claims['iat'])}"
+        assert rows["exp"] == f"{claims['exp']} {utc(claims['exp'])}"
 
         session.get_by_role("button", name="Exchange a user token for a system token").click()
         expect(demo.message).to_have_text("BigID sandbox: user token exchanged for a system token.")
-        figures = session.locator("figure.token figcaption")
-        expect(figures).to_have_text(
+        expect(session.locator("figure.token figcaption")).to_have_text(
             [
-                re.compile(r"Session token \(auth_token\)"),
-                re.compile(r"User token \(refresh-token\)"),
-                re.compile(r"System token"),
+                re.compile(r"^Session token \(auth_token\)"),
+                re.compile(r"^User token \(refresh-token\)"),
+                re.compile(r"^System token"),
             ]
         )
-        sent = [(m, p, b, a) for m, p, b, a in stub.seen if p != "/_authmock/state"]
-        assert sent == [
-            (
-                "POST",
-                "/bigid/sandbox/api/v1/sessions",
-                {"username": "bigid", "password": "bigid"},
-                None,
-            ),
-            (
-                "POST",
-                "/_authmock/bigid/user-tokens",
-                {"username": "bigid", "deployment": "sandbox"},
-                None,
-            ),
-            # Raw in Authorization, as real clients send it.
-            ("GET", "/bigid/sandbox/api/v1/refresh-access-token", None, stub.user_token),
+        user, _ = shown(1)
+        system, _ = shown(2)
+        assert (user["type"], user["exp"] - user["iat"]) == ("refresh-token", 30 * 86400)
+        assert (system["type"], system["user_name"]) == ("access-token", "bigid")
+        # Raw in Authorization, as real clients send it, not "Bearer ...".
+        user_token = session.locator("figure.token").nth(1).locator("code.raw").text_content()
+        assert [h["authorization"] for h in exchanges] == [user_token]
+        assert [(c.method, c.path, c.status, c.tenant) for c in mock.calls.filter(api="bigid")] == [
+            ("POST", "/api/v1/sessions", 200, "sandbox"),
+            ("GET", "/api/v1/refresh-access-token", 200, "sandbox"),
         ]
-
-        # The production error style: the page still reports a failure answered with 200.
-        page.get_by_label("production (HTTP 200, text/html)").check()
-        expect(demo.message).to_contain_text("BigID error style: production")
-        assert stub.errors == "production"
-        panel.get_by_role("button", name=re.compile(r"^scanner ")).click()
-        expect(demo.message).to_have_text(
-            "Error: BigID sign-in as scanner failed: HTTP 200 with success false: "
-            "Authentication failed. Username / Password incorrect or insufficient roles in AD."
-        )
         demo.assert_clean()
+
+
+def test_bigid_failures_show_in_both_error_styles(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+
+        def wrong_password(route: Any) -> None:
+            body = {"username": "bigid", "password": "wrong"}
+            route.continue_(post_data=json.dumps(body))
+
+        demo.page.route("**/bigid/sandbox/api/v1/sessions", wrong_password)
+        page = demo.open()
+        sign_in = page.get_by_role("button", name=re.compile(r"^bigid "))
+        failed = (
+            "Error: BigID sign-in as bigid failed: {}: Authentication failed. "
+            "Username / Password incorrect or insufficient roles in AD."
+        )
+        sign_in.click()
+        expect(demo.message).to_have_text(failed.format("401"))
+
+        page.get_by_label("production (HTTP 200, text/html)").check()
+        expect(demo.message).to_have_text(
+            "BigID error style: production (auth failures answer HTTP 200 with text/html)."
+        )
+        assert mock.bigid.errors == "production"
+        # HTTP 200, yet the page reports the failure the body states.
+        sign_in.click()
+        expect(demo.message).to_have_text(failed.format("HTTP 200 with success false"))
+        assert [c.status for c in mock.calls.filter(path="/api/v1/sessions")] == [401, 200]
+        expect(page.get_by_role("region", name="Signed in to BigID")).to_be_hidden()
+        demo.assert_clean(http_errors=[401])
 
 
 def test_with_an_admin_token_the_page_asks_for_it(browser: Any) -> None:

@@ -175,7 +175,13 @@ def test_root_of_an_intercepted_api_host_stays_that_apis_404() -> None:
         page = requests.get(mock.sigma_url + "/_authmock/ui/", timeout=10)
         assert page.status_code == 200
         assert page.content == INDEX
-        assert [c.path for c in mock.calls] == ["/"]
+        bigid = requests.get("https://sandbox.bigid.tools/", timeout=10)
+        assert bigid.status_code == 404
+        assert bigid.json() == {"success": False, "message": "Route GET / not found"}
+        assert [(c.api, c.path) for c in mock.calls] == [("sigma", "/"), ("bigid", "/")]
+        # A *.bigid.com host that is no deployment refuses everything, the page too.
+        with pytest.raises(requests.ConnectionError):
+            requests.get("https://no-such-deployment.bigid.com/_authmock/ui/", timeout=10)
 
 
 def _kinds(files: Any) -> set[str]:

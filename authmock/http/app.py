@@ -65,7 +65,7 @@ class App:
         self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
         self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append)
         self.admin = Admin(self)
-        self.ui = UiPages(self.intercepts)
+        self.ui = UiPages()
         self.admin_token: str | None = None
 
     # -- which API a request is for ------------------------------------------------
@@ -78,7 +78,8 @@ class App:
         return host == self.sigma_host and parts.path.startswith(self.sigma_prefix)
 
     def _target(self, environ: dict[str, Any]) -> tuple[ApiHttp, str, str | None] | None:
-        """(api, api path, deployment) for a request; None for the admin API."""
+        """(api, api path, deployment) for a request; None for the admin surface
+        (the admin API, and the demo page at the server's root)."""
         path: str = environ.get("PATH_INFO") or "/"
         host = _default_port(
             str(environ.get("HTTP_HOST", "")).lower(), environ.get("wsgi.url_scheme", "http")
@@ -93,6 +94,8 @@ class App:
             if self.sigma_prefix and path.startswith(self.sigma_prefix):
                 return self.sigma, path[len(self.sigma_prefix) :] or "/", None
             return self.sigma, path, None
+        if path == "/":
+            return None  # the server's root: the demo page (admin surface)
         # Server mode: /bigid/{deployment}/... and BigID's /api/v1 routes, else Sigma.
         routed = self.bigid.path_target(path)
         if routed is not None:
@@ -112,12 +115,9 @@ class App:
 
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
-        page = self.ui.reply(environ)
-        if page is not None:
-            return page
         target = self._target(environ)
         if target is None:
-            return self.admin.handle(environ)
+            return self.ui.reply(environ) or self.admin.handle(environ)
         api, path, deployment = target
         ex = Exchange(environ, api.name, path, deployment)
         faults = self.emulator.faults

@@ -1,7 +1,7 @@
 """The offline demo page: static files from ``authmock/ui/``, served by the engine.
 
-``GET /`` on the live server (any host that is not an intercepted API host)
-and ``/_authmock/ui/`` everywhere give the page; its assets live under
+``GET /`` on the live server (any host that is not an emulated API's) and
+``/_authmock/ui/`` on every host give the page; its assets live under
 ``/_authmock/ui/<name>``. Part of the admin surface: never faulted, never
 journaled. The files hold no secrets, so the admin token does not gate them
 (the page sends it with its admin API calls instead). The page talks only to
@@ -10,7 +10,6 @@ authmock's own endpoints, hence a strict Content-Security-Policy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -56,24 +55,22 @@ def _asset_types() -> dict[str, str]:
 
 
 class UiPages:
-    """Answers the page's routes; ``None`` for every other request."""
+    """Answers the page's routes on the admin surface; ``None`` for the rest of it.
 
-    def __init__(self, intercepts: Callable[[str], bool]) -> None:
-        # Whether a URL is an emulated API's: `/` there stays that API's 404.
-        self._intercepts = intercepts
+    The engine asks only for requests that are not an emulated API's: ``/`` on
+    an API host stays that API's 404 (``App._target`` decides).
+    """
+
+    def __init__(self) -> None:
         self._types = _asset_types()
 
     def asset_name(self, environ: dict[str, Any]) -> str | None:
         """The file a request asks for, or None when it is not a page route."""
         path: str = environ.get("PATH_INFO") or "/"
-        if path in (UI_PREFIX, UI_PREFIX + "/"):
+        if path in ("/", UI_PREFIX, UI_PREFIX + "/"):
             return INDEX
         if path.startswith(UI_PREFIX + "/"):
             return path[len(UI_PREFIX) + 1 :]
-        if path == "/":
-            scheme = environ.get("wsgi.url_scheme", "http")
-            if not self._intercepts(f"{scheme}://{environ.get('HTTP_HOST', '')}/"):
-                return INDEX
         return None
 
     def reply(self, environ: dict[str, Any]) -> Reply | None:

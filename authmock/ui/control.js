@@ -45,7 +45,9 @@ function clockButton(id, change, done) {
 }
 
 function describeFault(fault) {
-  const what = fault.status ? `HTTP ${fault.status}` : fault.kind !== "http" ? fault.kind : "no status";
+  // `kind` is left out of the listing when it is the default, "http".
+  const kind = fault.kind || "http";
+  const what = fault.status ? `HTTP ${fault.status}` : kind !== "http" ? kind : "no status";
   const delay = fault.delay ? ` after ${fault.delay} s` : "";
   const where = `${fault.method || "any method"} ${fault.path || "any path"} (${fault.api || "both APIs"})`;
   const left = fault.times ? `${fault.times - fault.fired} of ${fault.times} left` : "until removed";
