@@ -87,6 +87,16 @@ class User:
     quick_login: bool
     workspace_id: str
 
+    def credentials(self) -> dict[str, Any]:
+        """What a login screen needs: the user, with the password."""
+        return {
+            "id": self.id,
+            "email": self.email,
+            "name": self.name,
+            "roleId": self.role_id,
+            "password": self.password,
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -418,17 +428,7 @@ class SigmaBackend:
             {
                 "workspaceId": t.workspace_id,
                 "name": t.name,
-                "users": [
-                    {
-                        "id": u.id,
-                        "email": u.email,
-                        "name": u.name,
-                        "roleId": u.role_id,
-                        "password": u.password,
-                    }
-                    for u in t.users.values()
-                    if u.quick_login
-                ],
+                "users": [u.credentials() for u in list(t.users.values()) if u.quick_login],
             }
             for t in list(self.tenants.values())
         ]
@@ -440,15 +440,7 @@ class SigmaBackend:
                 "workspaceId": t.workspace_id,
                 "name": t.name,
                 "users": [
-                    {
-                        "id": u.id,
-                        "email": u.email,
-                        "name": u.name,
-                        "roleId": u.role_id,
-                        "password": u.password,
-                        "quickLogin": u.quick_login,
-                    }
-                    for u in list(t.users.values())
+                    {**u.credentials(), "quickLogin": u.quick_login} for u in list(t.users.values())
                 ],
                 "apiKeys": [self.key_json(k) for k in list(t.keys.values())],
             }

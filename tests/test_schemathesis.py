@@ -1,0 +1,75 @@
+"""Schemathesis against the live server: both served OpenAPI documents, every
+check, zero failures. Fix the server or the document, never the check."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.counts import count
+
+CLI = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
+
+
+def _run(server: Any, document: str, *extra: str) -> str:
+    result = subprocess.run(
+        [
+            CLI,
+            "run",
+            f"{server.url}/_authmock/openapi/{document}.json",
+            "--url",
+            server.url,
+            "--checks",
+            "all",
+            "--max-examples",
+            "40",
+            "--seed",
+            "20261122",
+            "--no-color",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    summary = re.search(r"(\d+) generated, (\d+) passed", output)
+    assert summary, output
+    assert "failed" not in summary.group(0)
+    count("schemathesis cases", int(summary.group(1)))
+    return output
+
+
+def _sigma_token(server: Any) -> str:
+    response = requests.post(
+        f"{server.url}/api/v1/auth/login",
+        json={"email": "admin@sigma.io", "password": "admin"},
+        timeout=10,
+    )
+    return str(response.json()["token"])
+
+
+@pytest.mark.parametrize("document", ["sigma", "bigid"])
+def test_unauthenticated(authmock_server: Any, document: str) -> None:
+    _run(authmock_server, document)
+
+
+def test_sigma_authenticated(authmock_server: Any) -> None:
+    output = _run(
+        authmock_server, "sigma", "-H", f"Authorization: Bearer {_sigma_token(authmock_server)}"
+    )
+    assert "Authentication failed" not in output
+
+
+def test_bigid_with_a_user_token(authmock_server: Any) -> None:
+    token = authmock_server.bigid.create_user_token("bigid")
+    output = _run(authmock_server, "bigid", "-H", f"Authorization: {token}")
+    assert "Authentication failed" not in output
