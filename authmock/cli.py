@@ -156,6 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
             )
         print(_table(credentials(mock), server.url), flush=True)
         print("\n".join(user_token_lines(mock)), flush=True)
+        print(f"demo page: {server.url}/", flush=True)
         print(f"authmock listening on {server.url}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:

@@ -262,3 +262,10 @@ def test_module_entry_point_and_console_script_agree() -> None:
         env={**os.environ},
     )  # fmt: skip
     assert via_script.stdout == authmock_cli("tenants", "--json").stdout
+
+
+def test_serve_names_the_demo_page_and_it_is_served(served: Served) -> None:
+    assert served.banner[-2] == f"demo page: {served.url}/"
+    page = requests.get(f"{served.url}/", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")

@@ -18,7 +18,7 @@ from tests.counts import count
 CLI = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
 
 
-def _run(server: Any, document: str, *extra: str) -> str:
+def _run(server: Any, document: str, *extra: str, cwd: Path) -> str:
     result = subprocess.run(
         [
             CLI,
@@ -38,6 +38,7 @@ def _run(server: Any, document: str, *extra: str) -> str:
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=cwd,  # schemathesis keeps a cache in its working directory
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -58,18 +59,17 @@ def _sigma_token(server: Any) -> str:
 
 
 @pytest.mark.parametrize("document", ["sigma", "bigid"])
-def test_unauthenticated(authmock_server: Any, document: str) -> None:
-    _run(authmock_server, document)
+def test_unauthenticated(authmock_server: Any, document: str, tmp_path: Path) -> None:
+    _run(authmock_server, document, cwd=tmp_path)
 
 
-def test_sigma_authenticated(authmock_server: Any) -> None:
-    output = _run(
-        authmock_server, "sigma", "-H", f"Authorization: Bearer {_sigma_token(authmock_server)}"
-    )
+def test_sigma_authenticated(authmock_server: Any, tmp_path: Path) -> None:
+    token = _sigma_token(authmock_server)
+    output = _run(authmock_server, "sigma", "-H", f"Authorization: Bearer {token}", cwd=tmp_path)
     assert "Authentication failed" not in output
 
 
-def test_bigid_with_a_user_token(authmock_server: Any) -> None:
+def test_bigid_with_a_user_token(authmock_server: Any, tmp_path: Path) -> None:
     token = authmock_server.bigid.create_user_token("bigid")
-    output = _run(authmock_server, "bigid", "-H", f"Authorization: {token}")
+    output = _run(authmock_server, "bigid", "-H", f"Authorization: {token}", cwd=tmp_path)
     assert "Authentication failed" not in output
