@@ -25,6 +25,7 @@ from tests.bigid.helpers import (
     failure,
     forge,
 )
+from tests.counts import count
 
 ACME_SECRET = "acme-known-secret-for-tests-0123456789"
 ADMIN_PERMISSIONS = [
@@ -208,7 +209,9 @@ def test_refresh_refuses_malformed_forged_and_expired_tokens(env: Any, style: st
     good = env.mock.bigid.create_user_token("bigid", days=1)
     head, payload, signature = good.split(".")
     flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
-    for token in ("not-a-jwt", "a.b.c", f"{head}.{payload}.{flipped}", f"{head}.{payload}"):
+    malformed = ("not-a-jwt", "a.b.c", f"{head}.{payload}.{flipped}", f"{head}.{payload}")
+    count("forged tokens tried (BigID)", len(malformed) + 1)
+    for token in malformed:
         expect(refresh(env, token), style, 401, failure(BAD_TOKEN))
     foreign = forge("someone-elses-secret-of-32-bytes-or-more", claims(good))
     expect(refresh(env, foreign), style, 401, failure(BAD_TOKEN))
@@ -315,6 +318,7 @@ def test_refresh_refuses_unsigned_oversized_and_key_fetching_tokens(
     oversized = forge(ACME_SECRET, base, user_name="x" * 9000)
     with_kid = jwt.encode(base, ACME_SECRET, algorithm="HS256", headers={"kid": "k1"})
     hs512 = jwt.encode(base, ACME_SECRET * 2, algorithm="HS512")
+    count("forged tokens tried (BigID)", 4)
     for token in (unsigned, oversized, with_kid, hs512):
         expect(refresh(env, token, deployment=acme), style, 401, failure(BAD_TOKEN))
 

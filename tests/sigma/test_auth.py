@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 import pytest
 
+from tests.counts import count
 from tests.sigma.helpers import bearer, claims, error, login, user_of_role
 
 ROLES = ("role-admin", "role-editor", "role-viewer")
@@ -332,6 +333,8 @@ def forged_tokens(genuine: str) -> dict[str, str]:
     return {
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
         "alg none signed": jwt.encode(body, None, algorithm="none"),
+        # Algorithm confusion: an RS256 label on an HMAC signature.
+        "RS256 label": f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{payload}.{signature}",
         "tampered payload": f"{head}.{escalated}.{signature}",
         "tampered expiry": f"{head}.{_b64({**body, 'exp': body['exp'] + 10**6})}.{signature}",
         "foreign secret": jwt.encode(body, FOREIGN, algorithm="HS256"),
@@ -355,7 +358,9 @@ def forged_tokens(genuine: str) -> dict[str, str]:
 
 def test_forged_tokens_are_rejected_everywhere(env: Any) -> None:
     genuine = _token_for(env, "role-viewer")
-    for name, token in forged_tokens(genuine).items():
+    forged = forged_tokens(genuine)
+    count("forged tokens tried (Sigma)", 2 * len(forged))
+    for name, token in forged.items():
         for response in (
             env.sigma("GET", "/api/v1/roles", headers={"Authorization": f"Bearer {token}"}),
             env.sigma("POST", "/api/v1/auth/refresh", json={"token": token}),
@@ -389,6 +394,7 @@ def test_validly_signed_tokens_of_the_wrong_shape_are_rejected(mock: Any) -> Non
         "list userId": {**good, "userId": ["user-admin"], "iat": now, "exp": now + 60},
         "future iat": {**good, "iat": now + 3600, "exp": now + 7200},
     }
+    count("forged tokens tried (Sigma)", len(shapes))
     for name, payload in shapes.items():
         token = jwt.encode(payload, mock.sigma.secret, algorithm="HS256")
         response = requests.get("https://api.sigma-pim.com/api/v1/roles", headers=bearer(token))
