@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from authmock import AuthMock
+from tests import strategies
 from tests.counts import count
+from tests.strategies import json_values
 
 SIGMA_PATHS = [
     "/healthz",
@@ -26,16 +28,8 @@ SIGMA_PATHS = [
 ]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
-login_like = st.fixed_dictionaries(
-    {},
-    optional={
+bodies = strategies.bodies(
+    {
         "email": json_values | st.sampled_from(["admin@sigma.io", " ADMIN@sigma.io", ""]),
         "password": json_values | st.just("admin"),
         "workspaceId": json_values | st.just("ws-sigma"),
@@ -43,17 +37,9 @@ login_like = st.fixed_dictionaries(
         "name": json_values,
         "permissions": json_values
         | st.lists(st.sampled_from(["read", "update-data", "x"]), max_size=3),
-    },
+    }
 )
-bodies = (
-    st.binary(max_size=200)
-    | json_values.map(lambda v: json.dumps(v).encode())
-    | login_like.map(lambda v: json.dumps(v).encode())
-)
-paths = st.sampled_from(SIGMA_PATHS) | st.text(
-    alphabet=st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters="?#%"),
-    max_size=40,
-).map(lambda p: "/" + p.lstrip("/"))  # "//x" would be read as a host by werkzeug's test client
+paths = strategies.paths(SIGMA_PATHS, "/", 40)
 header_values = st.text(
     alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60
 ) | st.sampled_from(

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from authmock import AuthMock
+from tests import strategies
 from tests.bigid.helpers import HTML_TYPE, JSON_TYPE
 from tests.counts import count
-from tests.test_fuzz import json_values
+from tests.strategies import json_values
 
 BIGID_PATHS = ["/api/v1/sessions", "/api/v1/refresh-access-token", "/api/v1", "/"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"]
@@ -22,22 +23,13 @@ MOCK = AuthMock(seed=7)
 CLIENT = Client(MOCK.wsgi_app)
 USER_TOKEN = MOCK.bigid.user_token("bigid")
 
-login_like = st.fixed_dictionaries(
-    {},
-    optional={
+bodies = strategies.bodies(
+    {
         "username": json_values | st.sampled_from(["bigid", "BIGID", ""]),
         "password": json_values | st.just("bigid"),
-    },
+    }
 )
-bodies = (
-    st.binary(max_size=200)
-    | json_values.map(lambda v: json.dumps(v).encode())
-    | login_like.map(lambda v: json.dumps(v).encode())
-)
-paths = st.sampled_from(BIGID_PATHS) | st.text(
-    alphabet=st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters="?#%"),
-    max_size=30,
-).map(lambda p: "/api/v1/" + p)
+paths = strategies.paths(BIGID_PATHS, "/api/v1/", 30)
 authorizations = (
     st.none()
     | st.sampled_from(
