@@ -120,7 +120,15 @@ def validate(data: Any, source: str = "scenario") -> dict[str, Any]:
             fail(f"sigma.tenants[{t}].workspaceId", f"duplicate workspaceId '{ws}'")
         seen_ws.add(ws)
         emails: set[str] = set()
+        ids: set[str] = set()
         for u, user in enumerate(tenant.get("users", [])):
+            # Tokens name users by id: two users with one id would share tokens.
+            if "id" in user and user["id"] in ids:
+                fail(
+                    f"sigma.tenants[{t}].users[{u}].id",
+                    f"duplicate user id '{user['id']}' in tenant '{ws}'",
+                )
+            ids.add(user.get("id", ""))
             email = user["email"].strip().lower()
             if "@" not in email:
                 fail(f"sigma.tenants[{t}].users[{u}].email", f"'{user['email']}' is not an email")

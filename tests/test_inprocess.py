@@ -312,3 +312,17 @@ def test_user_route_exception_is_a_500_and_is_reraised() -> None:
             "error": "INTERNAL_ERROR",
             "message": "Route handler raised an exception",
         }
+
+
+def test_sigma_url_with_a_path_prefix() -> None:
+    base = "http://sigma.internal:8443/pim"
+    with AuthMock(seed=1, sigma_url=base + "/") as mock:
+        assert mock.sigma_url == base
+        assert requests.get(f"{base}/healthz").json() == {"status": "ok"}
+        # The admin API lives under the same prefix.
+        assert requests.post(f"{base}/_authmock/clock", json={"advance": 60}).status_code == 200
+        # A sibling path is not under the prefix: not intercepted (responses refuses it).
+        with responses.RequestsMock() as rsps, pytest.raises(requests.ConnectionError):
+            requests.get("http://sigma.internal:8443/pimx/healthz", timeout=2)
+        assert len(rsps.calls) == 1
+        assert [c.path for c in mock.calls] == ["/healthz"]

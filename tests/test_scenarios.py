@@ -157,3 +157,19 @@ def test_admin_reset_with_a_scenario_dict() -> None:
         bad = requests.post(f"{SIGMA}/_authmock/reset", json={"scenario": {"nope": 1}})
         assert bad.status_code == 400
         assert bad.json() == {"error": "BAD_REQUEST", "message": "scenario: nope: unknown key"}
+
+
+def test_duplicate_user_ids_in_a_tenant_are_refused() -> None:
+    """Tokens name users by id: a shared id would let a viewer's token refresh as the admin."""
+    users = [
+        {"id": "u1", "email": "viewer@x.test", "password": "p", "roleId": "role-viewer"},
+        {"id": "u1", "email": "admin@x.test", "password": "q", "roleId": "role-admin"},
+    ]
+    with pytest.raises(ScenarioError) as info:
+        AuthMock(
+            scenario={"sigma": {"tenants": [{"workspaceId": "w", "name": "W", "users": users}]}}
+        )
+    assert (
+        str(info.value)
+        == "scenario: sigma.tenants[0].users[1].id: duplicate user id 'u1' in tenant 'w'"
+    )

@@ -75,7 +75,12 @@ class App:
         host = _default_port(parts.netloc.lower(), parts.scheme)
         if host_deployment(host) is not None:
             return True  # every *.bigid.com host: unknown ones are refused, never sent out
-        return host == self.sigma_host and parts.path.startswith(self.sigma_prefix)
+        return host == self.sigma_host and self._under_prefix(parts.path or "/")
+
+    def _under_prefix(self, path: str) -> bool:
+        """Whether a path lies under sigma_url's path, segment-wise (/pim, not /pimx)."""
+        prefix = self.sigma_prefix
+        return not prefix or path == prefix or path.startswith(prefix + "/")
 
     def _target(self, environ: dict[str, Any]) -> tuple[ApiHttp, str, str | None] | None:
         """(api, api path, deployment) for a request; None for the admin surface
@@ -86,13 +91,15 @@ class App:
         )
         # Raises ConnectionFault("refused") for a *.bigid.com host that is no deployment.
         deployment = self.bigid.host_target(host)
+        if host == self.sigma_host and self.sigma_prefix and self._under_prefix(path):
+            # Everything under sigma_url's path, the admin API included, as if at the root.
+            path = path[len(self.sigma_prefix) :] or "/"
+            environ["PATH_INFO"] = path
         if path.startswith("/_authmock/") or path == "/_authmock":
             return None
         if deployment is not None:
             return self.bigid, path, deployment
         if host == self.sigma_host:
-            if self.sigma_prefix and path.startswith(self.sigma_prefix):
-                return self.sigma, path[len(self.sigma_prefix) :] or "/", None
             return self.sigma, path, None
         if path == "/":
             return None  # the server's root: the demo page (admin surface)
