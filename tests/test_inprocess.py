@@ -322,7 +322,6 @@ def test_sigma_url_with_a_path_prefix() -> None:
         # The admin API lives under the same prefix.
         assert requests.post(f"{base}/_authmock/clock", json={"advance": 60}).status_code == 200
         # A sibling path is not under the prefix: not intercepted (responses refuses it).
-        with responses.RequestsMock() as rsps, pytest.raises(requests.ConnectionError):
+        with responses.RequestsMock(), pytest.raises(requests.ConnectionError):
             requests.get("http://sigma.internal:8443/pimx/healthz", timeout=2)
-        assert len(rsps.calls) == 1
         assert [c.path for c in mock.calls] == ["/healthz"]
