@@ -114,6 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--port must be 0 to 65535, not {args.port}")
     if args.bigid_system_ttl is not None and args.bigid_system_ttl <= 0:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
+    if args.sigma_secret is not None and not args.sigma_secret:
+        raise UsageError("--sigma-secret must not be empty")
     faults = []
     for raw in args.fault:
         try:

@@ -70,11 +70,12 @@ class Emulator:
         data = self.data
         # Release anything sleeping on the old state before replacing it.
         self.release()
+        # The clock first: seeded tokens are minted on it while loading.
+        self.clock.resume()
         self.sigma.load(data)
         self.bigid.load(data)
         self.faults.reset(self.seed)
         self.journal.clear()
-        self.clock.resume()
         self.handler_errors.clear()
 
     def release(self) -> None:

@@ -16,7 +16,7 @@ from werkzeug.routing import Rule
 
 from authmock.errors import ApiError
 from authmock.faults import FaultError
-from authmock.http.exchange import MAX_BODY, Reply, json_reply
+from authmock.http.exchange import BadJson, PayloadTooLarge, Reply, json_reply, read_body
 from authmock.http.routes import RouteSpec, shared_map
 from authmock.scenario import ScenarioError
 from authmock.security import same
@@ -149,12 +149,11 @@ class Admin:
     @staticmethod
     def _body(environ: dict[str, Any]) -> Any:
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
+            raw = read_body(environ)
+        except BadJson:
             raise AdminError(400, "bad Content-Length") from None
-        if length > MAX_BODY:
-            raise AdminError(400, "request body over 1 MiB")
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        except PayloadTooLarge:
+            raise AdminError(400, "request body over 1 MiB") from None
         if not raw.strip():
             return None
         try:

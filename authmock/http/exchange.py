@@ -62,6 +62,33 @@ def json_reply(status: int, value: Any, content_type: str = JSON_TYPE) -> Reply:
     return Reply(status, dumps(value), [("Content-Type", content_type)])
 
 
+def read_body(environ: dict[str, Any], limit: int = MAX_BODY) -> bytes:
+    """The request body, never more than ``limit`` bytes and never blocking on a
+    body that is not coming: :class:`BadJson` for an unreadable Content-Length,
+    :class:`PayloadTooLarge` past the limit."""
+    raw = environ.get("CONTENT_LENGTH")
+    stream = environ.get("wsgi.input")
+    if raw:
+        try:
+            length = int(raw)
+        except ValueError:
+            raise BadJson() from None
+        if length < 0:
+            raise BadJson()
+        if length > limit:
+            raise PayloadTooLarge()
+        data = stream.read(length) if stream is not None and length else b""
+    elif stream is not None and environ.get("wsgi.input_terminated"):
+        # Chunked: the server ends the stream; read at most one byte past the limit.
+        data = stream.read(limit + 1)
+    else:
+        # Neither a length nor chunked encoding: HTTP says there is no body.
+        data = b""
+    if len(data) > limit:
+        raise PayloadTooLarge()
+    return bytes(data)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -121,23 +148,9 @@ class Exchange:
 
     def body(self) -> bytes:
         cached = self.environ.get("authmock.body")
-        if cached is not None:
-            return bytes(cached)
-        length = self.declared_length()
-        if length is not None and length > self.body_limit:
-            raise PayloadTooLarge()
-        stream = self.environ.get("wsgi.input")
-        if stream is None:
-            data = b""
-        elif length is not None:
-            data = stream.read(length) if length > 0 else b""
-        else:
-            # No length (chunked): read at most one byte past the limit.
-            data = stream.read(self.body_limit + 1) if self.method not in ("GET", "HEAD") else b""
-        if len(data) > self.body_limit:
-            raise PayloadTooLarge()
-        self.environ["authmock.body"] = data
-        return data
+        if cached is None:
+            cached = self.environ["authmock.body"] = read_body(self.environ, self.body_limit)
+        return bytes(cached)
 
     def json(self) -> Any:
         """The decoded JSON body; :class:`BadJson` for anything else."""

@@ -83,9 +83,10 @@ def run_user_route(
     request.view_args = path_params  # type: ignore[attr-defined]
     try:
         result = route.handler(request, principal)
+        if isinstance(result, Response):
+            return Reply(result.status_code, result.get_data(), result.headers.to_wsgi_list())
+        # Encoding is part of the handler's answer: a set or a datetime fails like a raise.
+        return json_reply(200, result)
     except Exception as exc:
         on_error(exc)
         return None
-    if isinstance(result, Response):
-        return Reply(result.status_code, result.get_data(), result.headers.to_wsgi_list())
-    return json_reply(200, result)

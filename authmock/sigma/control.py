@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from authmock.scenario import PERMISSIONS
 from authmock.sigma.models import TOKEN_TTL, SigmaBackend
 from authmock.sigma.views import SigmaHttp
 
@@ -71,6 +72,8 @@ class SigmaControl:
         self, method: str, path: str, permission: str = "read"
     ) -> Callable[[Callable[[Any, Any], Any]], Callable[[Any, Any], Any]]:
         """Register a protected route: ``handler(request, principal)``."""
+        if permission not in PERMISSIONS:
+            raise ValueError(f"unknown permission {permission!r} (one of {', '.join(PERMISSIONS)})")
 
         def register(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
             self._http.routes.add(method, path, handler, permission=permission)

@@ -188,7 +188,7 @@ class SigmaHttp:
         if workspace is not None and not isinstance(workspace, str):
             raise invalid("workspaceId must be a string")
         ex.tenant = workspace
-        token, user = self.backend.login(email, password, workspace or None)
+        token, user = self.backend.login(email, password, workspace)
         ex.tenant, ex.principal = user.workspace_id, user.id
         return json_reply(200, {"token": token, "user": user.to_json()})
 
@@ -218,7 +218,10 @@ class SigmaHttp:
         require_key_manager(principal)
         body = self._object(ex)
         name, permissions = body.get("name"), body.get("permissions")
-        key, raw = self.backend.create_key(principal.workspace_id, name, permissions)
+        try:
+            key, raw = self.backend.create_key(principal.workspace_id, name, permissions)
+        except KeyError:  # the workspace was removed after authentication
+            raise SigmaError(401, "UNAUTHORIZED", NO_WORKSPACE) from None
         return json_reply(201, {**self.backend.key_json(key), "key": raw})
 
     def _deactivate_key(self, ex: Exchange, key_id: str) -> Reply:
