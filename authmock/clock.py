@@ -62,10 +62,6 @@ class Clock:
             self._frozen = None
         return self.now()
 
-    @property
-    def frozen(self) -> bool:
-        return self._frozen is not None
-
     def iso(self, epoch: float | None = None) -> str:
         return iso8601(self.now() if epoch is None else epoch)
 

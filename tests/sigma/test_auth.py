@@ -95,7 +95,7 @@ def test_bad_api_keys(env: Any, value: str) -> None:
     )
 
 
-def test_seeded_api_key_works_and_is_in_the_state(env: Any) -> None:
+def test_ws_sigma_starts_with_one_active_unused_key(env: Any) -> None:
     tenant = env.mock.state()["sigma"]["tenants"][0]
     assert len(tenant["apiKeys"]) == 1 and tenant["apiKeys"][0]["active"] is True
     assert tenant["apiKeys"][0]["lastUsedAt"] is None
