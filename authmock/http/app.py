@@ -7,6 +7,7 @@ API (``/_authmock/*``) is never faulted and never journaled.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -67,6 +68,8 @@ class App:
         self.admin = Admin(self)
         self.ui = UiPages()
         self.admin_token: str | None = None
+        # Where POST /_authmock/reset may read scenario files (bundled names aside).
+        self.scenario_dir: str | os.PathLike[str] | None = None
 
     # -- which API a request is for ------------------------------------------------
     def intercepts(self, url: str) -> bool:
