@@ -26,6 +26,16 @@ from authmock.sigma.views import SigmaHttp
 StartResponse = Callable[..., Any]
 DEFAULT_SIGMA_URL = "https://api.sigma-pim.com"
 _STATUS_LINES = {code: f"{code} {phrase}" for code, phrase in HTTP_STATUS_CODES.items()}
+# On every response unless the reply set its own (the demo page sets its CSP; a
+# user route's Response may set anything). no-store everywhere: most answers
+# carry a token, a key or a password, none is worth caching, and one rule cannot
+# miss an endpoint. The CSP makes even a text/html answer (BigID's production
+# style) inert in a browser: no script, no frame, no subresource.
+HARDENING = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-store"),
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+)
 
 
 class ApiHttp(Protocol):
@@ -116,6 +126,8 @@ class App:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         reply = self.respond(environ)
         headers = reply.headers
+        present = {name.lower() for name, _ in headers}
+        headers.extend(h for h in HARDENING if h[0].lower() not in present)
         headers.append(("Content-Length", str(len(reply.body))))
         status = _STATUS_LINES.get(reply.status) or f"{reply.status} Unknown"
         start_response(status, headers)

@@ -34,8 +34,9 @@ _SECURITY_HEADERS = [
     ("Content-Security-Policy", CSP),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
-    # The page changes with the installed package: never serve a stale copy.
-    ("Cache-Control", "no-cache"),
+    # Never stored: the page changes with the installed package, and it is
+    # part of the admin surface (the engine adds no-store to every answer too).
+    ("Cache-Control", "no-store"),
 ]
 
 
