@@ -78,9 +78,16 @@ def takes_query(handler: H) -> H:
     return handler
 
 
+def takes_environ(handler: H) -> H:
+    """Mark an admin handler that takes ``environ`` (e.g. for the request's host)."""
+    handler.takes_environ = True  # type: ignore[attr-defined]
+    return handler
+
+
 class Admin:
     def __init__(self, app: App) -> None:
         from authmock.bigid.admin import bigid_admin_routes
+        from authmock.http.instances import instance_admin_routes
         from authmock.sigma.admin import sigma_admin_routes
 
         self.app = app
@@ -88,6 +95,7 @@ class Admin:
         self._handlers: dict[str, AdminHandler] = {}
         # Handlers marked with @takes_query get the URL query as a dict.
         self._takes_query: set[str] = set()
+        self._takes_environ: set[str] = set()
         self._specs: list[RouteSpec] = []
         routes: list[tuple[Rule, AdminHandler]] = [
             (Rule("/_authmock/reset", methods=["POST"]), self.reset),
@@ -104,6 +112,7 @@ class Admin:
         ]
         routes += sigma_admin_routes(app)
         routes += bigid_admin_routes(app)
+        routes += instance_admin_routes(app)
         self.extend(routes)
 
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
@@ -113,6 +122,8 @@ class Admin:
             self._handlers[endpoint] = handler
             if getattr(handler, "takes_query", False):
                 self._takes_query.add(endpoint)
+            if getattr(handler, "takes_environ", False):
+                self._takes_environ.add(endpoint)
             self._specs.append((rule.rule, methods, endpoint))
         # Built once per process for a given set of routes (see shared_map).
         self._map = shared_map(tuple(self._specs))
@@ -133,9 +144,11 @@ class Admin:
             return reply
         try:
             body = self._body(environ)
+            args = dict(args)
             if endpoint in self._takes_query:
-                query = dict(parse_qsl(environ.get("QUERY_STRING") or ""))
-                return self._handlers[endpoint](body, query=query, **args)
+                args["query"] = dict(parse_qsl(environ.get("QUERY_STRING") or ""))
+            if endpoint in self._takes_environ:
+                args["environ"] = environ
             return self._handlers[endpoint](body, **args)
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
