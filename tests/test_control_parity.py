@@ -240,7 +240,13 @@ IN_PROCESS_ONLY = {
     "sigma": {"route"},
     "bigid": {"route"},
 }
-REMOTE_ONLY = {"mock": {"url", "close"}, "faults": set(), "calls": {"query"}, "clock": set()}
+# A server's: its URL, the admin connection, and its isolated instances.
+REMOTE_ONLY = {
+    "mock": {"url", "close", "server_url", "instance_id", "new_instance", "instances", "delete"},
+    "faults": set(),
+    "calls": {"query"},
+    "clock": set(),
+}
 # Remote names that exist only to raise a clear NotImplementedError.
 REMOTE_REFUSES = {"sigma": {"route"}, "bigid": {"route"}}
 PROTOCOLS: dict[str, Any] = {
