@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from authmock.emulator import ScenarioSource
+from authmock.errors import AuthmockWarning
 from authmock.faults import Fault, parse_fault
 from authmock.mock import AuthMock
 from authmock.remote import RemoteAuthMock
@@ -26,10 +27,6 @@ MARKER_HELP = (
     "authmock(seed=None, scenario=None, bigid_errors=None, faults=[]): configure the "
     "authmock and authmock_server fixtures for this test (faults are dicts of fault fields)"
 )
-
-
-class AuthmockWarning(UserWarning):
-    """A test used authmock in a way that is probably a mistake (e.g. a fault never fired)."""
 
 
 @dataclass(frozen=True)

@@ -318,3 +318,25 @@ def test_the_readme_plugin_example_passes(pytester: pytest.Pytester) -> None:
     example = next(b for b in blocks if "def test_login(authmock)" in b)
     write(pytester, "test_readme.py", example)
     pytester.runpytest("-W", "error").assert_outcomes(passed=2)
+
+
+def test_authmock_warning_is_a_public_category_for_minus_w(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_strict.py",
+        """
+        def test_fault_never_fired(authmock):
+            authmock.faults.add(path="/api/v1/auth/refresh", status=401, times=1)
+
+        def test_nothing_to_report(authmock):
+            pass
+        """,
+    )
+    result = pytester.runpytest("-W", "error::authmock.AuthmockWarning", "-rA")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_fault_never_fired*",
+            "E*authmock.errors.AuthmockWarning: authmock: fault fault-1*never fired",
+        ]
+    )

@@ -79,7 +79,9 @@ class SocketFaults:
             if fault.kind == "timeout":
                 # Stall in this request's own thread (other requests go on) until
                 # the client gives up; reset/stop release it (emulator.wake).
-                self.app.emulator.wake.wait(STALL_SECONDS)
+                # An instance's request stalls on that instance's event.
+                emulator = environ.get("authmock.emulator", self.app.emulator)
+                emulator.wake.wait(STALL_SECONDS)
             raise DropConnection(f"authmock fault {fault.fault_id}: {fault.kind}") from None
 
 
@@ -419,6 +421,8 @@ class LiveServer:
 
     def stop(self) -> None:
         self.app.emulator.release()
+        if self.app.instances is not None:
+            self.app.instances.release_all()
         if self._serving:
             self._server.shutdown()
         self._server.server_close()
