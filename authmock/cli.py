@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -58,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--admin-token", default=None, help="require X-Authmock-Admin on /_authmock/*"
+    )
+    serve.add_argument(
+        "--scenario-dir",
+        default=None,
+        metavar="DIR",
+        help="where POST /_authmock/reset may read scenarios (default: --scenario's directory)",
     )
 
     serve.add_argument(
@@ -133,6 +140,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
+    if args.scenario_dir is not None and not os.path.isdir(args.scenario_dir):
+        raise UsageError(f"--scenario-dir {args.scenario_dir!r} is not a directory")
     if args.max_instances < 0:
         raise UsageError(f"--max-instances must not be negative, not {args.max_instances}")
     if not 0 < args.instance_ttl < float("inf"):
@@ -153,6 +162,7 @@ def _serve(args: argparse.Namespace) -> int:
         sigma_secret=args.sigma_secret,
         bigid_system_token_ttl=args.bigid_system_ttl,
         admin_token=args.admin_token,
+        scenario_dir=args.scenario_dir,
     )
     for spec in faults:
         mock.faults.add(spec)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Rule
 
+from authmock import scenario as scenarios
 from authmock.errors import ApiError
 from authmock.faults import FaultError
 from authmock.http.exchange import BadJson, PayloadTooLarge, Reply, json_reply, read_body
@@ -181,8 +183,24 @@ class Admin:
         scenario = (
             field(body, "scenario", (dict, str), required=False) if body is not None else None
         )
+        if isinstance(scenario, str):
+            scenario = self._scenario_file(scenario)
         self.emulator.reset(seed=seed, scenario=scenario)
         return Reply(204)
+
+    def _scenario_file(self, name: str) -> Path:
+        """A bundled scenario or a file in the scenario directory, nothing else:
+        a web page must not read the machine's files through this server. The
+        refusal is one message, whether or not the path exists."""
+        found = scenarios.resolve_within(name, self.app.scenario_dir)
+        if found is None:
+            names = ", ".join(scenarios.bundled_names())
+            if self.app.scenario_dir is not None:
+                where = " or a file in the scenario directory"
+            else:
+                where = "; files are read only from a scenario directory (serve --scenario-dir)"
+            raise AdminError(400, f"'scenario' must be a bundled scenario name ({names}){where}")
+        return found
 
     def state(self, body: Any) -> Reply:
         return json_reply(200, self.emulator.state())

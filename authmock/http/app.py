@@ -8,6 +8,7 @@ API (``/_authmock/*``) is never faulted and never journaled.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -79,6 +80,8 @@ class App:
         self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append)
         self.ui = UiPages()
         self.admin_token: str | None = None
+        # Where POST /_authmock/reset may read scenario files (bundled names aside).
+        self.scenario_dir: str | os.PathLike[str] | None = None
         # Isolated instances (/_i/<id>/, X-Authmock-Instance); None inside an instance.
         self.instances: Instances | None = Instances(self)
 

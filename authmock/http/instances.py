@@ -121,6 +121,7 @@ class Instances:
         app = App(emulator, self.root.sigma_url)
         app.instances = None  # no instances inside instances
         app.admin_token = self.root.admin_token
+        app.scenario_dir = self.root.scenario_dir
         app.ui = self.root.ui
         now = time.monotonic()
         instance = Instance(secrets.token_hex(8), app, time.time(), now)
