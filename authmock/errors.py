@@ -1,4 +1,4 @@
-"""The error every emulated API's rules raise: a status and the API's message."""
+"""The error every emulated API's rules raise, and authmock's own warning category."""
 
 from __future__ import annotations
 
@@ -9,3 +9,10 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+class AuthmockWarning(UserWarning):
+    """A test used authmock in a way that is probably a mistake (e.g. a fault never fired).
+
+    ``-W error::authmock.AuthmockWarning`` turns these into failures.
+    """

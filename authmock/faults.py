@@ -11,11 +11,11 @@ import builtins
 import itertools
 import random
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from authmock.globs import PathMatcher, path_matcher
+from authmock.globs import PathMatcher, PatternError, path_matcher
 
 KINDS = ("http", "reset", "timeout", "malformed")
 APIS = ("sigma", "bigid")
@@ -150,6 +150,10 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
     path = _text(spec, "path")
     if path is not None and not path.startswith("/"):
         raise FaultError("fault field 'path' must start with '/'")
+    try:
+        path_ok = path_matcher(path, "fault field 'path'") if path is not None else None
+    except PatternError as exc:
+        raise FaultError(str(exc)) from None
     return Fault(
         id=fault_id,
         api=api,
@@ -164,7 +168,7 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
         times=_number(spec, "times", True, 1, 10**9),
         after=_number(spec, "after", True, 0, 10**9) or 0,
         probability=_number(spec, "probability", False, 0, 1),
-        _path_ok=path_matcher(path) if path is not None else None,
+        _path_ok=path_ok,
     )
 
 
@@ -257,7 +261,7 @@ class FaultSet:
         """Whether a registered fault has a ``delay`` (a request may sleep)."""
         return self._snapshot.may_sleep
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Fault]:
         return iter(self._snapshot.faults)
 
     def check(

@@ -85,7 +85,7 @@ class CallLog:
         fault: str | None = None,
     ) -> list[Call]:
         """The calls matching every filter given; ``path`` may use ``*`` globs."""
-        path_ok = path_matcher(path) if path is not None else None
+        path_ok = path_matcher(path, "filter 'path'") if path is not None else None
         wanted_method = method.upper() if method is not None else None
         return [
             c
