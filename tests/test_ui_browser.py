@@ -706,8 +706,8 @@ def test_exchange_after_removing_the_deployment_shows_the_api_answer(browser: An
         expect(demo.message).to_have_text(
             "Error: Exchanging the user token failed: no HTTP answer: the connection was closed "
             "(as for a BigID deployment that does not exist or a reset fault), or authmock "
-            "stopped (No new user token: 404 NOT_FOUND: no deployment 'sandbox'; "
-            "sent the session token.)"
+            "stopped. No new user token could be made (404 NOT_FOUND: no deployment 'sandbox'), "
+            "so the session token was sent."
         )
         # A deployment that does not exist resets the connection before any API sees
         # the call, so the journal has nothing new.
