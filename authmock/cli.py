@@ -76,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
         help=f"all journaled bodies together, oldest dropped first (default {DEFAULT_BODY_BUDGET})",
     )
     serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time a client has to send its request headers; also the keep-alive"
+        " idle timeout (default: 10)",
+    )
+    serve.add_argument(
         "--scenario-dir",
         default=None,
         metavar="DIR",
@@ -153,6 +161,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--port must be 0 to 65535, not {args.port}")
     if args.bigid_system_ttl is not None and args.bigid_system_ttl <= 0:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
+    if args.header_timeout is not None and not 0 < args.header_timeout < 86400:
+        raise UsageError("--header-timeout must be a positive number of seconds")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
     for flag in ("journal_body_limit", "journal_body_budget"):
@@ -190,10 +200,11 @@ def _serve(args: argparse.Namespace) -> int:
     instances = mock.wsgi_app.instances
     if instances is not None:
         instances.configure(args.max_instances, args.instance_ttl)
-    from authmock.ways.server import LiveServer
+    from authmock.ways.server import HEADER_TIMEOUT, LiveServer
 
+    header_timeout = args.header_timeout or HEADER_TIMEOUT
     try:
-        server = LiveServer(mock.wsgi_app, args.host, args.port)
+        server = LiveServer(mock.wsgi_app, args.host, args.port, header_timeout=header_timeout)
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"

@@ -198,11 +198,19 @@ class AuthMock:
         return _httpx_mode().AuthmockAsyncTransport(self._app)
 
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[Any]:
-        """Run the engine on a threaded werkzeug server; yields it (``.url``)."""
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        header_timeout: float = 10.0,
+    ) -> Iterator[Any]:
+        """Run the engine on a threaded werkzeug server with HTTP/1.1 keep-alive;
+        yields it (``.url``). ``header_timeout``: seconds a client has to send its
+        request line and headers (also how long an idle connection stays open)."""
         from authmock.ways.server import LiveServer
 
-        server = LiveServer(self._app, host, port)
+        server = LiveServer(self._app, host, port, header_timeout=header_timeout)
         server.start()
         try:
             yield server
