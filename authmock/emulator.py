@@ -87,4 +87,8 @@ class Emulator:
         woken.set()
 
     def state(self) -> dict[str, Any]:
-        return {"sigma": {"tenants": self.sigma.state()}, "bigid": self.bigid.state()}
+        return {
+            "seed": self.seed,
+            "sigma": {"tenants": self.sigma.state()},
+            "bigid": self.bigid.state(),
+        }
