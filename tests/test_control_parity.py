@@ -235,7 +235,8 @@ IN_PROCESS_ONLY = {
         "raise_handler_errors",
     },
     "faults": {"check", "reset", "may_sleep"},  # the engine's, not a test's
-    "calls": {"record", "limit", "query"},  # query: the admin API's parser of ?filters
+    # query: the admin API's parser of ?filters; limits and budget: the server's own settings
+    "calls": {"record", "limit", "query", "body_limit", "body_budget", "body_bytes"},
     "clock": set(),
     "sigma": {"route"},
     "bigid": {"route"},
