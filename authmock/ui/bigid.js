@@ -103,13 +103,14 @@ async function exchange() {
   const created = await call("POST", "/_authmock/bigid/user-tokens", { json: { username: user.username, deployment } });
   let token = created.ok ? created.body.token : null;
   let note = "";
-  if (!token) {
+  if (token) {
+    current.userToken = token;
+  } else {
     // No new user token (the deployment was removed, say): still ask the API, with the
     // last user token or else the session token, so the page shows what the API answers.
     token = current.userToken || current.body.auth_token;
-    note = ` (No new user token: ${explain(created)}; sent the ${current.userToken ? "previous user" : "session"} token.)`;
+    note = `. No new user token could be made (${explain(created)}), so the ${current.userToken ? "previous user" : "session"} token was sent.`;
   }
-  current.userToken = token;
   const body = await expectOk("Exchanging the user token", "GET", `${base(deployment)}/refresh-access-token`, {
     headers: { Authorization: token },
   }).catch((error) => {
@@ -121,7 +122,7 @@ async function exchange() {
     tokenView("User token (refresh-token)", token),
     tokenView("System token", body.systemToken),
   );
-  say(`BigID ${deployment}: user token exchanged for a system token.${note}`, "ok");
+  say(`BigID ${deployment}: user token exchanged for a system token${note || "."}`, "ok");
 }
 
 export function initBigid() {
