@@ -234,10 +234,11 @@ IN_PROCESS_ONLY = {
         "handler_errors",
         "raise_handler_errors",
     },
-    "faults": {"check", "reset", "may_sleep"},  # the engine's, not a test's
+    # The engine's, not a test's (export/restore: what a snapshot takes and gives back).
+    "faults": {"check", "reset", "may_sleep", "export", "restore"},
     # query: the admin API's parser of ?filters; limits and budget: the server's own settings
     "calls": {"record", "limit", "query", "body_limit", "body_budget", "body_bytes"},
-    "clock": set(),
+    "clock": {"export", "restore"},
     "sigma": {"route"},
     "bigid": {"route"},
 }

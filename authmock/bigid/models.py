@@ -127,6 +127,8 @@ class Deployment:
     name: str
     codec: TokenCodec
     users: dict[str, BigidUser] = field(default_factory=dict)
+    # signature_id of each revoked user token (the raw token is never kept).
+    revoked: set[str] = field(default_factory=set)
     # The user token seeded for each user at load time, minted on first use
     # (signing costs ~40 µs a token: too much for every mock or instance created).
     seeded_tokens: dict[str, str] = field(default_factory=dict)
@@ -170,9 +172,9 @@ class BigidBackend:
         )
         self.system_ttl = self.configured_ttl or SYSTEM_TTL
         self.deployments: dict[str, Deployment] = {}
-        # signature_id of each revoked user token, of any deployment (one
-        # removed and re-added with its secret must not revive them).
-        self.revoked: set[str] = set()
+        # The user tokens of removed deployments: one re-added under the name
+        # with its configured secret must not revive them.
+        self.retired: set[str] = set()
         # Served at /api/v1 in server mode: the first deployment of the scenario.
         self.default_deployment: str | None = None
 
@@ -184,7 +186,7 @@ class BigidBackend:
             self.errors = self.configured_errors
             self.system_ttl = self.configured_ttl or data.bigid_system_token_ttl or SYSTEM_TTL
             self.deployments = {}
-            self.revoked = set()
+            self.retired = set()
             self.default_deployment = None
             now = self.clock.now_int()
             for d in data.bigid_deployments:
@@ -229,6 +231,7 @@ class BigidBackend:
             target = self.deployment(name)
             for user in list(target.users.values()):
                 self._retire(target, user)
+            self.retired |= target.revoked
             del self.deployments[name]
 
     def add_user(
@@ -272,7 +275,7 @@ class BigidBackend:
         none works for a user re-added under the name."""
         if user.username in deployment.seeded_ttls:
             self.seeded_user_token(deployment.name, user.username)
-        self.revoked |= user.tokens
+        deployment.revoked |= user.tokens
 
     def find_user(self, deployment: str, username: str) -> tuple[Deployment, BigidUser]:
         target = self.deployment(deployment)
@@ -306,13 +309,16 @@ class BigidBackend:
             while True:
                 token = self._mint(deployment, user, REFRESH, ttl, issued)
                 token_id = signature_id(token)
-                if token_id not in self.revoked:
+                if not self._is_revoked(deployment, token_id):
                     break
                 # The same claims in the same second make the same token, and
                 # that one is revoked: issue it a second earlier instead.
                 issued -= 1
             user.tokens.add(token_id)
         return token
+
+    def _is_revoked(self, deployment: Deployment, token_id: str) -> bool:
+        return token_id in deployment.revoked or token_id in self.retired
 
     def create_user_token(self, deployment: str, username: str, days: int = USER_TOKEN_DAYS) -> str:
         """A long-lived user token (``refresh-token``) of 1 to 999 days."""
@@ -364,7 +370,7 @@ class BigidBackend:
                     continue
                 if claims["type"] != REFRESH:
                     raise ValueError(f"not a user token (its type is '{claims['type']}')")
-                self.revoked.add(signature_id(token))
+                deployment.revoked.add(signature_id(token))
                 return deployment.name
         raise ValueError("not a live user token of any deployment")
 
@@ -406,7 +412,11 @@ class BigidBackend:
         target = self._live(deployment, BAD_TOKEN)
         claims = self._claims(target, token)
         user = target.users.get(claims["user_name"])
-        if claims["type"] != REFRESH or user is None or signature_id(token) in self.revoked:
+        if (
+            claims["type"] != REFRESH
+            or user is None
+            or self._is_revoked(target, signature_id(token))
+        ):
             raise unauthorized(NOT_REFRESH)
         return self._mint(target, user, ACCESS, self.system_ttl), user
 

@@ -19,6 +19,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
@@ -69,10 +70,19 @@ def reset(sock: socket.socket) -> None:
 class SocketFaults:
     """Turns the engine's connection faults into what a socket client sees."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, after_request: Callable[[dict[str, Any]], None] | None) -> None:
         self.app = app
+        self.after_request = after_request
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            return self._call(environ, start_response)
+        finally:
+            # Before werkzeug writes a byte of the answer (e.g. the state file's save).
+            if self.after_request is not None:
+                self.after_request(environ)
+
+    def _call(self, environ: dict[str, Any], start_response: Any) -> Any:
         try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
@@ -385,10 +395,11 @@ class LiveServer:
         header_timeout: float = HEADER_TIMEOUT,
         tls: ssl.SSLContext | None = None,
         ca_path: str | None = None,
+        after_request: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.app = app
         self._server = wsgi_server(
-            SocketFaults(app), host, port, header_timeout=header_timeout, tls=tls
+            SocketFaults(app, after_request), host, port, header_timeout=header_timeout, tls=tls
         )
         self.host = host
         self.port: int = self._server.port
