@@ -4,7 +4,7 @@ Fixtures: ``authmock`` (an active in-process AuthMock per test),
 ``authmock_server`` (a live server per session, reset before each test),
 ``authmock_seed`` / ``authmock_scenario`` (override them). Marker
 ``@pytest.mark.authmock(seed=, scenario=, bigid_errors=, faults=[...])``; ini
-options ``authmock_seed`` and ``authmock_scenario``. The logic lives in
+options ``authmock_seed``, ``authmock_scenario`` and ``authmock_server_tls``. The logic lives in
 :mod:`authmock.testkit`.
 """
 
@@ -22,6 +22,7 @@ from authmock.remote import RemoteAuthMock
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    _addini_tls(parser)
     parser.addini(
         "authmock_seed", "seed of the authmock fixtures (default: the scenario's, else 0)"
     )
@@ -29,6 +30,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "authmock_scenario",
         "scenario of the authmock fixtures: a .toml/.json file (relative to the ini file)"
         " or a bundled name",
+    )
+
+
+def _addini_tls(parser: pytest.Parser) -> None:
+    parser.addini(
+        "authmock_server_tls",
+        "authmock_server serves HTTPS with a local CA (needs authmock[tls]); its bundle is"
+        " authmock_server.ca_path",
+        type="bool",
+        default=False,
     )
 
 
@@ -112,7 +123,11 @@ def authmock(
 @pytest.fixture(scope="session")
 def _authmock_session_server(pytestconfig: pytest.Config) -> Iterator[testkit.SessionServer]:
     """The live server behind ``authmock_server``: one per session (per xdist worker)."""
-    server = testkit.SessionServer(_ini_seed(pytestconfig), _ini_scenario(pytestconfig))
+    server = testkit.SessionServer(
+        _ini_seed(pytestconfig),
+        _ini_scenario(pytestconfig),
+        tls=bool(pytestconfig.getini("authmock_server_tls")),
+    )
     try:
         yield server
     finally:
@@ -127,7 +142,9 @@ def authmock_server(
     (httpx, aiohttp, urllib, subprocesses, other languages). Started once per session
     (per xdist worker) from the ini options and reset before every test, with the
     seed/scenario/faults of ``@pytest.mark.authmock(...)``. ``.url`` is its base URL;
-    the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...)."""
+    the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...).
+    With the ini option ``authmock_server_tls = true`` it serves HTTPS; ``.ca_path``
+    is then the CA bundle (a .pem) for clients to trust."""
     with _configuring():
         remote = _authmock_session_server.before_test(_settings(request))
     yield remote

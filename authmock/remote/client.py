@@ -76,10 +76,17 @@ class _DirectSession(requests.Session):
 class AdminClient:
     """Calls one server's admin API; raises :class:`AdminApiError` on any error status."""
 
-    def __init__(self, url: str, admin_token: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        admin_token: str | None = None,
+        timeout: float = 30.0,
+        verify: bool | str = True,
+    ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._session = _DirectSession()
+        self._session.verify = verify
         # No proxy, .netrc or CA lookups from the environment for a loopback server:
         # they would cost more than the admin call itself.
         self._session.trust_env = not _is_loopback(self.url)
