@@ -145,17 +145,18 @@ def test_an_instance_manages_no_instances(server: tuple[AuthMock, str]) -> None:
         ({"scenario": 3}, "'scenario' must be a scenario object or a bundled scenario's name"),
         (
             {"scenario": "../fixtures/acme.toml"},
-            "scenario '../fixtures/acme.toml' is not a bundled scenario name;"
-            " send the scenario itself as JSON",
+            "'scenario' must be a bundled scenario name (acme, two-tenants); files are read"
+            " only from a scenario directory (serve --scenario-dir)",
         ),
         (
             {"scenario": "/etc/passwd"},
-            "scenario '/etc/passwd' is not a bundled scenario name;"
-            " send the scenario itself as JSON",
+            "'scenario' must be a bundled scenario name (acme, two-tenants); files are read"
+            " only from a scenario directory (serve --scenario-dir)",
         ),
         (
             {"scenario": "nosuch"},
-            "no bundled scenario 'nosuch'; send the scenario itself as JSON",
+            "'scenario' must be a bundled scenario name (acme, two-tenants); files are read"
+            " only from a scenario directory (serve --scenario-dir)",
         ),
         (
             {"scenario": {"sigma": {"tenants": [{"name": "x"}]}}},
@@ -354,3 +355,20 @@ def test_remote_errors_of_a_deleted_instance_are_clear(server: tuple[AuthMock, s
             instance.state()
         assert "deleted, expired or never created" in str(gone.value)
         instance.close()
+
+
+def test_scenario_files_only_from_the_servers_scenario_directory(
+    server: tuple[AuthMock, str], tmp_path: Any
+) -> None:
+    mock, base = server
+    (tmp_path / "mine.json").write_text(
+        '{"sigma": {"tenants": [{"workspaceId": "ws-file", "name": "F"}]}}'
+    )
+    assert (
+        requests.post(f"{base}/_authmock/instances", json={"scenario": "mine.json"}).status_code
+        == 400
+    )
+    mock.wsgi_app.scenario_dir = tmp_path
+    url = create(base, scenario="mine.json")["url"]
+    tenants = requests.get(f"{url}/_authmock/state").json()["sigma"]["tenants"]
+    assert [t["workspaceId"] for t in tenants] == ["ws-file"]

@@ -394,6 +394,8 @@ class BigidBackend:
         """Deployments and users, passwords included; never a secret or a token."""
         return {
             "errors": self.errors,
+            "defaultDeployment": self.default_deployment,
+            "systemTokenTtl": self.system_ttl,
             "deployments": [
                 {"name": d.name, "users": [u.state() for u in list(d.users.values())]}
                 for d in list(self.deployments.values())

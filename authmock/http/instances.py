@@ -9,7 +9,6 @@ instance. Seeded data comes from the per-(seed, scenario) cache of
 
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 import time
@@ -19,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.routing import Rule
 from werkzeug.wsgi import get_host
 
-from authmock import scenario as scenarios
 from authmock.clock import iso8601
-from authmock.emulator import Emulator
+from authmock.emulator import Emulator, ScenarioSource
 from authmock.http.exchange import Reply, json_reply
 
 if TYPE_CHECKING:
@@ -34,8 +32,6 @@ _ENVIRON_HEADER = "HTTP_X_AUTHMOCK_INSTANCE"
 DEFAULT_MAX = 1000
 DEFAULT_TTL = 4 * 3600.0
 CREATE_FIELDS = ("seed", "scenario", "bigid_errors")
-# A bundled scenario's name: never a path (the admin API reads no file it is given).
-_BUNDLED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 class InstanceError(ValueError):
@@ -61,20 +57,6 @@ class Instance:
             "createdAt": iso8601(self.created),
             "idleSeconds": round(time.monotonic() - self.used, 3),
         }
-
-
-def bundled_scenario(name: str) -> dict[str, Any]:
-    """A scenario shipped with authmock, by name only: the admin API must not
-    read whatever file a caller names."""
-    if not _BUNDLED_NAME.fullmatch(name):
-        raise InstanceError(
-            f"scenario {name!r} is not a bundled scenario name; send the scenario itself as JSON"
-        )
-    for suffix in (".toml", ".json"):
-        path = scenarios.bundled_dir() / f"{name}{suffix}"
-        if path.is_file():
-            return scenarios.load(path)
-    raise InstanceError(f"no bundled scenario '{name}'; send the scenario itself as JSON")
 
 
 class Instances:
@@ -103,7 +85,7 @@ class Instances:
     def create(
         self,
         seed: int | None = None,
-        scenario: dict[str, Any] | None = None,
+        scenario: ScenarioSource | None = None,
         bigid_errors: str | None = None,
     ) -> Instance:
         from authmock.http.app import App
@@ -115,6 +97,8 @@ class Instances:
             # Server-wide settings: the services under test verify tokens with them.
             sigma_secret=root.sigma.configured_secret,
             journal_limit=root.journal.limit,
+            journal_body_limit=root.journal.body_limit,
+            journal_body_budget=root.journal.body_budget,
             bigid_errors=bigid_errors or root.bigid.configured_errors,
             bigid_system_token_ttl=root.bigid.configured_ttl,
         )
@@ -207,7 +191,7 @@ def _base_url(environ: dict[str, Any]) -> str:
     return f"{environ.get('wsgi.url_scheme', 'http')}://{get_host(environ)}"
 
 
-def _create_args(body: Any) -> dict[str, Any]:
+def _create_args(app: App, body: Any) -> dict[str, Any]:
     if body is None:
         return {}
     if not isinstance(body, dict):
@@ -220,7 +204,8 @@ def _create_args(body: Any) -> dict[str, Any]:
         raise InstanceError("'seed' must be an integer")
     scenario = body.get("scenario")
     if isinstance(scenario, str):
-        scenario = bundled_scenario(scenario)
+        # The rule of POST /_authmock/reset: bundled names, or the scenario directory.
+        scenario = app.admin._scenario_file(scenario)
     elif scenario is not None and not isinstance(scenario, dict):
         raise InstanceError("'scenario' must be a scenario object or a bundled scenario's name")
     errors = body.get("bigid_errors")
@@ -242,7 +227,7 @@ def instance_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
     def create(body: Any, environ: dict[str, Any]) -> Reply:
         instances = registry()
         try:
-            instance = instances.create(**_create_args(body))
+            instance = instances.create(**_create_args(app, body))
         except InstanceLimit as exc:
             reply = json_reply(429, {"error": "TOO_MANY_INSTANCES", "message": str(exc)})
             return reply
