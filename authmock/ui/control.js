@@ -11,11 +11,11 @@ const FAULT_KINDS = {
   delay: { label: "3-second delay", spec: { delay: 3 } },
   // Recorded from production: BigID's failure at HTTP 200, and a proxy's error page.
   "bigid-200": {
-    label: "BigID failure at HTTP 200 (BigID calls)",
+    label: "BigID failure at 200",
     spec: { api: "bigid", status: 200, message: "Refresh token not valid", content_type: "text/html" },
   },
   "proxy-502": {
-    label: "Proxy \"502 Bad Gateway\" page at HTTP 200",
+    label: "Proxy 502 page at 200",
     spec: { status: 200, body: "<html><body><h1>502 Bad Gateway</h1></body></html>", content_type: "text/html" },
   },
 };
