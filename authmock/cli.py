@@ -110,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="an instance unused this long is deleted (default 4 hours)",
     )
+    serve.add_argument(
+        "--state-file",
+        default=None,
+        metavar="PATH",
+        help="load the state from PATH if it exists and save it there after every change",
+    )
 
     tenants = commands.add_parser("tenants", help="print the seeded tenants, users and keys")
     common(tenants)
@@ -203,6 +209,17 @@ def _serve(args: argparse.Namespace) -> int:
         journal_body_limit=args.journal_body_limit,
         journal_body_budget=args.journal_body_budget,
     )
+    state_file = None
+    if args.state_file is not None:
+        from authmock.statefile import StateFile, StateFileError
+
+        state_file = StateFile(args.state_file, mock.snapshot, mock.restore)
+        try:
+            # A loaded state wins: its faults are there already, --fault would repeat them.
+            if state_file.load():
+                faults = []
+        except StateFileError as exc:
+            raise UsageError(f"--state-file {exc}") from None
     for spec in faults:
         mock.faults.add(spec)
     instances = mock.wsgi_app.instances
@@ -219,6 +236,7 @@ def _serve(args: argparse.Namespace) -> int:
             header_timeout=header_timeout,
             tls=args.tls,
             tls_dir=args.tls_dir,
+            after_request=state_file.after_request if state_file is not None else None,
         )
     except ImportError as exc:  # the tls extra is missing
         raise UsageError(str(exc)) from None
@@ -228,6 +246,12 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
+    if state_file is not None:
+        try:
+            state_file.start()
+        except StateFileError as exc:
+            server.stop()
+            raise UsageError(f"--state-file {exc}") from None
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -254,6 +278,8 @@ def _serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.stop()
+        if state_file is not None:
+            state_file.close()
     return 0
 
 

@@ -6,7 +6,7 @@ import functools
 import importlib.util
 import inspect
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -170,6 +170,22 @@ class AuthMock:
     def state(self) -> dict[str, Any]:
         """What ``GET /_authmock/state`` returns: never a hash or a raw key."""
         return self._emulator.state()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything this emulator holds as one versioned JSON document (what
+        ``GET /_authmock/snapshot`` returns): data, secrets, key hashes, revocations,
+        clock, faults with their counts, the fault RNG's state and the journal."""
+        from authmock.snapshot import snapshot
+
+        return snapshot(self._emulator)
+
+    def restore(self, document: Mapping[str, Any]) -> None:
+        """Replace the whole state with a :meth:`snapshot`'s, here or in another
+        process: tokens and API keys issued before it work again. A document of
+        another version or a damaged one raises ``ValueError`` and changes nothing."""
+        from authmock.snapshot import restore
+
+        restore(self._emulator, document)
 
     @property
     def handler_errors(self) -> list[BaseException]:

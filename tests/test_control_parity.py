@@ -234,9 +234,10 @@ IN_PROCESS_ONLY = {
         "handler_errors",
         "raise_handler_errors",
     },
-    "faults": {"check", "reset", "may_sleep"},  # the engine's, not a test's
+    # The engine's, not a test's (export/restore: what a snapshot takes and gives back).
+    "faults": {"check", "reset", "may_sleep", "export", "restore"},
     "calls": {"record", "limit", "query"},  # query: the admin API's parser of ?filters
-    "clock": set(),
+    "clock": {"export", "restore"},
     "sigma": {"route"},
     "bigid": {"route"},
 }

@@ -108,6 +108,14 @@ class RemoteAuthMock:
         """``GET /_authmock/state``: never a hash or a raw key."""
         return dict(self._admin.call("GET", "/state"))
 
+    def snapshot(self) -> dict[str, Any]:
+        """``GET /_authmock/snapshot``: the whole state as one versioned document."""
+        return dict(self._admin.call("GET", "/snapshot"))
+
+    def restore(self, document: Mapping[str, Any]) -> None:
+        """``POST /_authmock/snapshot``: replace the whole state with a snapshot's."""
+        self._admin.call("POST", "/snapshot", dict(document))
+
     # -- instances --------------------------------------------------------------------
     def new_instance(
         self,

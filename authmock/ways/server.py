@@ -20,6 +20,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
@@ -73,10 +74,19 @@ def reset(sock: socket.socket) -> None:
 class SocketFaults:
     """Turns the engine's connection faults into what a socket client sees."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, after_request: Callable[[dict[str, Any]], None] | None) -> None:
         self.app = app
+        self.after_request = after_request
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            return self._call(environ, start_response)
+        finally:
+            # Before werkzeug writes a byte of the answer (e.g. the state file's save).
+            if self.after_request is not None:
+                self.after_request(environ)
+
+    def _call(self, environ: dict[str, Any], start_response: Any) -> Any:
         try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
@@ -393,6 +403,7 @@ class LiveServer:
         header_timeout: float = HEADER_TIMEOUT,
         tls: bool = False,
         tls_dir: str | os.PathLike[str] | None = None,
+        after_request: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.app = app
         self.tls: LocalTls | None = None
@@ -402,7 +413,7 @@ class LiveServer:
             self.tls = LocalTls(host, tls_dir)
         try:
             self._server = wsgi_server(
-                SocketFaults(app),
+                SocketFaults(app, after_request),
                 host,
                 port,
                 header_timeout=header_timeout,
