@@ -244,7 +244,16 @@ IN_PROCESS_ONLY = {
 }
 # A server's: its URL, the admin connection, and its isolated instances.
 REMOTE_ONLY = {
-    "mock": {"url", "close", "server_url", "instance_id", "new_instance", "instances", "delete"},
+    "mock": {
+        "url",
+        "close",
+        "server_url",
+        "instance_id",
+        "new_instance",
+        "instances",
+        "delete",
+        "ca_path",
+    },
     "faults": set(),
     "calls": {"query"},
     "clock": set(),
