@@ -400,6 +400,25 @@ class FaultSet:
         """Faults limited by ``times`` that never fired (a test that did not test)."""
         return never_fired(self._snapshot.faults)
 
+    def export(self) -> dict[str, Any]:
+        """Everything a snapshot needs: the faults with their counts, the next id,
+        and the RNG's state (so ``probability`` draws go on where they were)."""
+        with self._lock:
+            next_id = next(self._ids)
+            self._ids = itertools.count(next_id)
+            version, internal, gauss = self._rng.getstate()
+            return {
+                "faults": [f.to_json() for f in self._snapshot.faults],
+                "nextId": next_id,
+                "rng": [version, builtins.list(internal), gauss],
+            }
+
+    def restore(self, faults: tuple[Fault, ...], next_id: int, rng: random.Random) -> None:
+        with self._lock:
+            self._replace(faults)
+            self._ids = itertools.count(next_id)
+            self._rng = rng
+
 
 def never_fired(faults: Iterable[Fault]) -> list[Fault]:
     """The faults limited by ``times`` that have not fired once."""
