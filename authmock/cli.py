@@ -57,6 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--admin-token", default=None, help="require X-Authmock-Admin on /_authmock/*"
     )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this Host name (repeatable; *.domain; * = any);"
+        " loopback names and the bound address are always answered",
+    )
 
     tenants = commands.add_parser("tenants", help="print the seeded tenants, users and keys")
     common(tenants)
@@ -116,6 +124,13 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
+    from authmock.http.guard import check_allowed_host
+
+    for name in args.allow_host:
+        try:
+            check_allowed_host(name)
+        except ValueError as exc:
+            raise UsageError(f"--allow-host: {exc}") from None
     faults = []
     for raw in args.fault:
         try:
@@ -136,7 +151,7 @@ def _serve(args: argparse.Namespace) -> int:
     from authmock.ways.server import LiveServer
 
     try:
-        server = LiveServer(mock.wsgi_app, args.host, args.port)
+        server = LiveServer(mock.wsgi_app, args.host, args.port, args.allow_host)
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -186,11 +186,17 @@ class AuthMock:
         return _httpx_mode().AuthmockAsyncTransport(self._app)
 
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[Any]:
-        """Run the engine on a threaded werkzeug server; yields it (``.url``)."""
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, allow_hosts: Iterable[str] = ()
+    ) -> Iterator[Any]:
+        """Run the engine on a threaded werkzeug server; yields it (``.url``).
+
+        It answers loopback names, its own address and the emulated API hosts;
+        ``allow_hosts`` adds names (``*.domain``; ``*`` for any), e.g. a compose
+        service name. See docs/security.md."""
         from authmock.ways.server import LiveServer
 
-        server = LiveServer(self._app, host, port)
+        server = LiveServer(self._app, host, port, allow_hosts)
         server.start()
         try:
             yield server

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.serving import (
@@ -18,6 +19,7 @@ from werkzeug.serving import (
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+from authmock.http.guard import HostPolicy
 
 # serve_forever() polls for shutdown every 0.5 s by default; this makes stop fast.
 POLL_INTERVAL = 0.02
@@ -58,10 +60,13 @@ def reset(sock: socket.socket) -> None:
 class SocketFaults:
     """Turns the engine's connection faults into what a socket client sees."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, hosts: HostPolicy | None = None) -> None:
         self.app = app
+        self.hosts = hosts
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.hosts is not None:
+            environ["authmock.hosts"] = self.hosts  # this server's Host allow-list
         try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
@@ -88,14 +93,20 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 class LiveServer:
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: App, host: str = "127.0.0.1", port: int = 0, allow_hosts: Iterable[str] = ()
+    ) -> None:
+        """``allow_hosts``: Host names answered besides loopback, the bound
+        address and the emulated APIs' (``*``: any); see docs/security.md."""
         self.app = app
+        hosts = HostPolicy(allow_hosts)  # ValueError for a bad name, before binding
         listener = _listen(host, port)
+        hosts.add_bound((host, str(listener.getsockname()[0])))
         try:
             self._server: BaseWSGIServer = make_server(
                 host,
                 port,
-                SocketFaults(app),
+                SocketFaults(app, hosts),
                 threaded=True,
                 request_handler=QuietHandler,
                 fd=listener.fileno(),
