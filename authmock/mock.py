@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import inspect
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from authmock import scenario as scenarios
 from authmock.bigid.control import BigidControl
 from authmock.bigid.models import check_deployment_name
 from authmock.bigid.views import base_url
@@ -16,7 +18,7 @@ from authmock.clock import Clock
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
 from authmock.http.app import DEFAULT_SIGMA_URL, App
-from authmock.journal import DEFAULT_LIMIT, Journal
+from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Journal
 from authmock.sigma.control import SigmaControl
 from authmock.ways.requests_mode import RequestsInterceptor
 
@@ -54,7 +56,10 @@ class AuthMock:
         bigid_system_token_ttl: int | None = None,
         *,
         journal_limit: int = DEFAULT_LIMIT,
+        journal_body_limit: int = DEFAULT_BODY_LIMIT,
+        journal_body_budget: int = DEFAULT_BODY_BUDGET,
         admin_token: str | None = None,
+        scenario_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         # bigid_system_token_ttl: 86400 unless given here or as the scenario's
         # bigid.system_token_ttl (this argument wins).
@@ -63,11 +68,18 @@ class AuthMock:
             scenario,
             sigma_secret=sigma_secret,
             journal_limit=journal_limit,
+            journal_body_limit=journal_body_limit,
+            journal_body_budget=journal_body_budget,
             bigid_errors=bigid_errors,
             bigid_system_token_ttl=bigid_system_token_ttl,
         )
         self._app = App(self._emulator, sigma_url)
         self._app.admin_token = admin_token
+        # POST /_authmock/reset over HTTP reads scenario files only from here
+        # (default: the directory of a scenario file given here).
+        if scenario_dir is None and isinstance(scenario, (str, os.PathLike)):
+            scenario_dir = scenarios.resolve(scenario).resolve().parent
+        self._app.scenario_dir = scenario_dir
         self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))
         self._passthrough = tuple(passthrough)
         self._httpx: Any = None
@@ -187,16 +199,25 @@ class AuthMock:
 
     @contextmanager
     def serve(
-        self, host: str = "127.0.0.1", port: int = 0, *, allow_hosts: Iterable[str] = ()
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        header_timeout: float = 10.0,
+        allow_hosts: Iterable[str] = (),
     ) -> Iterator[Any]:
-        """Run the engine on a threaded werkzeug server; yields it (``.url``).
+        """Run the engine on a threaded werkzeug server with HTTP/1.1 keep-alive;
+        yields it (``.url``). ``header_timeout``: seconds a client has to send its
+        request line and headers (also how long an idle connection stays open).
 
-        It answers loopback names, its own address and the emulated API hosts;
-        ``allow_hosts`` adds names (``*.domain``; ``*`` for any), e.g. a compose
-        service name. See docs/security.md."""
+        It answers loopback Host names, its own address and the emulated API
+        hosts; ``allow_hosts`` adds names (``*.domain``; ``*`` for any), e.g. a
+        compose service name. See docs/security.md."""
         from authmock.ways.server import LiveServer
 
-        server = LiveServer(self._app, host, port, allow_hosts)
+        server = LiveServer(
+            self._app, host, port, header_timeout=header_timeout, allow_hosts=allow_hosts
+        )
         server.start()
         try:
             yield server

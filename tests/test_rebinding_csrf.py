@@ -50,6 +50,7 @@ def http(method: str, path: str, host: str | None, body: bytes = b"", **headers:
     if body:
         headers.setdefault("Content-Type", "application/json")
         headers["Content-Length"] = str(len(body))
+    headers.setdefault("Connection", "close")  # the server keeps connections alive otherwise
     lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 

@@ -7,8 +7,10 @@ API (``/_authmock/*``) is never faulted and never journaled.
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
@@ -18,10 +20,14 @@ from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
 from authmock.http.guard import HostPolicy, host_name, refused_host_message
+from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
 from authmock.journal import Call
 from authmock.security import mask_body, mask_headers
 from authmock.sigma.views import SigmaHttp
+
+if TYPE_CHECKING:
+    from authmock.http.admin import Admin
 
 StartResponse = Callable[..., Any]
 DEFAULT_SIGMA_URL = "https://api.sigma-pim.com"
@@ -67,21 +73,29 @@ class App:
     """The WSGI application of one emulator."""
 
     def __init__(self, emulator: Emulator, sigma_url: str = DEFAULT_SIGMA_URL) -> None:
-        from authmock.http.admin import Admin
-
         self.emulator = emulator
         self.sigma_url = sigma_url.rstrip("/")
         self.sigma_host = host_of(self.sigma_url)
         self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
         self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
         self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append)
-        self.admin = Admin(self)
         self.ui = UiPages()
         self.admin_token: str | None = None
         # The Host names answered outside in-process calls. A live server puts
         # its own policy (bound address, --allow-host) in ``authmock.hosts``.
         self.host_policy = HostPolicy()
         self._sigma_hostname = (urlsplit(self.sigma_url).hostname or "").rstrip(".")
+        # Where POST /_authmock/reset may read scenario files (bundled names aside).
+        self.scenario_dir: str | os.PathLike[str] | None = None
+        # Isolated instances (/_i/<id>/, X-Authmock-Instance); None inside an instance.
+        self.instances: Instances | None = Instances(self)
+
+    @functools.cached_property
+    def admin(self) -> Admin:
+        """Built on first use: its ~30 routes cost ~0.2 ms, a cheap instance's whole budget."""
+        from authmock.http.admin import Admin
+
+        return Admin(self)
 
     # -- which API a request is for ------------------------------------------------
     def intercepts(self, url: str) -> bool:
@@ -167,6 +181,10 @@ class App:
         refused = self._host_refusal(environ)
         if refused is not None:
             return refused
+        if self.instances is not None:
+            routed = self.instances.route(environ)
+            if routed is not None:
+                return routed if isinstance(routed, Reply) else routed.respond(environ)
         target = self._target(environ)
         if target is None:
             return self.ui.reply(environ) or self.admin.handle(environ)
