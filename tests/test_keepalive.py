@@ -99,7 +99,8 @@ def test_pipelined_requests_are_answered_in_order(served: tuple[AuthMock, LiveSe
         body = json.dumps(LOGIN).encode()
         sock.sendall(
             b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
-            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\n"
             + f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body
             + b"GET /api/v1/roles HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -118,7 +119,8 @@ def test_an_unread_body_is_skipped_and_the_connection_reused(
     mock.faults.add(path="/api/v1/auth/login", status=503, times=1)
     body = b'{"email": "admin@sigma.io", "password": "admin"}'
     request = (
-        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Type: application/json\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
@@ -136,7 +138,8 @@ def test_chunked_bodies_keep_the_connection(served: tuple[AuthMock, LiveServer])
     body = json.dumps(LOGIN).encode()
     chunked = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
     request = (
-        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n" + chunked
     )
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
