@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
         " idle timeout (default: 10)",
     )
     serve.add_argument(
+        "--tls", action="store_true", help="serve HTTPS with a local CA (extra 'tls')"
+    )
+    serve.add_argument(
+        "--tls-dir", default=None, metavar="DIR", help="keep the --tls CA here (reused if present)"
+    )
+    serve.add_argument(
         "--scenario-dir",
         default=None,
         metavar="DIR",
@@ -169,6 +175,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
     if args.header_timeout is not None and not 0 < args.header_timeout < 86400:
         raise UsageError("--header-timeout must be a positive number of seconds")
+    if args.tls_dir is not None and not args.tls:
+        raise UsageError("--tls-dir needs --tls")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
     for flag in ("journal_body_limit", "journal_body_budget"):
@@ -226,8 +234,14 @@ def _serve(args: argparse.Namespace) -> int:
             args.host,
             args.port,
             header_timeout=header_timeout,
+            tls=args.tls,
+            tls_dir=args.tls_dir,
             after_request=state_file.after_request if state_file is not None else None,
         )
+    except ImportError as exc:  # the tls extra is missing
+        raise UsageError(str(exc)) from None
+    except ValueError as exc:  # TlsError: an unusable --tls-dir
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
@@ -256,6 +270,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(_table(credentials(mock), server.url), flush=True)
         print("\n".join(user_token_lines(mock)), flush=True)
         print(f"demo page: {server.url}/", flush=True)
+        if server.tls is not None:
+            print("\n".join(server.tls.trust_lines()), flush=True)
         print(f"authmock listening on {server.url}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:

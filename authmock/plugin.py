@@ -4,8 +4,9 @@ Fixtures: ``authmock`` (an active in-process AuthMock per test),
 ``authmock_server`` (a live server per session, reset before each test),
 ``authmock_seed`` / ``authmock_scenario`` (override them). Marker
 ``@pytest.mark.authmock(seed=, scenario=, bigid_errors=, faults=[...])``; ini
-options ``authmock_seed``, ``authmock_scenario`` and ``authmock_server_url``
-(a running server: each test gets its own instance there). The logic lives in
+options ``authmock_seed``, ``authmock_scenario``, ``authmock_server_url``
+(a running server: each test gets its own instance there) and
+``authmock_server_tls`` (the session's own server over HTTPS). The logic lives in
 :mod:`authmock.testkit`.
 """
 
@@ -36,6 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the authmock journal of each failing test to DIR as HAR 1.2",
     )
+    _addini_tls(parser)
     parser.addini(
         "authmock_seed", "seed of the authmock fixtures (default: the scenario's, else 0)"
     )
@@ -72,6 +74,16 @@ def _write_har(request: pytest.FixtureRequest, calls: Any, name: str) -> None:
     stem = re.sub(r"[^\w.-]+", "_", request.node.nodeid).strip("_")
     path = Path(folder) / f"{stem}.{name}.har"
     path.write_text(json.dumps(calls.to_har(), indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def _addini_tls(parser: pytest.Parser) -> None:
+    parser.addini(
+        "authmock_server_tls",
+        "authmock_server serves HTTPS with a local CA (needs authmock[tls]); its bundle is"
+        " authmock_server.ca_path",
+        type="bool",
+        default=False,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -170,7 +182,8 @@ def _authmock_session_server(
         token = os.environ.get("AUTHMOCK_ADMIN_TOKEN") or None
         server = testkit.SharedServer(url, seed, scenario, token)
     else:
-        server = testkit.SessionServer(seed, scenario)
+        tls = bool(pytestconfig.getini("authmock_server_tls"))
+        server = testkit.SessionServer(seed, scenario, tls=tls)
     try:
         yield server
     finally:
@@ -189,7 +202,8 @@ def authmock_server(
     the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...).
     With the ini option ``authmock_server_url``, each test gets instead a fresh
     instance of that server of its own (``.url`` is the instance's base), deleted
-    after the test."""
+    after the test. With ``authmock_server_tls = true`` the session's server serves
+    HTTPS; ``.ca_path`` is then the CA bundle (a .pem) for clients to trust."""
     with _configuring():
         remote = _authmock_session_server.before_test(_settings(request))
     try:
