@@ -88,8 +88,8 @@ class App:
         self.sigma_url = sigma_url.rstrip("/")
         self.sigma_host = host_of(self.sigma_url)
         self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
-        self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
-        self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append)
+        self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append, emulator.routes)
+        self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append, emulator.routes)
         self.ui = UiPages()
         self.admin_token: str | None = None
         # Where POST /_authmock/reset may read scenario files (bundled names aside).
