@@ -220,13 +220,20 @@ class AuthMock:
         port: int = 0,
         *,
         header_timeout: float = 10.0,
+        tls: bool = False,
+        tls_dir: str | os.PathLike[str] | None = None,
     ) -> Iterator[Any]:
         """Run the engine on a threaded werkzeug server with HTTP/1.1 keep-alive;
         yields it (``.url``). ``header_timeout``: seconds a client has to send its
-        request line and headers (also how long an idle connection stays open)."""
+        request line and headers (also how long an idle connection stays open).
+        ``tls=True`` serves HTTPS (needs the ``tls`` extra) with a certificate from
+        a local CA whose bundle is ``.ca_path``; ``tls_dir`` keeps that CA across
+        runs (reused when present)."""
         from authmock.ways.server import LiveServer
 
-        server = LiveServer(self._app, host, port, header_timeout=header_timeout)
+        server = LiveServer(
+            self._app, host, port, header_timeout=header_timeout, tls=tls, tls_dir=tls_dir
+        )
         server.start()
         try:
             yield server

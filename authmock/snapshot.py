@@ -79,6 +79,8 @@ def snapshot(emulator: Emulator) -> dict[str, Any]:
                         "lastName": u.last_name,
                         "email": u.email,
                         "role": u.role,
+                        # Revoked with the user when it is removed.
+                        "userTokens": sorted(u.tokens),
                     }
                     for u in d.users.values()
                 ],
@@ -242,6 +244,10 @@ def _bigid(node: _Node, clock: Any, claims: dict[str, type]) -> dict[str, Deploy
             )
             if user.username in deployment.users:
                 raise u.fail(f"duplicate user '{user.username}'", "username")
+            if u.get("userTokens", list, optional=True) is not None:
+                for digest in u.strings("userTokens"):
+                    _check(u, "userTokens", _SHA256.fullmatch, "must hold SHA-256 digests", digest)
+                    user.tokens.add(digest)
             deployment.users[user.username] = user
         for digest in d.strings("revoked"):
             _check(d, "revoked", _SHA256.fullmatch, "must hold SHA-256 digests in hex", digest)

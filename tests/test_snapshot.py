@@ -106,7 +106,8 @@ def test_the_fault_rng_goes_on_where_it_was() -> None:
         (lambda d: d["bigid"].pop("deployments"), "snapshot: bigid.deployments: is missing"),
         (
             lambda d: d["faults"]["faults"][0].update(status=99),
-            "snapshot: faults.faults[0]: fault field 'status' must be between 400 and 599",
+            "snapshot: faults.faults[0]: fault field 'status' must be between 400 and 599"
+            " (any of 100-599 with a 'body')",
         ),
         (
             lambda d: d["faults"].update(rng=[1, 2]),
@@ -190,3 +191,20 @@ def test_tokens_and_keys_from_before_work_after_a_restore_in_a_new_process() -> 
             assert abs(remote.snapshot()["clock"]["offset"] - 7200) < 1
     finally:
         assert second.stop()[0] == 0
+
+
+def test_a_restored_users_tokens_still_die_with_it() -> None:
+    mock = AuthMock(seed=4)
+    mock.bigid.add_deployment("acme", secret="s" * 40)
+    mock.bigid.add_user("acme", "eve", "pw")
+    token = mock.bigid.create_user_token("eve", "acme")
+    other = AuthMock()
+    other.restore(json.loads(json.dumps(mock.snapshot())))
+    other.bigid.remove_user("acme", "eve")
+    other.bigid.add_user("acme", "eve", "pw")
+    with other:
+        refused = requests.get(
+            "https://acme.bigid.com/api/v1/refresh-access-token",
+            headers={"Authorization": token},
+        )
+    assert refused.json() == {"success": False, "message": "Refresh token not valid"}

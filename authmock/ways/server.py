@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import socket
 import ssl
 import struct
@@ -21,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import (
     LISTEN_QUEUE,
@@ -34,6 +35,9 @@ from werkzeug.serving import (
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+
+if TYPE_CHECKING:
+    from authmock.ways.tls import LocalTls
 
 # serve_forever() polls for shutdown every 0.5 s by default; this makes stop fast.
 POLL_INTERVAL = 0.02
@@ -386,6 +390,10 @@ def wsgi_server(
 
 
 class LiveServer:
+    """The engine on :class:`LiveWSGIServer`; with ``tls``, over HTTPS with a
+    certificate from a local CA (:class:`~authmock.ways.tls.LocalTls`;
+    ``tls_dir`` keeps the CA across restarts)."""
+
     def __init__(
         self,
         app: App,
@@ -393,19 +401,33 @@ class LiveServer:
         port: int = 0,
         *,
         header_timeout: float = HEADER_TIMEOUT,
-        tls: ssl.SSLContext | None = None,
-        ca_path: str | None = None,
+        tls: bool = False,
+        tls_dir: str | os.PathLike[str] | None = None,
         after_request: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.app = app
-        self._server = wsgi_server(
-            SocketFaults(app, after_request), host, port, header_timeout=header_timeout, tls=tls
-        )
+        self.tls: LocalTls | None = None
+        if tls:
+            from authmock.ways.tls import LocalTls
+
+            self.tls = LocalTls(host, tls_dir)
+        try:
+            self._server = wsgi_server(
+                SocketFaults(app, after_request),
+                host,
+                port,
+                header_timeout=header_timeout,
+                tls=self.tls.context if self.tls else None,
+            )
+        except BaseException:
+            if self.tls is not None:
+                self.tls.close()
+            raise
         self.host = host
         self.port: int = self._server.port
-        self.scheme = "https" if tls is not None else "http"
-        # The CA bundle that signed the certificate (TLS only).
-        self.ca_path = ca_path
+        self.scheme = "https" if tls else "http"
+        # The CA bundle (a .pem) that signed the certificate: what clients must trust.
+        self.ca_path: str | None = self.tls.ca_path if self.tls else None
         self._thread: threading.Thread | None = None
         # shutdown() waits for serve_forever() to end: forever, if it never began.
         self._serving = False
@@ -426,8 +448,12 @@ class LiveServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
+    def serve_forever(self, ready: Callable[[], None] | None = None) -> None:
+        """Serve in this thread until shut down; ``ready`` runs first (the socket is
+        listening since construction)."""
         self._serving = True
+        if ready is not None:
+            ready()
         self._server.serve_forever(poll_interval=POLL_INTERVAL)
 
     def stop(self) -> None:
@@ -443,3 +469,5 @@ class LiveServer:
                 sock.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self.tls is not None:
+            self.tls.close()
