@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -19,9 +20,10 @@ from authmock.bigid.views import BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
+from authmock.http.guard import HostPolicy, host_name, refused_host_message
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
-from authmock.journal import Call
+from authmock.journal import Call, PendingAnswer
 from authmock.security import mask_body, mask_headers
 from authmock.sigma.views import SigmaHttp
 
@@ -41,6 +43,17 @@ HARDENING = (
     ("Cache-Control", "no-store"),
     ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
 )
+
+
+def request_url(environ: dict[str, Any]) -> str:
+    """The URL a request was sent to, as its client saw it (an instance's prefix
+    included). Plain concatenation: werkzeug's get_current_url costs ~20 µs."""
+    url = (
+        f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+    )
+    query = environ.get("QUERY_STRING")
+    return f"{url}?{query}" if query else url
 
 
 class ApiHttp(Protocol):
@@ -80,6 +93,10 @@ class App:
         self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append, emulator.routes)
         self.ui = UiPages()
         self.admin_token: str | None = None
+        # The Host names answered outside in-process calls. A live server puts
+        # its own policy (bound address, --allow-host) in ``authmock.hosts``.
+        self.host_policy = HostPolicy()
+        self._sigma_hostname = (urlsplit(self.sigma_url).hostname or "").rstrip(".")
         # Where POST /_authmock/reset may read scenario files (bundled names aside).
         self.scenario_dir: str | os.PathLike[str] | None = None
         # Isolated instances (/_i/<id>/, X-Authmock-Instance); None inside an instance.
@@ -146,8 +163,36 @@ class App:
             return [b""]
         return [reply.body]
 
+    def emulated_host(self, name: str) -> bool:
+        """Whether a host name is one of the emulated APIs' (Sigma's, any BigID one)."""
+        return name == self._sigma_hostname or host_deployment(name) is not None
+
+    def _host_refusal(self, environ: dict[str, Any]) -> Reply | None:
+        """403 for a Host this server does not answer (DNS rebinding): before
+        routing, so it changes nothing, not even the journal."""
+        header = environ.get("HTTP_HOST")
+        if header is None or environ.get("authmock.inprocess"):
+            return None  # no browser omits Host; in-process calls never crossed a network
+        policy: HostPolicy = environ.get("authmock.hosts") or self.host_policy
+        name = host_name(header)
+        if name is not None and policy.allows(name, self.emulated_host):
+            return None
+        message = refused_host_message(header)
+        try:
+            target = self._target(environ)
+        except ConnectionFault:
+            target = None
+        if target is None:
+            from authmock.http.admin import admin_error
+
+            return admin_error(403, message)
+        return target[0].error(403, "FORBIDDEN", message)
+
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
+        refused = self._host_refusal(environ)
+        if refused is not None:
+            return refused
         if self.instances is not None:
             routed = self.instances.route(environ)
             if routed is not None:
@@ -163,13 +208,14 @@ class App:
             if len(faults)
             else None
         )
+        started = time.perf_counter()
         try:
             reply = self._answer(api, ex, fault)
         except ConnectionFault as exc:
             exc.fault_id = fault.id if fault else None
-            self._record(ex, 0, fault, api)
+            self._record(ex, 0, fault, api, None, started)
             raise
-        self._record(ex, reply.status, fault, api)
+        self._record(ex, reply.status, fault, api, reply, started)
         return reply
 
     def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
@@ -209,9 +255,18 @@ class App:
             return  # released before the client gave up: answer now
         self.emulator.wake.wait(seconds)
 
-    def _record(self, ex: Exchange, status: int, fault: Fault | None, api: ApiHttp) -> None:
+    def _record(
+        self,
+        ex: Exchange,
+        status: int,
+        fault: Fault | None,
+        api: ApiHttp,
+        reply: Reply | None = None,
+        started: float | None = None,
+    ) -> None:
         if not self.emulator.journal.limit:
             return
+        duration = time.perf_counter() - started if started is not None else 0.0
         cached = ex.environ.get("authmock.body")
         has_body = bool(cached) if cached is not None else (ex.declared_length() or 0) > 0
         body = ex.json_or_none() if has_body else None
@@ -231,5 +286,10 @@ class App:
                 headers=mask_headers(ex.headers()),
                 body=mask_body(body),
                 fault=fault.id if fault else None,
+                url=request_url(ex.environ),
+                response_headers=mask_headers(dict(reply.headers)) if reply else {},
+                # Decoded and masked when the journal is read, not on every call.
+                response_body=PendingAnswer(reply.body) if reply and reply.body else None,
+                duration=duration,
             )
         )
