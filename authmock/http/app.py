@@ -18,6 +18,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from authmock.bigid.views import BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
+from authmock.http.access_log import CALL_KEY
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
@@ -214,7 +215,7 @@ class App:
             # Answered by the fault before routing: the tenant as faults see it.
             tenant = api.fault_tenant(ex)
         self.emulator.journal.record(
-            Call(
+            call := Call(
                 api=ex.api,
                 method=ex.method,
                 path=ex.path,
@@ -227,3 +228,4 @@ class App:
                 fault=fault.id if fault else None,
             )
         )
+        ex.environ[CALL_KEY] = call  # for the server's access log

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from email.utils import formatdate
-from typing import Any
+from typing import Any, TextIO
 
 from werkzeug.serving import (
     LISTEN_QUEUE,
@@ -31,6 +31,7 @@ from werkzeug.serving import (
     select_address_family,
 )
 
+from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
 
@@ -385,11 +386,13 @@ class LiveServer:
         header_timeout: float = HEADER_TIMEOUT,
         tls: ssl.SSLContext | None = None,
         ca_path: str | None = None,
+        log: TextIO | None = None,
     ) -> None:
         self.app = app
-        self._server = wsgi_server(
-            SocketFaults(app), host, port, header_timeout=header_timeout, tls=tls
-        )
+        served: Any = SocketFaults(app)
+        if log is not None:
+            served = AccessLog(served, log)  # one line per request, dropped ones too
+        self._server = wsgi_server(served, host, port, header_timeout=header_timeout, tls=tls)
         self.host = host
         self.port: int = self._server.port
         self.scheme = "https" if tls is not None else "http"
