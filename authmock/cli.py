@@ -19,6 +19,7 @@ from authmock.bigid.listing import bigid_credentials, bigid_table, user_token_li
 from authmock.faults import FaultError, parse_fault
 from authmock.http.instances import DEFAULT_MAX as DEFAULT_MAX_INSTANCES
 from authmock.http.instances import DEFAULT_TTL as DEFAULT_INSTANCE_TTL
+from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT
 from authmock.scenario import ScenarioError, bundled_names
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -106,6 +107,20 @@ def _parser() -> argparse.ArgumentParser:
         help="require X-Authmock-Admin: TOKEN on /_authmock/* (default: not required)",
     )
     serve.add_argument(
+        "--journal-body-limit",
+        type=int,
+        default=DEFAULT_BODY_LIMIT,
+        metavar="BYTES",
+        help=f"a journaled body is truncated past this (default {DEFAULT_BODY_LIMIT})",
+    )
+    serve.add_argument(
+        "--journal-body-budget",
+        type=int,
+        default=DEFAULT_BODY_BUDGET,
+        metavar="BYTES",
+        help=f"all journaled bodies together, oldest dropped first (default {DEFAULT_BODY_BUDGET})",
+    )
+    serve.add_argument(
         "--header-timeout",
         type=float,
         default=None,
@@ -117,6 +132,17 @@ def _parser() -> argparse.ArgumentParser:
         "--quiet",
         action="store_true",
         help="no per-request log lines on stderr (default: one line per request)",
+    )
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a local CA (extra 'tls'; default: plain HTTP)",
+    )
+    serve.add_argument(
+        "--tls-dir",
+        default=None,
+        metavar="DIR",
+        help="keep the --tls CA here, reused if present (default: a new temporary directory)",
     )
     serve.add_argument(
         "--scenario-dir",
@@ -138,6 +164,13 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_INSTANCE_TTL,
         metavar="SECONDS",
         help="an instance unused this long is deleted (default 4 hours)",
+    )
+    serve.add_argument(
+        "--state-file",
+        default=None,
+        metavar="PATH",
+        help="load the state from PATH if it exists and save it there after every change"
+        " (default: the state lives in memory only)",
     )
 
     tenants = command("tenants", "print the seeded tenants, users and keys")
@@ -215,8 +248,14 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
     if args.header_timeout is not None and not 0 < args.header_timeout < 86400:
         raise UsageError("--header-timeout must be a positive number of seconds")
+    if args.tls_dir is not None and not args.tls:
+        raise UsageError("--tls-dir needs --tls")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
+    for flag in ("journal_body_limit", "journal_body_budget"):
+        if getattr(args, flag) < 0:
+            name = "--" + flag.replace("_", "-")
+            raise UsageError(f"{name} must not be negative, not {getattr(args, flag)}")
     if args.scenario_dir is not None and not os.path.isdir(args.scenario_dir):
         raise UsageError(f"--scenario-dir {args.scenario_dir!r} is not a directory")
     if args.max_instances < 0:
@@ -243,7 +282,20 @@ def _serve(args: argparse.Namespace) -> int:
         bigid_system_token_ttl=args.bigid_system_ttl,
         admin_token=args.admin_token,
         scenario_dir=args.scenario_dir,
+        journal_body_limit=args.journal_body_limit,
+        journal_body_budget=args.journal_body_budget,
     )
+    state_file = None
+    if args.state_file is not None:
+        from authmock.statefile import StateFile, StateFileError
+
+        state_file = StateFile(args.state_file, mock.snapshot, mock.restore)
+        try:
+            # A loaded state wins: its faults are there already, --fault would repeat them.
+            if state_file.load():
+                faults = []
+        except StateFileError as exc:
+            raise UsageError(f"--state-file {exc}") from None
     for spec in faults:
         mock.faults.add(spec)
     instances = mock.wsgi_app.instances
@@ -258,12 +310,25 @@ def _serve(args: argparse.Namespace) -> int:
             args.host,
             args.port,
             header_timeout=header_timeout,
+            tls=args.tls,
+            tls_dir=args.tls_dir,
+            after_request=state_file.after_request if state_file is not None else None,
             log=None if args.quiet else sys.stderr,
         )
+    except ImportError as exc:  # the tls extra is missing
+        raise UsageError(str(exc)) from None
+    except ValueError as exc:  # TlsError: an unusable --tls-dir
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
+    if state_file is not None:
+        try:
+            state_file.start()
+        except StateFileError as exc:
+            server.stop()
+            raise UsageError(f"--state-file {exc}") from None
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -282,12 +347,16 @@ def _serve(args: argparse.Namespace) -> int:
         print(_table(credentials(mock), server.url), flush=True)
         print("\n".join(user_token_lines(mock)), flush=True)
         print(f"demo page: {server.url}/", flush=True)
+        if server.tls is not None:
+            print("\n".join(server.tls.trust_lines()), flush=True)
         print(f"authmock listening on {server.url}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+        if state_file is not None:
+            state_file.close()
     return 0
 
 

@@ -8,7 +8,10 @@ the cost of an authenticated call, and a token's payload never changes.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import re
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
@@ -27,6 +30,39 @@ _CACHE_SIZE = 4096
 
 class TokenError(Exception):
     """The token is malformed, forged, of the wrong shape, or expired."""
+
+
+# A JWT segment in canonical base64url: its alphabet only, no padding.
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def canonical_segments(token: str) -> tuple[bytes, bytes, bytes]:
+    """The decoded header, payload and signature of a token in canonical
+    compact form, or :class:`TokenError`.
+
+    pyjwt tolerates ``=`` padding, and Python's base64 skips characters
+    outside the alphabet and ignores the unused low bits of the last one:
+    many strings decode to one token. Anything keyed on the string (a
+    revocation list, a cache) would be sidestepped by re-encoding, so only
+    the one canonical spelling is accepted."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise TokenError("malformed")
+    decoded = []
+    for part in parts:
+        if len(part) % 4 == 1 or not _SEGMENT.fullmatch(part):
+            raise TokenError("malformed")
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != part:
+            raise TokenError("malformed")  # stray low bits in the last character
+        decoded.append(raw)
+    return decoded[0], decoded[1], decoded[2]
+
+
+def signature_id(token: str) -> str:
+    """What identifies a token for revocation: SHA-256 of its signature bytes
+    (the HMAC over header and payload; the raw token is never kept)."""
+    return hashlib.sha256(canonical_segments(token)[2]).hexdigest()
 
 
 class TokenCodec:
@@ -81,6 +117,7 @@ class TokenCodec:
     def _verify(self, token: str) -> dict[str, Any]:
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise TokenError("malformed")
+        canonical_segments(token)
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM or set(header) - {"alg", "typ"}:

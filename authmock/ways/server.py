@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import socket
 import ssl
 import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from werkzeug.serving import (
     LISTEN_QUEUE,
@@ -34,6 +36,9 @@ from werkzeug.serving import (
 from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+
+if TYPE_CHECKING:
+    from authmock.ways.tls import LocalTls
 
 # serve_forever() polls for shutdown every 0.5 s by default; this makes stop fast.
 POLL_INTERVAL = 0.02
@@ -70,10 +75,19 @@ def reset(sock: socket.socket) -> None:
 class SocketFaults:
     """Turns the engine's connection faults into what a socket client sees."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, after_request: Callable[[dict[str, Any]], None] | None) -> None:
         self.app = app
+        self.after_request = after_request
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            return self._call(environ, start_response)
+        finally:
+            # Before werkzeug writes a byte of the answer (e.g. the state file's save).
+            if self.after_request is not None:
+                self.after_request(environ)
+
+    def _call(self, environ: dict[str, Any], start_response: Any) -> Any:
         try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
@@ -377,6 +391,10 @@ def wsgi_server(
 
 
 class LiveServer:
+    """The engine on :class:`LiveWSGIServer`; with ``tls``, over HTTPS with a
+    certificate from a local CA (:class:`~authmock.ways.tls.LocalTls`;
+    ``tls_dir`` keeps the CA across restarts)."""
+
     def __init__(
         self,
         app: App,
@@ -384,20 +402,37 @@ class LiveServer:
         port: int = 0,
         *,
         header_timeout: float = HEADER_TIMEOUT,
-        tls: ssl.SSLContext | None = None,
-        ca_path: str | None = None,
+        tls: bool = False,
+        tls_dir: str | os.PathLike[str] | None = None,
+        after_request: Callable[[dict[str, Any]], None] | None = None,
         log: TextIO | None = None,
     ) -> None:
         self.app = app
-        served: Any = SocketFaults(app)
+        self.tls: LocalTls | None = None
+        if tls:
+            from authmock.ways.tls import LocalTls
+
+            self.tls = LocalTls(host, tls_dir)
+        served: Any = SocketFaults(app, after_request)
         if log is not None:
             served = AccessLog(served, log)  # one line per request, dropped ones too
-        self._server = wsgi_server(served, host, port, header_timeout=header_timeout, tls=tls)
+        try:
+            self._server = wsgi_server(
+                served,
+                host,
+                port,
+                header_timeout=header_timeout,
+                tls=self.tls.context if self.tls else None,
+            )
+        except BaseException:
+            if self.tls is not None:
+                self.tls.close()
+            raise
         self.host = host
         self.port: int = self._server.port
-        self.scheme = "https" if tls is not None else "http"
-        # The CA bundle that signed the certificate (TLS only).
-        self.ca_path = ca_path
+        self.scheme = "https" if tls else "http"
+        # The CA bundle (a .pem) that signed the certificate: what clients must trust.
+        self.ca_path: str | None = self.tls.ca_path if self.tls else None
         self._thread: threading.Thread | None = None
         # shutdown() waits for serve_forever() to end: forever, if it never began.
         self._serving = False
@@ -435,3 +470,5 @@ class LiveServer:
                 sock.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self.tls is not None:
+            self.tls.close()
