@@ -134,6 +134,19 @@ def _parser() -> argparse.ArgumentParser:
         help="no per-request log lines on stderr (default: one line per request)",
     )
     serve.add_argument(
+        "--server",
+        choices=("werkzeug", "granian"),
+        default="werkzeug",
+        help="HTTP server: werkzeug (default) or granian for load tests (extra 'granian')",
+    )
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="granian's Python threads (default 8)",
+    )
+    serve.add_argument(
         "--tls",
         action="store_true",
         help="serve HTTPS with a local CA (extra 'tls'; default: plain HTTP)",
@@ -248,6 +261,10 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
     if args.header_timeout is not None and not 0 < args.header_timeout < 86400:
         raise UsageError("--header-timeout must be a positive number of seconds")
+    if args.threads is not None and args.server != "granian":
+        raise UsageError("--threads needs --server granian")
+    if args.threads is not None and not 1 <= args.threads <= 1024:
+        raise UsageError(f"--threads must be 1 to 1024, not {args.threads}")
     if args.tls_dir is not None and not args.tls:
         raise UsageError("--tls-dir needs --tls")
     if args.sigma_secret is not None and not args.sigma_secret:
@@ -303,19 +320,23 @@ def _serve(args: argparse.Namespace) -> int:
         instances.configure(args.max_instances, args.instance_ttl)
     from authmock.ways.server import HEADER_TIMEOUT, LiveServer
 
-    header_timeout = args.header_timeout or HEADER_TIMEOUT
+    options: dict[str, Any] = {
+        "header_timeout": args.header_timeout or HEADER_TIMEOUT,
+        "tls": args.tls,
+        "tls_dir": args.tls_dir,
+        "after_request": state_file.after_request if state_file is not None else None,
+        "log": None if args.quiet else sys.stderr,
+    }
+    server: Any
     try:
-        server = LiveServer(
-            mock.wsgi_app,
-            args.host,
-            args.port,
-            header_timeout=header_timeout,
-            tls=args.tls,
-            tls_dir=args.tls_dir,
-            after_request=state_file.after_request if state_file is not None else None,
-            log=None if args.quiet else sys.stderr,
-        )
-    except ImportError as exc:  # the tls extra is missing
+        if args.server == "granian":
+            from authmock.ways.granian_server import DEFAULT_THREADS, GranianServer
+
+            options["threads"] = args.threads or DEFAULT_THREADS
+            server = GranianServer(mock.wsgi_app, args.host, args.port, **options)
+        else:
+            server = LiveServer(mock.wsgi_app, args.host, args.port, **options)
+    except ImportError as exc:  # the tls or granian extra is missing
         raise UsageError(str(exc)) from None
     except ValueError as exc:  # TlsError: an unusable --tls-dir
         raise UsageError(str(exc)) from None
@@ -349,8 +370,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"demo page: {server.url}/", flush=True)
         if server.tls is not None:
             print("\n".join(server.tls.trust_lines()), flush=True)
-        print(f"authmock listening on {server.url}", flush=True)
-        server.serve_forever()
+        # Once the port is listening (granian binds it only when it starts).
+        server.serve_forever(ready=lambda: print(f"authmock listening on {server.url}", flush=True))
     except KeyboardInterrupt:
         pass
     finally:

@@ -6,10 +6,11 @@ import json
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, overload
 
 from authmock.globs import path_matcher
+from authmock.security import mask_body
 
 DEFAULT_LIMIT = 10_000
 # Bytes of JSON: one body is kept up to this, all bodies together up to the budget.
@@ -25,7 +26,10 @@ FILTERS = ("method", "path", "api", "status", "tenant", "principal", "fault")
 class Call:
     """One journaled request. ``status`` is 0 when a fault dropped the
     connection (``reset``/``timeout``); ``fault`` is the id of the fault that
-    fired, if any. Headers and body are stored already masked."""
+    fired, if any. Headers and body are stored already masked.
+
+    For HAR export (:meth:`CallLog.to_har`) it also keeps the full ``url``, the
+    answer's headers and body (masked the same way) and ``duration`` (seconds)."""
 
     api: str
     method: str
@@ -37,6 +41,10 @@ class Call:
     headers: dict[str, str]
     body: Any
     fault: str | None = None
+    url: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: Any = None
+    duration: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +63,27 @@ class Call:
             headers=dict(data.get("headers") or {}),
             body=data.get("body"),
             fault=data.get("fault"),
+            url=str(data.get("url") or ""),
+            response_headers=dict(data.get("response_headers") or {}),
+            response_body=data.get("response_body"),
+            duration=float(data.get("duration") or 0.0),
         )
+
+
+class PendingAnswer:
+    """An answer's raw body, decoded and masked only when the journal is read."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def decode(self) -> Any:
+        """Its JSON (masked like request bodies), else its text."""
+        try:
+            return mask_body(json.loads(self.raw))
+        except (ValueError, RecursionError):
+            return self.raw.decode("utf-8", "replace")
 
 
 class CallLog:
@@ -131,6 +159,14 @@ class CallLog:
             )
         return found
 
+    def to_har(self) -> dict[str, Any]:
+        """The calls as a HAR 1.2 document (open it in browser devtools, Charles,
+        any HAR viewer), with the journal's masking."""
+        from authmock.har import to_har
+
+        document: dict[str, Any] = to_har(self._copy())
+        return document
+
     def _summary(self) -> str:
         seen = [f"{c.method} {c.path} -> {c.status}" for c in self._copy()[-10:]]
         return "; calls seen: " + (", ".join(seen) if seen else "none")
@@ -139,11 +175,12 @@ class CallLog:
 class _Entry:
     """A journal slot: the call (its body replaceable) and its body's size."""
 
-    __slots__ = ("call", "size")
+    __slots__ = ("call", "pending", "size")
 
     def __init__(self, call: Call, size: int) -> None:
         self.call = call
         self.size = size
+        self.pending = isinstance(call.response_body, PendingAnswer)
 
 
 def body_size(body: Any) -> int:
@@ -186,12 +223,28 @@ class Journal(CallLog):
         """The bytes all journaled bodies take together (at most ``body_budget``)."""
         return self._body_bytes
 
-    def record(self, call: Call) -> None:
-        size = body_size(call.body)
+    def _within_limit(self, body: Any) -> tuple[Any, int]:
+        size = body_size(body)
         if size > self.body_limit:
-            text = json.dumps(call.body, separators=(",", ":"))[: self.body_limit]
-            call = replace(call, body=f"{text}{TRUNCATED.format(size=size)}")
-            size = body_size(call.body)
+            text = json.dumps(body, separators=(",", ":"))[: self.body_limit]
+            body = f"{text}{TRUNCATED.format(size=size)}"
+            size = body_size(body)
+        return body, size
+
+    def record(self, call: Call) -> None:
+        body, size = self._within_limit(call.body)
+        if body is not call.body:
+            call = replace(call, body=body)
+        # The answer's body counts toward the same limits (its raw length until read).
+        answer = call.response_body
+        if isinstance(answer, PendingAnswer) and len(answer.raw) <= self.body_limit:
+            size += len(answer.raw)
+        elif answer is not None:
+            if isinstance(answer, PendingAnswer):
+                answer = answer.decode()  # too large to keep raw until read
+            answer, answer_size = self._within_limit(answer)
+            call = replace(call, response_body=answer)
+            size += answer_size
         entry = _Entry(call, size)
         with self._lock:
             if not self.limit:
@@ -209,7 +262,13 @@ class Journal(CallLog):
             while self._body_bytes > self.body_budget:
                 dropped = self._bodied.popleft()
                 self._body_bytes -= dropped.size
-                dropped.call = replace(dropped.call, body=DROPPED)
+                old = dropped.call
+                dropped.call = replace(
+                    old,
+                    body=None if old.body is None else DROPPED,
+                    response_body=None if old.response_body is None else DROPPED,
+                )
+                dropped.pending = False
                 dropped.size = 0
 
     def clear(self) -> None:
@@ -220,6 +279,13 @@ class Journal(CallLog):
 
     def _copy(self) -> list[Call]:
         with self._lock:
+            for entry in self._calls:
+                if entry.pending:
+                    answer = entry.call.response_body
+                    assert isinstance(answer, PendingAnswer)
+                    decoded, _ = self._within_limit(answer.decode())
+                    entry.call = replace(entry.call, response_body=decoded)
+                    entry.pending = False
             return [entry.call for entry in self._calls]
 
     def __len__(self) -> int:

@@ -30,7 +30,8 @@ def admin(env: Env, method: str, path: str, **kwargs: Any) -> Any:
 
 
 NO_SCENARIO_DIR = (
-    "'scenario' must be a bundled scenario name (acme, two-tenants); files are read only from a"
+    "'scenario' must be a bundled scenario name (acme, bigid-resources, two-tenants);"
+    " files are read only from a"
     " scenario directory (serve --scenario-dir)"
 )
 

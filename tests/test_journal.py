@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from authmock import AuthMock
-from authmock.journal import DEFAULT_BODY_LIMIT, Journal
+from authmock.journal import DEFAULT_BODY_LIMIT, Journal, body_size
 
 Env = Any  # tests/conftest.py's Env
 LOGIN = {"email": "admin@sigma.io", "password": "admin"}
@@ -109,6 +109,10 @@ def test_admin_api_lists_filters_and_clears(way: Env) -> None:
             "headers",
             "body",
             "fault",
+            "url",
+            "response_headers",
+            "response_body",
+            "duration",
         ]
     )
     assert first["body"] == {"email": "admin@sigma.io", "password": "********"}
@@ -243,7 +247,12 @@ def test_all_bodies_stay_within_the_budget_oldest_dropped_first() -> None:
         bodies = [c.body for c in mock.calls]
         assert bodies[:3] == ["[authmock: body dropped, over the journal's body budget]"] * 3
         assert [b["email"] for b in bodies[3:]] == ["3" * 900, "4" * 900]
-        assert mock.calls.body_bytes == 2 * len('{"email":"","password":"********"}') + 1800
+        # The answers' bodies count toward the same budget.
+        answers = sum(body_size(c.response_body) for c in mock.calls[3:])
+        assert answers > 0
+        assert (
+            mock.calls.body_bytes == 2 * len('{"email":"","password":"********"}') + 1800 + answers
+        )
         assert len(mock.calls) == 5  # the entries stay; only their bodies go
 
 
@@ -252,7 +261,10 @@ def test_the_entry_cap_and_the_budget_keep_count_together() -> None:
         for n in range(10):
             _login(mock.sigma_url, f"{n}" * 100)
         assert [c.body["email"][0] for c in mock.calls] == ["7", "8", "9"]
-        assert mock.calls.body_bytes == 3 * len('{"email":"","password":"********"}') + 300
+        answers = sum(body_size(c.response_body) for c in mock.calls)
+        assert (
+            mock.calls.body_bytes == 3 * len('{"email":"","password":"********"}') + 300 + answers
+        )
         mock.calls.clear()
         assert mock.calls.body_bytes == 0
 

@@ -2,9 +2,10 @@
 
 ``POST /api/v1/auth/refresh 401 1.4ms fault=fault-1 reason=expired``: the
 method, the path as the client sent it (never the query: it may hold
-credentials), the status (or ``reset``/``timeout``/``refused`` for a
-dropped connection), the time the engine took, and the journal's fault id and
-reason when the call has them.
+credentials), the status (``reset``, ``timeout`` or ``refused`` for a
+dropped connection; ``dropped`` on granian, which aborts the response
+instead), the time the engine took, and the journal's fault id and reason
+when the call has them.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class AccessLog:
             kind = str(dropped).rpartition(": ")[2] or "reset"
             self._write(environ, method, path, kind, started)
             raise
+        call = environ.get(CALL_KEY)
+        if call is not None and call.status == 0:
+            # A connection fault that the server shows as an aborted response (granian).
+            status = ["dropped"]
         self._write(environ, method, path, status[0] if status else "-", started)
         return body
 

@@ -18,6 +18,7 @@ from werkzeug.routing import Rule
 from authmock import scenario as scenarios
 from authmock.errors import ApiError
 from authmock.faults import FaultError
+from authmock.http.declared import RouteError, add_declared_paths
 from authmock.http.exchange import (
     MAX_BODY,
     BadJson,
@@ -119,6 +120,8 @@ class Admin:
             (Rule("/_authmock/calls", methods=["GET"]), self.calls_list),
             (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
             (Rule("/_authmock/openapi/<name>.json", methods=["GET"]), self.openapi),
+            (Rule("/_authmock/sigma/routes", methods=["POST"]), self.sigma_route),
+            (Rule("/_authmock/bigid/routes", methods=["POST"]), self.bigid_route),
         ]
         routes += sigma_admin_routes(app)
         routes += bigid_admin_routes(app)
@@ -272,7 +275,23 @@ class Admin:
             raise AdminError(
                 404, f"no OpenAPI document '{name}' (one of {', '.join(sorted(documents))})"
             )
-        return json_reply(200, documents[name]())
+        document = documents[name]()
+        if name in ("sigma", "bigid"):
+            add_declared_paths(document, self.emulator.routes.of(name))
+        return json_reply(200, document)
+
+    def _declare(self, api: str, body: Any) -> Reply:
+        try:
+            route = self.emulator.routes.add(api, body)
+        except RouteError as exc:
+            raise AdminError(400, str(exc)) from None
+        return json_reply(201, route.to_json())
+
+    def sigma_route(self, body: Any) -> Reply:
+        return self._declare("sigma", body)
+
+    def bigid_route(self, body: Any) -> Reply:
+        return self._declare("bigid", body)
 
     @takes_query
     def calls_clear(self, body: Any, query: dict[str, str]) -> Reply:

@@ -453,8 +453,12 @@ class LiveServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
+    def serve_forever(self, ready: Callable[[], None] | None = None) -> None:
+        """Serve in this thread until shut down; ``ready`` runs first (the socket is
+        listening since construction)."""
         self._serving = True
+        if ready is not None:
+            ready()
         self._server.serve_forever(poll_interval=POLL_INTERVAL)
 
     def stop(self) -> None:
