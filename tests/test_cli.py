@@ -20,8 +20,10 @@ import requests
 
 from authmock import AdminApiError, AuthMock, RemoteAuthMock
 from authmock.cli import main
+from authmock.scenario import bundled_names
 
 LISTENING = "authmock listening on "
+BUNDLED = "bundled scenarios: " + ", ".join(bundled_names())
 
 
 def authmock_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -231,7 +233,7 @@ def test_missing_scenario_file(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == (
         f"authmock: error: {tmp_path / 'nope.toml'}: cannot read scenario file"
-        " (No such file or directory); bundled scenarios: acme, two-tenants\n"
+        f" (No such file or directory); {BUNDLED}\n"
     )
 
 
@@ -239,8 +241,7 @@ def test_unknown_scenario_name_lists_the_bundled_ones() -> None:
     done = authmock_cli("serve", "--scenario", "nosuch", "--port", "0")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
-        "authmock: error: nosuch: no such scenario file or bundled scenario;"
-        " bundled scenarios: acme, two-tenants\n"
+        f"authmock: error: nosuch: no such scenario file or bundled scenario; {BUNDLED}\n"
     )
 
 

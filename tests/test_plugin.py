@@ -283,7 +283,7 @@ def test_bad_marker_and_bad_ini_are_clear_errors(pytester: pytest.Pytester) -> N
             "*@pytest.mark.authmock: fault field 'kind' must be one of http, reset, *",
             "*authmock: scenario: sigma.tenants?0?.workspaceId: is required",
             "*authmock: missing.toml: cannot read scenario file (No such file or directory);"
-            " bundled scenarios: acme, two-tenants",
+            " bundled scenarios: *",
         ]
     )
     assert "Traceback" not in result.stdout.str()
