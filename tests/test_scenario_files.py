@@ -251,7 +251,7 @@ def test_scenario_dir_must_be_a_directory(tmp_path: Path, capsys: Any) -> None:
 
 
 def test_serve_scenario_dir_in_a_real_process(scenario_dir: Path) -> None:
-    server = serve("--seed", "7", "--scenario-dir", str(scenario_dir), "--quiet")
+    server = serve("--seed", "7", "--scenario-dir", str(scenario_dir))
     try:
         assert reset(server.url, "mine.toml").status_code == 204
         assert workspaces(server.url) == ["ws-mine"]

@@ -34,9 +34,10 @@ class AccessLog:
         path = environ.get("PATH_INFO") or "/"  # before the engine strips a prefix
         status: list[str] = []
 
-        def start(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start(line: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
             status[:] = [line.partition(" ")[0]]
-            return start_response(line, headers, exc_info)
+            # Granian's start_response takes no exc_info argument unless one is given.
+            return start_response(line, headers, *exc_info)
 
         try:
             body = self.app(environ, start)
