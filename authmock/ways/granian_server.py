@@ -4,8 +4,9 @@ One process, granian's Rust HTTP stack in front, a pool of ``threads`` Python
 threads running the WSGI app. Granian owns the sockets, so socket faults get
 the closest behaviour it allows (docs/servers.md has the table):
 
-- ``reset``: the response head (``502``, ``Content-Length: 1``) and then the
-  connection closes before the body: an aborted response, not an RST;
+- ``reset``: an aborted response, not an RST: the connection closes after
+  nothing or after the head of a ``502`` promising one byte (granian decides
+  which; it varies per request);
 - ``timeout``: the request stalls in its thread as on werkzeug (a stalled
   request holds one of the ``threads``), then ends the same aborted way;
 - ``refused`` (an unknown BigID host): as ``reset``.
@@ -17,13 +18,14 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+from authmock.http.guard import HostPolicy
 from authmock.ways.server import STALL_SECONDS
 from authmock.ways.tls import LocalTls
 
@@ -38,12 +40,18 @@ class GranianFaults:
     """The engine's connection faults as granian can show them: an aborted response."""
 
     def __init__(
-        self, app: App, after_request: Callable[[dict[str, Any]], None] | None = None
+        self,
+        app: App,
+        after_request: Callable[[dict[str, Any]], None] | None = None,
+        hosts: HostPolicy | None = None,
     ) -> None:
         self.app = app
         self.after_request = after_request
+        self.hosts = hosts
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.hosts is not None:
+            environ["authmock.hosts"] = self.hosts  # this server's Host allow-list
         try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
@@ -120,10 +128,13 @@ class GranianServer:
         tls: bool = False,
         tls_dir: str | os.PathLike[str] | None = None,
         after_request: Callable[[dict[str, Any]], None] | None = None,
+        allow_hosts: Iterable[str] = (),
         log: TextIO | None = None,
     ) -> None:
         self._granian = _granian()  # ImportError naming the extra, before anything else
-        self.app: Any = GranianFaults(app, after_request)
+        # ValueError for a bad name; the bound address as given (granian binds it).
+        hosts = HostPolicy(allow_hosts, bound=(host,))
+        self.app: Any = GranianFaults(app, after_request, hosts)
         if log is not None:
             self.app = AccessLog(self.app, log)
         self._emulator = app.emulator
