@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="also answer requests for this Host name (repeatable; *.domain; * = any);"
-        " loopback names and the bound address are always answered",
+        " loopback names and the bound address are always answered (default: no others)",
     )
     serve.add_argument(
         "--journal-body-limit",
