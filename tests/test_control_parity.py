@@ -233,8 +233,7 @@ IN_PROCESS_ONLY = {
         "serve",
         "handler_errors",
         "raise_handler_errors",
-        # Guards this process's requests/httpx clients: a server's clients are elsewhere.
-        "allow_network",
+        "allow_network",  # what in-process interception lets through to the network
     },
     # The engine's, not a test's (export/restore: what a snapshot takes and gives back).
     "faults": {"check", "reset", "may_sleep", "export", "restore"},
