@@ -371,6 +371,10 @@ def admin_openapi() -> dict[str, Any]:
             operation["parameters"] = parameters
         if body is not None:
             operation["requestBody"] = {"required": False, "content": {JSON: {"schema": body}}}
+            responses["415"] = {
+                "description": "a body that is not Content-Type: application/json",
+                "content": {JSON: {"schema": ERROR}},
+            }
         paths.setdefault(path, {})[method] = operation
     return {
         "openapi": "3.1.0",
