@@ -51,6 +51,9 @@ HEADER_TIMEOUT = 10.0
 # An unread request body up to this size is read and dropped so the connection
 # can carry the next request; a larger one closes the connection instead.
 DRAIN_LIMIT = 2 * 1024 * 1024
+# Connections the kernel queues before accept(): a burst of clients connecting at
+# once (a load test's 100) must not have SYNs dropped and retried a second later.
+BACKLOG = 1024
 _DROPPED = (ConnectionError, TimeoutError)
 
 
@@ -376,7 +379,7 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(get_sockaddr(host, port, family))
-        sock.listen(LISTEN_QUEUE)
+        sock.listen(max(LISTEN_QUEUE, BACKLOG))
     except BaseException:
         sock.close()
         raise
