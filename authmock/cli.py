@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
         "--admin-token", default=None, help="require X-Authmock-Admin on /_authmock/*"
     )
     serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this Host name (repeatable; *.domain; * = any);"
+        " loopback names and the bound address are always answered",
+    )
+    serve.add_argument(
         "--journal-body-limit",
         type=int,
         default=DEFAULT_BODY_LIMIT,
@@ -196,6 +204,13 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--tls-dir needs --tls")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
+    from authmock.http.guard import check_allowed_host
+
+    for name in args.allow_host:
+        try:
+            check_allowed_host(name)
+        except ValueError as exc:
+            raise UsageError(f"--allow-host: {exc}") from None
     for flag in ("journal_body_limit", "journal_body_budget"):
         if getattr(args, flag) < 0:
             name = "--" + flag.replace("_", "-")
@@ -249,6 +264,7 @@ def _serve(args: argparse.Namespace) -> int:
         "tls": args.tls,
         "tls_dir": args.tls_dir,
         "after_request": state_file.after_request if state_file is not None else None,
+        "allow_hosts": args.allow_host,
     }
     server: Any
     try:

@@ -6,7 +6,7 @@ import functools
 import importlib.util
 import inspect
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -222,17 +222,28 @@ class AuthMock:
         header_timeout: float = 10.0,
         tls: bool = False,
         tls_dir: str | os.PathLike[str] | None = None,
+        allow_hosts: Iterable[str] = (),
     ) -> Iterator[Any]:
         """Run the engine on a threaded werkzeug server with HTTP/1.1 keep-alive;
         yields it (``.url``). ``header_timeout``: seconds a client has to send its
         request line and headers (also how long an idle connection stays open).
         ``tls=True`` serves HTTPS (needs the ``tls`` extra) with a certificate from
         a local CA whose bundle is ``.ca_path``; ``tls_dir`` keeps that CA across
-        runs (reused when present)."""
+        runs (reused when present).
+
+        It answers loopback Host names, its own address and the emulated API
+        hosts; ``allow_hosts`` adds names (``*.domain``; ``*`` for any), e.g. a
+        compose service name. See docs/security.md."""
         from authmock.ways.server import LiveServer
 
         server = LiveServer(
-            self._app, host, port, header_timeout=header_timeout, tls=tls, tls_dir=tls_dir
+            self._app,
+            host,
+            port,
+            header_timeout=header_timeout,
+            tls=tls,
+            tls_dir=tls_dir,
+            allow_hosts=allow_hosts,
         )
         server.start()
         try:

@@ -115,7 +115,13 @@ def test_clock_bad_bodies(env: Env, body: Any, message: str) -> None:
 
 @pytest.mark.parametrize("raw", ['{"advance": NaN}', '{"set": Infinity}', "{", "[1,", "\xff"])
 def test_bodies_that_are_not_json(env: Env, raw: str) -> None:
-    response = admin(env, "POST", "/clock", data=raw.encode("latin-1"))
+    response = admin(
+        env,
+        "POST",
+        "/clock",
+        data=raw.encode("latin-1"),
+        headers={"Content-Type": "application/json"},
+    )
     assert (response.status_code, response.json()) == (
         400,
         {"error": "BAD_REQUEST", "message": "request body is not valid JSON"},

@@ -108,7 +108,7 @@ def test_half_open_connections_are_closed_after_the_header_timeout(server: Serve
     stuck = [socket.create_connection((host, int(port)), timeout=30) for _ in range(50)]
     try:
         for sock in stuck:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Never: ")
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Never: ")
         assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
         for sock in stuck:
             with contextlib.suppress(ConnectionResetError):  # closed either way
@@ -123,7 +123,7 @@ def test_half_open_connections_are_closed_after_the_header_timeout(server: Serve
 
 def test_row_reset(server: Served, remote: RemoteAuthMock) -> None:
     remote.faults.add(path="/api/v1/roles", kind="reset", times=3)
-    answer = _raw(server, b"GET /api/v1/roles HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = _raw(server, b"GET /api/v1/roles HTTP/1.1\r\nHost: localhost\r\n\r\n")
     if kind(server) == "werkzeug":
         assert answer == b"<RST>"  # no byte of a response, then an RST
         with pytest.raises(requests.ConnectionError, match="reset by peer"):
@@ -169,7 +169,7 @@ def test_row_malformed_request_line(server: Served) -> None:
 
 
 def test_row_header_names_and_server(server: Served) -> None:
-    answer = _raw(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    answer = _raw(server, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     head = answer.split(b"\r\n\r\n", 1)[0].decode()
     if kind(server) == "werkzeug":
         assert "\r\nContent-Type: application/json" in head
@@ -193,7 +193,9 @@ def test_row_tls_versions(tmp_path: object) -> None:
                 socket.create_connection((host, int(port)), timeout=10) as raw,
                 context.wrap_socket(raw, server_hostname=host) as tls,
             ):
-                tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                tls.sendall(
+                    b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                )
                 assert tls.recv(1000).startswith(b"HTTP/1.1 200")
             old = ssl.create_default_context(cafile=ca.removeprefix("TLS CA bundle: "))
             old.maximum_version = ssl.TLSVersion.TLSv1_2

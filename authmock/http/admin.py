@@ -27,6 +27,7 @@ from authmock.http.exchange import (
     json_reply,
     read_body,
 )
+from authmock.http.guard import body_type_refusal, cross_site_refusal
 from authmock.http.routes import RouteSpec, shared_map
 from authmock.scenario import ScenarioError
 from authmock.security import same
@@ -47,7 +48,15 @@ class AdminError(Exception):
 
 
 def admin_error(status: int, message: str) -> Reply:
-    code = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+    code = {
+        400: "BAD_REQUEST",
+        401: "UNAUTHORIZED",
+        403: "FORBIDDEN",
+        404: "NOT_FOUND",
+        405: "METHOD_NOT_ALLOWED",
+        413: "PAYLOAD_TOO_LARGE",
+        415: "UNSUPPORTED_MEDIA_TYPE",
+    }
     return json_reply(status, {"error": code.get(status, "ERROR"), "message": message})
 
 
@@ -146,6 +155,10 @@ class Admin:
         self._map = shared_map(tuple(self._specs))
 
     def handle(self, environ: dict[str, Any]) -> Reply:
+        # Before the token: a page on another site is refused whatever it sends.
+        refusal = cross_site_refusal(environ)
+        if refusal is not None:
+            return admin_error(403, refusal)
         token = self.app.admin_token
         if token is not None and not same(environ.get("HTTP_X_AUTHMOCK_ADMIN", ""), token):
             return admin_error(401, "X-Authmock-Admin header missing or wrong")
@@ -186,6 +199,9 @@ class Admin:
             raise AdminError(400, "bad Content-Length") from None
         except PayloadTooLarge:
             raise AdminError(400, f"request body over {limit // MAX_BODY} MiB") from None
+        refusal = body_type_refusal(environ, has_body=bool(raw))
+        if refusal is not None:
+            raise AdminError(415, refusal)
         if not raw.strip():
             return None
         try:

@@ -20,6 +20,7 @@ from authmock.bigid.views import BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
+from authmock.http.guard import HostPolicy, host_name, refused_host_message
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
 from authmock.journal import Call, PendingAnswer
@@ -92,6 +93,10 @@ class App:
         self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append, emulator.routes)
         self.ui = UiPages()
         self.admin_token: str | None = None
+        # The Host names answered outside in-process calls. A live server puts
+        # its own policy (bound address, --allow-host) in ``authmock.hosts``.
+        self.host_policy = HostPolicy()
+        self._sigma_hostname = (urlsplit(self.sigma_url).hostname or "").rstrip(".")
         # Where POST /_authmock/reset may read scenario files (bundled names aside).
         self.scenario_dir: str | os.PathLike[str] | None = None
         # Isolated instances (/_i/<id>/, X-Authmock-Instance); None inside an instance.
@@ -158,8 +163,36 @@ class App:
             return [b""]
         return [reply.body]
 
+    def emulated_host(self, name: str) -> bool:
+        """Whether a host name is one of the emulated APIs' (Sigma's, any BigID one)."""
+        return name == self._sigma_hostname or host_deployment(name) is not None
+
+    def _host_refusal(self, environ: dict[str, Any]) -> Reply | None:
+        """403 for a Host this server does not answer (DNS rebinding): before
+        routing, so it changes nothing, not even the journal."""
+        header = environ.get("HTTP_HOST")
+        if header is None or environ.get("authmock.inprocess"):
+            return None  # no browser omits Host; in-process calls never crossed a network
+        policy: HostPolicy = environ.get("authmock.hosts") or self.host_policy
+        name = host_name(header)
+        if name is not None and policy.allows(name, self.emulated_host):
+            return None
+        message = refused_host_message(header)
+        try:
+            target = self._target(environ)
+        except ConnectionFault:
+            target = None
+        if target is None:
+            from authmock.http.admin import admin_error
+
+            return admin_error(403, message)
+        return target[0].error(403, "FORBIDDEN", message)
+
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
+        refused = self._host_refusal(environ)
+        if refused is not None:
+            return refused
         if self.instances is not None:
             routed = self.instances.route(environ)
             if routed is not None:

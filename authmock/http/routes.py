@@ -54,6 +54,9 @@ class RouteTable:
         self._api = api
         self._version = declared.version if declared is not None else 0
         self._map = shared_map(builtin)
+        self._bound = self._map.bind("authmock", url_scheme="http")
+        # path -> whether it is one of these routes: asked of every server-mode request.
+        self._owns: dict[str, bool] = {}
         if declared is not None and declared.of(api):
             self._rebuild()
 
@@ -81,21 +84,37 @@ class RouteTable:
         rules = [Rule(p, methods=list(m), endpoint=e) for p, m, e in self._builtin]
         rules += [Rule(r.path, methods=[r.method], endpoint=r) for r in routes]
         self._map = Map(rules, strict_slashes=False, merge_slashes=False)
+        # Matching reads the adapter only, so one serves every request (and thread).
+        self._bound = self._map.bind("authmock", url_scheme="http")
+        self._owns = {}
 
     def adapter(self) -> MapAdapter:
         if self._declared is not None and self._declared.version != self._version:
             self._rebuild()
-        return self._map.bind("authmock", url_scheme="http")
+        return self._bound
 
     def matches(self, path: str, method: str = "GET") -> bool:
         """Whether ``path`` is one of these routes (any method)."""
+        adapter = self.adapter()
+        known = self._owns.get(path) if method == "GET" else None
+        if known is not None:
+            return known
         try:
-            self.adapter().match(path, method)
+            adapter.match(path, method)
         except NotFound:
+            self._remember(path, method, False)
             return False
         except HTTPException:  # MethodNotAllowed: the path exists
-            return True
+            pass
+        self._remember(path, method, True)
         return True
+
+    def _remember(self, path: str, method: str, known: bool) -> None:
+        if method != "GET":
+            return
+        if len(self._owns) >= 4096:
+            self._owns.clear()  # bounded: paths carry ids
+        self._owns[path] = known
 
 
 def run_user_route(

@@ -17,12 +17,13 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+from authmock.http.guard import HostPolicy
 from authmock.ways.server import STALL_SECONDS
 from authmock.ways.tls import LocalTls
 
@@ -37,12 +38,18 @@ class GranianFaults:
     """The engine's connection faults as granian can show them: an aborted response."""
 
     def __init__(
-        self, app: App, after_request: Callable[[dict[str, Any]], None] | None = None
+        self,
+        app: App,
+        after_request: Callable[[dict[str, Any]], None] | None = None,
+        hosts: HostPolicy | None = None,
     ) -> None:
         self.app = app
         self.after_request = after_request
+        self.hosts = hosts
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.hosts is not None:
+            environ["authmock.hosts"] = self.hosts  # this server's Host allow-list
         try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
@@ -119,9 +126,12 @@ class GranianServer:
         tls: bool = False,
         tls_dir: str | os.PathLike[str] | None = None,
         after_request: Callable[[dict[str, Any]], None] | None = None,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
         self._granian = _granian()  # ImportError naming the extra, before anything else
-        self.app = GranianFaults(app, after_request)
+        # ValueError for a bad name; the bound address as given (granian binds it).
+        hosts = HostPolicy(allow_hosts, bound=(host,))
+        self.app = GranianFaults(app, after_request, hosts)
         self._emulator = app.emulator
         self.host = host
         self.port = free_port(host, port)
