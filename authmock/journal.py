@@ -18,6 +18,13 @@ DEFAULT_BODY_LIMIT = 16 * 1024
 DEFAULT_BODY_BUDGET = 4 * 1024 * 1024
 TRUNCATED = "... [authmock: body truncated, {size} bytes]"
 DROPPED = "[authmock: body dropped, over the journal's body budget]"
+# An entry's path and headers are capped too (a request line or header can be
+# 64 KiB): each header value at 1 KiB, all headers at 8 KiB, the path at 2 KiB.
+HEADER_VALUE_LIMIT = 1024
+HEADERS_LIMIT = 8 * 1024
+PATH_LIMIT = 2048
+CUT = "... [authmock: truncated, {size} characters]"
+MORE_HEADERS = "X-Authmock-Headers-Dropped"
 # The filters `filter()` and `GET /_authmock/calls?...` take.
 FILTERS = ("method", "path", "api", "status", "tenant", "principal", "fault")
 
@@ -196,6 +203,26 @@ def _check_size(value: Any, name: str) -> int:
     return value
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + CUT.format(size=len(text))
+
+
+def _capped_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The headers within HEADERS_LIMIT characters; the same dict when they fit."""
+    if sum(len(k) + len(v) for k, v in headers.items()) <= HEADERS_LIMIT:
+        return headers
+    kept: dict[str, str] = {}
+    total = 0
+    for number, (name, value) in enumerate(headers.items()):
+        name, value = _cut(name, 256), _cut(value, HEADER_VALUE_LIMIT)
+        if total + len(name) + len(value) > HEADERS_LIMIT:
+            kept[MORE_HEADERS] = str(len(headers) - number)
+            break
+        kept[name] = value
+        total += len(name) + len(value)
+    return kept
+
+
 class Journal(CallLog):
     """Bounded, newest last; a long server run drops its oldest entries.
 
@@ -232,6 +259,9 @@ class Journal(CallLog):
         return body, size
 
     def record(self, call: Call) -> None:
+        headers, path = _capped_headers(call.headers), _cut(call.path, PATH_LIMIT)
+        if headers is not call.headers or path is not call.path:
+            call = replace(call, headers=headers, path=path)
         body, size = self._within_limit(call.body)
         if body is not call.body:
             call = replace(call, body=body)

@@ -60,6 +60,7 @@ class AuthMock:
         journal_body_budget: int = DEFAULT_BODY_BUDGET,
         admin_token: str | None = None,
         scenario_dir: str | os.PathLike[str] | None = None,
+        allow_network: bool = True,
     ) -> None:
         # bigid_system_token_ttl: 86400 unless given here or as the scenario's
         # bigid.system_token_ttl (this argument wins).
@@ -80,7 +81,11 @@ class AuthMock:
         if scenario_dir is None and isinstance(scenario, (str, os.PathLike)):
             scenario_dir = scenarios.resolve(scenario).resolve().parent
         self._app.scenario_dir = scenario_dir
-        self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))
+        # allow_network=False: other hosts fail fast instead of reaching the real network.
+        self.allow_network = allow_network
+        self._requests = RequestsInterceptor(
+            self._app, self._app.intercepts, tuple(passthrough), allow_network
+        )
         self._passthrough = tuple(passthrough)
         self._httpx: Any = None
         self.sigma = SigmaControl(self._emulator.sigma, self._app.sigma)
@@ -100,7 +105,9 @@ class AuthMock:
         if self._httpx is None and importlib.util.find_spec("httpx") is not None:
             from authmock.ways.httpx_mode import HttpxInterceptor
 
-            self._httpx = HttpxInterceptor(self._app, self._app.intercepts, self._passthrough)
+            self._httpx = HttpxInterceptor(
+                self._app, self._app.intercepts, self._passthrough, self.allow_network
+            )
         if self._httpx is not None:
             self._httpx.start()
         self._started = True

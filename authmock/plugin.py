@@ -47,6 +47,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         " or a bundled name",
     )
     parser.addini(
+        "authmock_allow_network",
+        "false: while the authmock fixture is active, requests/httpx calls to hosts that are"
+        " not authmock's, not loopback and not answered by your responses/respx mocks fail"
+        " fast (default true)",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
         "authmock_server_url",
         "an authmock server already running (e.g. started by CI): authmock_server then"
         " gives each test its own instance there (env AUTHMOCK_SERVER_URL when unset;"
@@ -154,7 +162,12 @@ def authmock(
     faults with ``times`` that never fired are reported as warnings, and an exception
     raised in a route handler of yours is re-raised."""
     with _configuring():
-        mock = testkit.new_mock(_settings(request), authmock_seed, authmock_scenario)
+        mock = testkit.new_mock(
+            _settings(request),
+            authmock_seed,
+            authmock_scenario,
+            bool(request.config.getini("authmock_allow_network")),
+        )
     mock.start()
     try:
         yield mock

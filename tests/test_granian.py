@@ -60,6 +60,15 @@ def _raw(server: Served, data: bytes) -> bytes:
         return out
 
 
+def _assert_aborted(answer: bytes) -> None:
+    """Granian's abort: a plain close after nothing, or after only the head of a 502
+    that promises one byte (which of the two varies from one request to the next)."""
+    if answer:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 502 Bad Gateway\r\n")
+        assert b"content-length: 1" in head.lower() and body == b""
+
+
 # -- identical ------------------------------------------------------------------------
 
 
@@ -131,11 +140,8 @@ def test_row_reset(server: Served, remote: RemoteAuthMock) -> None:
         with pytest.raises(httpx.ReadError):
             httpx.get(server.url + "/api/v1/roles", timeout=10)
     else:
-        # The head of a 502 that promises one byte, then a plain close before it.
-        head, _, body = answer.partition(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 502 Bad Gateway\r\n")
-        assert b"content-length: 1" in head.lower() and body == b""
-        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        _assert_aborted(answer)
+        with pytest.raises((requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
             requests.get(server.url + "/api/v1/roles", timeout=10)
         with pytest.raises(httpx.RemoteProtocolError):
             httpx.get(server.url + "/api/v1/roles", timeout=10)
@@ -155,7 +161,7 @@ def test_row_unknown_bigid_host(server: Served) -> None:
     if kind(server) == "werkzeug":
         assert answer == b"<RST>"
     else:
-        assert answer.startswith(b"HTTP/1.1 502 Bad Gateway\r\n")
+        _assert_aborted(answer)
 
 
 def test_row_malformed_request_line(server: Served) -> None:

@@ -297,3 +297,21 @@ def test_600_one_mib_bodies_keep_the_journal_small() -> None:
     assert mock.calls.body_bytes <= 4 * 1024 * 1024
     assert calls[-1]["body"].endswith(f"... [authmock: body truncated, {len(email) + 34} bytes]")
     assert calls[0]["body"] == "[authmock: body dropped, over the journal's body budget]"
+
+
+def test_long_paths_and_headers_are_capped_per_entry(way: Env) -> None:
+    headers = {f"X-Big-{n}": "v" * 3000 for n in range(20)}
+    way.sigma("GET", "/" + "p" * 5000, headers=headers)
+    (call,) = way.mock.calls
+    assert call.path == "/" + "p" * 2047 + "... [authmock: truncated, 5001 characters]"
+    big = {k: v for k, v in call.headers.items() if k.lower().startswith("x-big-")}
+    assert set(big.values()) == {"v" * 1024 + "... [authmock: truncated, 3000 characters]"}
+    assert sum(len(k) + len(v) for k, v in call.headers.items()) <= 8 * 1024 + 100
+    assert int(call.headers["X-Authmock-Headers-Dropped"]) >= 1
+
+
+def test_ordinary_headers_and_paths_are_kept_whole(way: Env) -> None:
+    way.sigma("GET", "/healthz?x=" + "q" * 100, headers={"X-Custom": "c" * 1000})
+    (call,) = way.mock.calls
+    assert call.headers["X-Custom"] == "c" * 1000
+    assert "X-Authmock-Headers-Dropped" not in call.headers

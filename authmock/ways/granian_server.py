@@ -4,8 +4,9 @@ One process, granian's Rust HTTP stack in front, a pool of ``threads`` Python
 threads running the WSGI app. Granian owns the sockets, so socket faults get
 the closest behaviour it allows (docs/servers.md has the table):
 
-- ``reset``: the response head (``502``, ``Content-Length: 1``) and then the
-  connection closes before the body: an aborted response, not an RST;
+- ``reset``: an aborted response, not an RST: the connection closes after
+  nothing or after the head of a ``502`` promising one byte (granian decides
+  which; it varies per request);
 - ``timeout``: the request stalls in its thread as on werkzeug (a stalled
   request holds one of the ``threads``), then ends the same aborted way;
 - ``refused`` (an unknown BigID host): as ``reset``.
