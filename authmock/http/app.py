@@ -19,6 +19,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from authmock.bigid.views import BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
+from authmock.http.access_log import CALL_KEY
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
 from authmock.http.guard import HostPolicy, host_name, refused_host_message
 from authmock.http.instances import Instances
@@ -275,7 +276,7 @@ class App:
             # Answered by the fault before routing: the tenant as faults see it.
             tenant = api.fault_tenant(ex)
         self.emulator.journal.record(
-            Call(
+            call := Call(
                 api=ex.api,
                 method=ex.method,
                 path=ex.path,
@@ -293,3 +294,4 @@ class App:
                 duration=duration,
             )
         )
+        ex.environ[CALL_KEY] = call  # for the server's access log

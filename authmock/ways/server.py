@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from werkzeug.serving import (
     LISTEN_QUEUE,
@@ -33,6 +33,7 @@ from werkzeug.serving import (
     select_address_family,
 )
 
+from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
 from authmock.http.guard import HostPolicy
@@ -417,6 +418,7 @@ class LiveServer:
         tls_dir: str | os.PathLike[str] | None = None,
         after_request: Callable[[dict[str, Any]], None] | None = None,
         allow_hosts: Iterable[str] = (),
+        log: TextIO | None = None,
     ) -> None:
         """``allow_hosts``: Host names answered besides loopback, the bound
         address and the emulated APIs' (``*``: any); see docs/security.md."""
@@ -427,9 +429,12 @@ class LiveServer:
             from authmock.ways.tls import LocalTls
 
             self.tls = LocalTls(host, tls_dir)
+        served: Any = SocketFaults(app, after_request, hosts)
+        if log is not None:
+            served = AccessLog(served, log)  # one line per request, dropped ones too
         try:
             self._server = wsgi_server(
-                SocketFaults(app, after_request, hosts),
+                served,
                 host,
                 port,
                 header_timeout=header_timeout,
