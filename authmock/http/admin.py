@@ -21,6 +21,7 @@ from authmock.faults import FaultError
 from authmock.http.declared import RouteError, add_declared_paths
 from authmock.http.exchange import (
     MAX_BODY,
+    BadFraming,
     BadJson,
     PayloadTooLarge,
     Reply,
@@ -197,6 +198,8 @@ class Admin:
             raw = read_body(environ, limit)
         except BadJson:
             raise AdminError(400, "bad Content-Length") from None
+        except BadFraming as exc:
+            raise AdminError(400, f"bad request body: {exc}") from None
         except PayloadTooLarge:
             raise AdminError(400, f"request body over {limit // MAX_BODY} MiB") from None
         refusal = body_type_refusal(environ, has_body=bool(raw))
