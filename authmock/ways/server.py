@@ -36,6 +36,7 @@ from werkzeug.serving import (
 from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+from authmock.http.framing import ChunkedBody
 from authmock.http.guard import HostPolicy
 
 if TYPE_CHECKING:
@@ -257,17 +258,20 @@ class KeepAliveHandler(WSGIRequestHandler):
         if isinstance(error, DropConnection):
             reset(self.connection)
 
-    def _framed_body(self, environ: dict[str, Any]) -> _Body | DechunkedInput | None:
+    def _framed_body(self, environ: dict[str, Any]) -> _Body | ChunkedBody | None:
         """Wrap ``wsgi.input`` so the body cannot be over-read; None when the
         framing is unclear and the connection must close after this request."""
         if "HTTP_TRANSFER_ENCODING" in environ:
-            # werkzeug has wrapped a chunked body; anything else cannot be framed.
-            body = environ["wsgi.input"]
-            return (
-                body
-                if isinstance(body, DechunkedInput) and "CONTENT_LENGTH" not in environ
-                else None
-            )
+            # werkzeug has wrapped a chunked body in its lenient decoder: decode it
+            # strictly instead. Anything else cannot be framed (the engine says 400).
+            if (
+                isinstance(environ["wsgi.input"], DechunkedInput)
+                and "CONTENT_LENGTH" not in environ
+            ):
+                chunked = ChunkedBody(self.rfile)
+                environ["wsgi.input"] = chunked
+                return chunked
+            return None
         raw = environ.get("CONTENT_LENGTH")
         if not raw:
             return _Body(self.rfile, 0)
@@ -314,7 +318,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         elif isinstance(framed, _Body):
             if not (framed.left <= DRAIN_LIMIT and not framed.broken):
                 self.close_connection = True
-        elif not framed._done:
+        elif not framed.done:
             self.close_connection = True
         self._send(started, body, environ)
         if not self.close_connection and isinstance(framed, _Body) and not framed.drain():
