@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--admin-token", default=None, help="require X-Authmock-Admin on /_authmock/*"
     )
+    serve.add_argument(
+        "--reason-header",
+        action="store_true",
+        help="send X-Authmock-Reason on every refusal (debugging; off: byte-identical)",
+    )
 
     tenants = commands.add_parser("tenants", help="print the seeded tenants, users and keys")
     common(tenants)
@@ -130,6 +135,7 @@ def _serve(args: argparse.Namespace) -> int:
         sigma_secret=args.sigma_secret,
         bigid_system_token_ttl=args.bigid_system_ttl,
         admin_token=args.admin_token,
+        reason_header=args.reason_header,
     )
     for spec in faults:
         mock.faults.add(spec)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -16,7 +16,7 @@ from authmock.clock import Clock
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
 from authmock.http.app import DEFAULT_SIGMA_URL, App
-from authmock.journal import DEFAULT_LIMIT, Journal
+from authmock.journal import DEFAULT_LIMIT, Call, Journal
 from authmock.sigma.control import SigmaControl
 from authmock.ways.requests_mode import RequestsInterceptor
 
@@ -55,6 +55,7 @@ class AuthMock:
         *,
         journal_limit: int = DEFAULT_LIMIT,
         admin_token: str | None = None,
+        reason_header: bool = False,
     ) -> None:
         # bigid_system_token_ttl: 86400 unless given here or as the scenario's
         # bigid.system_token_ttl (this argument wins).
@@ -68,6 +69,8 @@ class AuthMock:
         )
         self._app = App(self._emulator, sigma_url)
         self._app.admin_token = admin_token
+        # X-Authmock-Reason on refusals, for debugging clients that cannot read the journal.
+        self._app.reason_header = bool(reason_header)
         self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))
         self._passthrough = tuple(passthrough)
         self._httpx: Any = None
@@ -152,8 +155,23 @@ class AuthMock:
     def calls(self) -> Journal:
         return self._emulator.journal
 
-    def assert_called(self, method: str, path: str, times: int | None = None) -> list[Any]:
-        return self._emulator.journal.assert_called(method, path, times)
+    def assert_called(
+        self,
+        method: str,
+        path: str,
+        times: int | None = None,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        status: int | str | None = None,
+        reason: str | None = None,
+        api: str | None = None,
+    ) -> list[Call]:
+        """The matching calls, else AssertionError with a near-miss report
+        (see :meth:`authmock.journal.CallLog.assert_called`)."""
+        return self._emulator.journal.assert_called(
+            method, path, times, body=body, headers=headers, status=status, reason=reason, api=api
+        )
 
     def state(self) -> dict[str, Any]:
         """What ``GET /_authmock/state`` returns: never a hash or a raw key."""

@@ -7,24 +7,28 @@ API (``/_authmock/*``) is never faulted and never journaled.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from authmock.bigid.views import BigidHttp, host_deployment
+from authmock.bigid.views import SERVER_PREFIX, BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
 from authmock.http.ui import UiPages
-from authmock.journal import Call
+from authmock.journal import RESPONSE_BODY_LIMIT, Call
+from authmock.reasons import Refusal
 from authmock.security import mask_body, mask_headers
 from authmock.sigma.views import SigmaHttp
 
 StartResponse = Callable[..., Any]
 DEFAULT_SIGMA_URL = "https://api.sigma-pim.com"
 _STATUS_LINES = {code: f"{code} {phrase}" for code, phrase in HTTP_STATUS_CODES.items()}
+REASON_HEADER = "X-Authmock-Reason"
 
 
 class ApiHttp(Protocol):
@@ -67,6 +71,8 @@ class App:
         self.admin = Admin(self)
         self.ui = UiPages()
         self.admin_token: str | None = None
+        # Opt-in: send each refusal's reason as X-Authmock-Reason (off: byte-identical).
+        self.reason_header = False
 
     # -- which API a request is for ------------------------------------------------
     def intercepts(self, url: str) -> bool:
@@ -122,7 +128,12 @@ class App:
 
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
-        target = self._target(environ)
+        started = time.perf_counter()
+        try:
+            target = self._target(environ)
+        except ConnectionFault as exc:
+            self._record_refused(environ, exc, started)
+            raise
         if target is None:
             return self.ui.reply(environ) or self.admin.handle(environ)
         api, path, deployment = target
@@ -137,9 +148,15 @@ class App:
             reply = self._answer(api, ex, fault)
         except ConnectionFault as exc:
             exc.fault_id = fault.id if fault else None
-            self._record(ex, 0, fault, api)
+            refusal = Refusal("fault", f"{fault.describe()} {exc.kind}") if fault else None
+            self._record(ex, None, fault, api, refusal, started)
             raise
-        self._record(ex, reply.status, fault, api)
+        if fault is not None and (fault.kind != "http" or fault.status is not None):
+            # The fault answered (a delay alone lets the real answer through).
+            reply.refusal = Refusal("fault", f"{fault.describe()} answered {reply.status}")
+        self._record(ex, reply, fault, api, reply.refusal, started)
+        if self.reason_header and reply.refusal is not None:
+            reply.headers.append((REASON_HEADER, reply.refusal.header()))
         return reply
 
     def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
@@ -152,7 +169,10 @@ class App:
                 return api.error(fault.status, fault.error, fault.message)
         length = ex.declared_length()
         if length is not None and length > MAX_BODY:
-            return api.error(413)
+            reply = api.error(413)
+            detail = f"Content-Length {length} is over the {MAX_BODY} bytes accepted"
+            reply.refusal = Refusal("invalid_request", detail)
+            return reply
         reply = api.handle(ex)
         if fault is not None and fault.kind == "malformed":
             # A 200 whose JSON is cut off halfway, whatever the real answer was.
@@ -173,7 +193,35 @@ class App:
             return  # released before the client gave up: answer now
         self.emulator.wake.wait(seconds)
 
-    def _record(self, ex: Exchange, status: int, fault: Fault | None, api: ApiHttp) -> None:
+    def _record_refused(
+        self, environ: dict[str, Any], exc: ConnectionFault, started: float
+    ) -> None:
+        """A connection refused for a BigID deployment that does not exist."""
+        if exc.deployment is None or not self.emulator.journal.limit:
+            return
+        path: str = environ.get("PATH_INFO") or "/"
+        if path.startswith(SERVER_PREFIX):
+            path = "/" + path[len(SERVER_PREFIX) :].partition("/")[2]
+        ex = Exchange(environ, "bigid", path, exc.deployment or None)
+        detail = (
+            f"deployment '{exc.deployment}' does not exist (removed, or never added):"
+            " the connection is refused"
+            if exc.deployment
+            else "no BigID deployment exists: the connection is refused"
+        )
+        refusal = Refusal("deployment_not_found", detail)
+        self._record(ex, None, None, self.bigid, refusal, started)
+
+    def _record(
+        self,
+        ex: Exchange,
+        reply: Reply | None,
+        fault: Fault | None,
+        api: ApiHttp,
+        refusal: Refusal | None,
+        started: float,
+    ) -> None:
+        """Journal one call; ``reply`` None means no answer (status 0)."""
         if not self.emulator.journal.limit:
             return
         cached = ex.environ.get("authmock.body")
@@ -188,12 +236,30 @@ class App:
                 api=ex.api,
                 method=ex.method,
                 path=ex.path,
-                status=status,
+                status=reply.status if reply is not None else 0,
                 tenant=tenant,
                 principal=ex.principal,
                 timestamp=self.emulator.clock.now(),
                 headers=mask_headers(ex.headers()),
                 body=mask_body(body),
                 fault=fault.id if fault else None,
+                reason=refusal.reason if refusal else None,
+                detail=refusal.detail if refusal else None,
+                response_body=_response_copy(reply.body) if reply is not None else None,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
             )
         )
+
+
+def _response_copy(body: bytes) -> Any:
+    """What the journal keeps of a response body: the JSON, credentials masked,
+    when it is at most RESPONSE_BODY_LIMIT bytes; else a note of its size (a
+    cut-off or non-JSON body could show a token unmasked)."""
+    if not body:
+        return None
+    if len(body) > RESPONSE_BODY_LIMIT:
+        return f"<{len(body)} bytes, over the journal's {RESPONSE_BODY_LIMIT}-byte limit>"
+    try:
+        return mask_body(json.loads(body))
+    except (ValueError, RecursionError):
+        return f"<{len(body)} bytes, not JSON>"
