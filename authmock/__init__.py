@@ -1,8 +1,27 @@
 """authmock: the Sigma PIM and BigID authentication APIs, emulated for tests."""
 
+from authmock.errors import AuthmockWarning
+from authmock.faults import FaultError
 from authmock.mock import AuthMock
-from authmock.remote import AdminApiError, RemoteAuthMock
+from authmock.remote import (
+    AdminApiError,
+    AdminBadRequest,
+    AdminNotFound,
+    AdminUnavailable,
+    RemoteAuthMock,
+)
 from authmock.scenario import ScenarioError
 
-__all__ = ["AdminApiError", "AuthMock", "RemoteAuthMock", "ScenarioError", "__version__"]
+__all__ = [
+    "AdminApiError",
+    "AdminBadRequest",
+    "AdminNotFound",
+    "AdminUnavailable",
+    "AuthMock",
+    "AuthmockWarning",
+    "FaultError",
+    "RemoteAuthMock",
+    "ScenarioError",
+    "__version__",
+]
 __version__ = "0.1.0"

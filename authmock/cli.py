@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ from typing import Any, NoReturn
 from authmock import __version__
 from authmock.bigid.listing import bigid_credentials, bigid_table, user_token_lines
 from authmock.faults import FaultError, parse_fault
+from authmock.http.instances import DEFAULT_MAX as DEFAULT_MAX_INSTANCES
+from authmock.http.instances import DEFAULT_TTL as DEFAULT_INSTANCE_TTL
 from authmock.scenario import ScenarioError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -61,6 +64,35 @@ def _parser() -> argparse.ArgumentParser:
         "--reason-header",
         action="store_true",
         help="send X-Authmock-Reason on every refusal (debugging; off: byte-identical)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time a client has to send its request headers; also the keep-alive"
+        " idle timeout (default: 10)",
+    )
+    serve.add_argument(
+        "--scenario-dir",
+        default=None,
+        metavar="DIR",
+        help="where POST /_authmock/reset may read scenarios (default: --scenario's directory)",
+    )
+
+    serve.add_argument(
+        "--max-instances",
+        type=int,
+        default=DEFAULT_MAX_INSTANCES,
+        metavar="N",
+        help=f"live instances at most (POST /_authmock/instances; default {DEFAULT_MAX_INSTANCES})",
+    )
+    serve.add_argument(
+        "--instance-ttl",
+        type=float,
+        default=DEFAULT_INSTANCE_TTL,
+        metavar="SECONDS",
+        help="an instance unused this long is deleted (default 4 hours)",
     )
 
     tenants = commands.add_parser("tenants", help="print the seeded tenants, users and keys")
@@ -119,8 +151,18 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--port must be 0 to 65535, not {args.port}")
     if args.bigid_system_ttl is not None and args.bigid_system_ttl <= 0:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
+    if args.header_timeout is not None and not 0 < args.header_timeout < 86400:
+        raise UsageError("--header-timeout must be a positive number of seconds")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
+    if args.scenario_dir is not None and not os.path.isdir(args.scenario_dir):
+        raise UsageError(f"--scenario-dir {args.scenario_dir!r} is not a directory")
+    if args.max_instances < 0:
+        raise UsageError(f"--max-instances must not be negative, not {args.max_instances}")
+    if not 0 < args.instance_ttl < float("inf"):
+        raise UsageError(
+            f"--instance-ttl must be a positive number of seconds, not {args.instance_ttl}"
+        )
     faults = []
     for raw in args.fault:
         try:
@@ -136,13 +178,18 @@ def _serve(args: argparse.Namespace) -> int:
         bigid_system_token_ttl=args.bigid_system_ttl,
         admin_token=args.admin_token,
         reason_header=args.reason_header,
+        scenario_dir=args.scenario_dir,
     )
     for spec in faults:
         mock.faults.add(spec)
-    from authmock.ways.server import LiveServer
+    instances = mock.wsgi_app.instances
+    if instances is not None:
+        instances.configure(args.max_instances, args.instance_ttl)
+    from authmock.ways.server import HEADER_TIMEOUT, LiveServer
 
+    header_timeout = args.header_timeout or HEADER_TIMEOUT
     try:
-        server = LiveServer(mock.wsgi_app, args.host, args.port)
+        server = LiveServer(mock.wsgi_app, args.host, args.port, header_timeout=header_timeout)
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from authmock.globs import PathMatcher, path_matcher
+from authmock.globs import PathMatcher, PatternError, path_matcher
 
 KINDS = ("http", "reset", "timeout", "malformed")
 APIS = ("sigma", "bigid")
@@ -150,6 +150,10 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
     path = _text(spec, "path")
     if path is not None and not path.startswith("/"):
         raise FaultError("fault field 'path' must start with '/'")
+    try:
+        path_ok = path_matcher(path, "fault field 'path'") if path is not None else None
+    except PatternError as exc:
+        raise FaultError(str(exc)) from None
     return Fault(
         id=fault_id,
         api=api,
@@ -164,7 +168,7 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
         times=_number(spec, "times", True, 1, 10**9),
         after=_number(spec, "after", True, 0, 10**9) or 0,
         probability=_number(spec, "probability", False, 0, 1),
-        _path_ok=path_matcher(path) if path is not None else None,
+        _path_ok=path_ok,
     )
 
 

@@ -176,7 +176,7 @@ def checks(
             )
         )
     if path is not None:
-        path_ok = path_matcher(path)
+        path_ok = path_matcher(path, "filter 'path'")
         out.append(lambda c: None if path_ok(c.path) else f"path {c.path}, not {path}")
     if api is not None:
         if api not in APIS:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import inspect
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from authmock import scenario as scenarios
 from authmock.bigid.control import BigidControl
 from authmock.bigid.models import check_deployment_name
 from authmock.bigid.views import base_url
@@ -56,6 +58,7 @@ class AuthMock:
         journal_limit: int = DEFAULT_LIMIT,
         admin_token: str | None = None,
         reason_header: bool = False,
+        scenario_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         # bigid_system_token_ttl: 86400 unless given here or as the scenario's
         # bigid.system_token_ttl (this argument wins).
@@ -71,6 +74,11 @@ class AuthMock:
         self._app.admin_token = admin_token
         # X-Authmock-Reason on refusals, for debugging clients that cannot read the journal.
         self._app.reason_header = bool(reason_header)
+        # POST /_authmock/reset over HTTP reads scenario files only from here
+        # (default: the directory of a scenario file given here).
+        if scenario_dir is None and isinstance(scenario, (str, os.PathLike)):
+            scenario_dir = scenarios.resolve(scenario).resolve().parent
+        self._app.scenario_dir = scenario_dir
         self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))
         self._passthrough = tuple(passthrough)
         self._httpx: Any = None
@@ -204,11 +212,19 @@ class AuthMock:
         return _httpx_mode().AuthmockAsyncTransport(self._app)
 
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[Any]:
-        """Run the engine on a threaded werkzeug server; yields it (``.url``)."""
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        header_timeout: float = 10.0,
+    ) -> Iterator[Any]:
+        """Run the engine on a threaded werkzeug server with HTTP/1.1 keep-alive;
+        yields it (``.url``). ``header_timeout``: seconds a client has to send its
+        request line and headers (also how long an idle connection stays open)."""
         from authmock.ways.server import LiveServer
 
-        server = LiveServer(self._app, host, port)
+        server = LiveServer(self._app, host, port, header_timeout=header_timeout)
         server.start()
         try:
             yield server

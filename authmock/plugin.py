@@ -4,12 +4,14 @@ Fixtures: ``authmock`` (an active in-process AuthMock per test),
 ``authmock_server`` (a live server per session, reset before each test),
 ``authmock_seed`` / ``authmock_scenario`` (override them). Marker
 ``@pytest.mark.authmock(seed=, scenario=, bigid_errors=, faults=[...])``; ini
-options ``authmock_seed`` and ``authmock_scenario``. The logic lives in
+options ``authmock_seed``, ``authmock_scenario`` and ``authmock_server_url``
+(a running server: each test gets its own instance there). The logic lives in
 :mod:`authmock.testkit`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "authmock_scenario",
         "scenario of the authmock fixtures: a .toml/.json file (relative to the ini file)"
         " or a bundled name",
+    )
+    parser.addini(
+        "authmock_server_url",
+        "an authmock server already running (e.g. started by CI): authmock_server then"
+        " gives each test its own instance there (env AUTHMOCK_SERVER_URL when unset;"
+        " admin token from env AUTHMOCK_ADMIN_TOKEN)",
     )
 
 
@@ -109,10 +117,25 @@ def authmock(
     testkit.finish_test(mock, _where(request))
 
 
+def _server_url(config: pytest.Config) -> str | None:
+    url = str(config.getini("authmock_server_url")).strip()
+    return url or os.environ.get("AUTHMOCK_SERVER_URL", "").strip() or None
+
+
 @pytest.fixture(scope="session")
-def _authmock_session_server(pytestconfig: pytest.Config) -> Iterator[testkit.SessionServer]:
-    """The live server behind ``authmock_server``: one per session (per xdist worker)."""
-    server = testkit.SessionServer(_ini_seed(pytestconfig), _ini_scenario(pytestconfig))
+def _authmock_session_server(
+    pytestconfig: pytest.Config,
+) -> Iterator[testkit.SessionServer | testkit.SharedServer]:
+    """The server behind ``authmock_server``: one per session (per xdist worker),
+    or the one ``authmock_server_url`` names, with an instance per test."""
+    seed, scenario = _ini_seed(pytestconfig), _ini_scenario(pytestconfig)
+    url = _server_url(pytestconfig)
+    server: testkit.SessionServer | testkit.SharedServer
+    if url is not None:
+        token = os.environ.get("AUTHMOCK_ADMIN_TOKEN") or None
+        server = testkit.SharedServer(url, seed, scenario, token)
+    else:
+        server = testkit.SessionServer(seed, scenario)
     try:
         yield server
     finally:
@@ -121,13 +144,17 @@ def _authmock_session_server(pytestconfig: pytest.Config) -> Iterator[testkit.Se
 
 @pytest.fixture
 def authmock_server(
-    request: pytest.FixtureRequest, _authmock_session_server: testkit.SessionServer
+    request: pytest.FixtureRequest,
+    _authmock_session_server: testkit.SessionServer | testkit.SharedServer,
 ) -> Iterator[RemoteAuthMock]:
     """A live authmock HTTP server on 127.0.0.1, for clients that are not ``requests``
     (httpx, aiohttp, urllib, subprocesses, other languages). Started once per session
     (per xdist worker) from the ini options and reset before every test, with the
     seed/scenario/faults of ``@pytest.mark.authmock(...)``. ``.url`` is its base URL;
-    the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...)."""
+    the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...).
+    With the ini option ``authmock_server_url``, each test gets instead a fresh
+    instance of that server of its own (``.url`` is the instance's base), deleted
+    after the test."""
     with _configuring():
         remote = _authmock_session_server.before_test(_settings(request))
     yield remote

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,10 @@ def validate(data: Any, source: str = "scenario") -> dict[str, Any]:
     return dict(data)
 
 
-_FILE_CACHE: dict[tuple[str, float], dict[str, Any]] = {}
+CacheKey = tuple[str, int, int, int]
+_FILE_CACHE: dict[CacheKey, dict[str, Any]] = {}
+# No scenario needs more; a bound also keeps /dev/zero or a huge file out of memory.
+MAX_SCENARIO_BYTES = 1024 * 1024
 
 
 def bundled_dir() -> Path:
@@ -194,16 +198,101 @@ def bundled_dir() -> Path:
     return inside if inside.is_dir() else here.parent / "fixtures"
 
 
+def bundled(name: str) -> Path | None:
+    """The bundled scenario called ``name`` (``acme`` or ``acme.toml``), if any."""
+    if not name or name != Path(name).name or name.startswith("."):
+        return None
+    names = [name] if Path(name).suffix in (".toml", ".json") else [f"{name}.toml", f"{name}.json"]
+    for candidate in names:
+        path = bundled_dir() / candidate
+        if path.is_file():
+            return path
+    return None
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in bundled_dir().iterdir() if p.suffix in (".toml", ".json"))
+
+
 def resolve(name: str | os.PathLike[str]) -> Path:
     """A path, or the name of a bundled scenario (``acme`` -> fixtures/acme.toml)."""
     path = Path(name)
     if path.exists() or path.suffix:
         return path
-    for suffix in (".toml", ".json"):
-        candidate = bundled_dir() / f"{name}{suffix}"
-        if candidate.exists():
-            return candidate
-    return path
+    return bundled(str(name)) or path
+
+
+def resolve_within(name: str, directory: str | os.PathLike[str] | None) -> Path | None:
+    """What the admin API may read for ``name``: a bundled scenario, or a file
+    inside ``directory`` (after following links); None for anything else, so
+    a caller cannot learn what exists outside."""
+    found = bundled(name)
+    if found is not None:
+        return found
+    if directory is None or not name or "\0" in name:
+        return None
+    root = Path(directory).resolve()
+    try:
+        candidate = (root / name).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if candidate == root or not candidate.is_relative_to(root):
+        return None
+    return candidate
+
+
+def read_text(path: Path, cached: Callable[[CacheKey], bool] = lambda key: False) -> str | None:
+    """A scenario file's text: at most :data:`MAX_SCENARIO_BYTES`, regular
+    files only (a device or FIFO would block or never end). None, without
+    reading, when ``cached`` says the file's key is known."""
+    label = path.name
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(f"{label}: not a regular file")
+        if info.st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{label}: scenario file over {MAX_SCENARIO_BYTES} bytes")
+        if cached((str(path.resolve()), info.st_ino, info.st_mtime_ns, info.st_size)):
+            return None
+        try:
+            raw = file.read(MAX_SCENARIO_BYTES + 1)
+        except OSError as exc:
+            raise ScenarioError(f"{label}: cannot read scenario file ({exc.strerror})") from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{label}: scenario file over {MAX_SCENARIO_BYTES} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{label}: cannot read scenario file ({exc})") from None
+
+
+def parse(text: str, label: str, suffix: str) -> Any:
+    """TOML or JSON text as data; every parser failure is a one-line ScenarioError."""
+    kind = {".toml": "TOML", ".json": "JSON"}.get(suffix)
+    if kind is None:
+        raise ScenarioError(f"{label}: scenario files must end in .toml or .json")
+    try:
+        if kind == "TOML":
+            return tomllib.loads(text)
+        # NaN and Infinity are not JSON.
+        return json.loads(text, parse_constant=_not_json)
+    except RecursionError:
+        raise ScenarioError(f"{label}: invalid {kind} (nested too deeply)") from None
+    except ValueError as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
+        message = str(exc)
+        if "integer string conversion" in message:
+            # Python 3.11+ refuses to parse integers of more than 4300 digits.
+            message = "an integer has too many digits"
+        raise ScenarioError(f"{label}: invalid {kind} ({message})") from None
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
@@ -211,30 +300,17 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(source, Mapping):
         return validate(dict(source))
     path = resolve(source)
-    label = path.name
-    try:
-        stamp = path.stat().st_mtime
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
-    cached = _FILE_CACHE.get((str(path), stamp))
-    if cached is not None:
-        return cached
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{label}: cannot read scenario file ({exc})") from None
-    if path.suffix == ".toml":
-        try:
-            data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{label}: invalid TOML ({exc})") from None
-    elif path.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            raise ScenarioError(f"{label}: invalid JSON ({exc})") from None
-    else:
-        raise ScenarioError(f"{label}: scenario files must end in .toml or .json")
-    result = validate(data, label)
-    _FILE_CACHE[(str(path), stamp)] = result
+    if path.suffix not in (".toml", ".json"):
+        raise ScenarioError(f"{path.name}: scenario files must end in .toml or .json")
+    seen: list[CacheKey] = []
+
+    def cached(key: CacheKey) -> bool:
+        seen.append(key)
+        return key in _FILE_CACHE
+
+    text = read_text(path, cached)
+    if text is None:
+        return _FILE_CACHE[seen[0]]
+    result = validate(parse(text, path.name, path.suffix), path.name)
+    _FILE_CACHE[seen[0]] = result
     return result

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Mapping
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from authmock.emulator import ScenarioSource
+from authmock.errors import AuthmockWarning
 from authmock.faults import Fault, parse_fault
 from authmock.mock import AuthMock
-from authmock.remote import RemoteAuthMock
+from authmock.remote import AdminNotFound, RemoteAuthMock
 from authmock.ways.server import LiveServer
 
 MARKER_OPTIONS = ("seed", "scenario", "bigid_errors", "faults")
@@ -26,10 +28,6 @@ MARKER_HELP = (
     "authmock(seed=None, scenario=None, bigid_errors=None, faults=[]): configure the "
     "authmock and authmock_server fixtures for this test (faults are dicts of fault fields)"
 )
-
-
-class AuthmockWarning(UserWarning):
-    """A test used authmock in a way that is probably a mistake (e.g. a fault never fired)."""
 
 
 @dataclass(frozen=True)
@@ -154,3 +152,52 @@ class SessionServer:
     def close(self) -> None:
         self.remote.close()
         self._server.stop()
+
+
+class SharedServer:
+    """An authmock server that is already running (ini ``authmock_server_url``): each
+    test gets a fresh instance of its own there, deleted after the test, so any
+    number of workers (xdist, other jobs, other languages) share one server with
+    no cross-talk and no reset between tests."""
+
+    def __init__(
+        self,
+        url: str,
+        seed: int | None = None,
+        scenario: ScenarioSource | None = None,
+        admin_token: str | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.server = RemoteAuthMock(self.url, admin_token)
+        self._seed = seed
+        self._scenario = scenario
+        self._instance: RemoteAuthMock | None = None
+
+    def before_test(self, settings: TestSettings) -> RemoteAuthMock:
+        instance = self.server.new_instance(
+            seed=settings.seed if settings.seed is not None else self._seed,
+            scenario=settings.scenario if settings.scenario is not None else self._scenario,
+            bigid_errors=settings.bigid_errors,
+        )
+        self._instance = instance
+        try:
+            for fault in settings.faults:
+                instance.faults.add(fault)
+        except BaseException:
+            self.after_test()
+            raise
+        return instance
+
+    def after_test(self, where: tuple[str, int] | None = None) -> None:
+        instance, self._instance = self._instance, None
+        if instance is None:
+            return
+        try:
+            report_unfired(instance.faults, where)
+        finally:
+            with contextlib.suppress(AdminNotFound):  # expired already
+                instance.delete()
+            instance.close()
+
+    def close(self) -> None:
+        self.server.close()

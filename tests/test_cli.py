@@ -170,6 +170,10 @@ def test_admin_token_guards_the_admin_api() -> None:
          " enclosed in double quotes: line 1 column 2 (char 1)"),
         (["serve", "--fault", '{"kind": "x"}'], "authmock: error: --fault '{\"kind\": \"x\"}':"
          " fault field 'kind' must be one of http, reset, timeout, malformed"),
+        (["serve", "--header-timeout", "0"],
+         "authmock: error: --header-timeout must be a positive number of seconds"),
+        (["serve", "--header-timeout", "inf"],
+         "authmock: error: --header-timeout must be a positive number of seconds"),
         (["tenants", "--seed", "x"], "authmock: error: argument --seed: invalid int value: 'x'"),
         (["launch"], "authmock: error: argument command: invalid choice: 'launch'"),
         ([], "authmock: error: the following arguments are required: command"),

@@ -21,11 +21,13 @@ def _login() -> requests.Response:
 
 
 def test_context_manager_intercepts_and_restores() -> None:
-    original = requests.Session.get_adapter
+    from requests.adapters import HTTPAdapter
+
+    original = HTTPAdapter.get_connection_with_tls_context
     with AuthMock(seed=1):
-        assert requests.Session.get_adapter is not original
+        assert HTTPAdapter.get_connection_with_tls_context is not original
         assert _login().status_code == 200
-    assert requests.Session.get_adapter is original
+    assert HTTPAdapter.get_connection_with_tls_context is original
 
 
 def test_decorator() -> None:

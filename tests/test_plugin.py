@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from authmock import AuthMock
+
 pytest_plugins = ["pytester"]
 
 
@@ -318,3 +320,76 @@ def test_the_readme_plugin_example_passes(pytester: pytest.Pytester) -> None:
     example = next(b for b in blocks if "def test_login(authmock)" in b)
     write(pytester, "test_readme.py", example)
     pytester.runpytest("-W", "error").assert_outcomes(passed=2)
+
+
+def test_authmock_warning_is_a_public_category_for_minus_w(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_strict.py",
+        """
+        def test_fault_never_fired(authmock):
+            authmock.faults.add(path="/api/v1/auth/refresh", status=401, times=1)
+
+        def test_nothing_to_report(authmock):
+            pass
+        """,
+    )
+    result = pytester.runpytest("-W", "error::authmock.AuthmockWarning", "-rA")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_fault_never_fired*",
+            "E*authmock.errors.AuthmockWarning: authmock: fault fault-1*never fired",
+        ]
+    )
+
+
+def test_authmock_server_url_gives_each_test_its_own_instance_under_xdist(
+    pytester: pytest.Pytester,
+) -> None:
+    out = pytester.path / "out"
+    out.mkdir()
+    write(
+        pytester,
+        "test_shared.py",
+        f"""
+        import json, os, pathlib, time
+
+        import pytest
+        import requests
+
+        OUT = pathlib.Path({str(out)!r})
+        ADMIN = {{"email": "admin@sigma.io", "password": "admin"}}
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_isolated(authmock_server, n):
+            # Each would collide with the others on a shared emulator.
+            authmock_server.sigma.add_tenant("ws-same", "Same")
+            authmock_server.clock.advance(n * 1000)
+            assert abs(authmock_server.clock.now() - time.time() - n * 1000) < 300
+            authmock_server.faults.add(path="/api/v1/auth/login", status=503, times=1)
+            login = authmock_server.url + "/api/v1/auth/login"
+            assert requests.post(login, json=ADMIN).status_code == 503
+            assert requests.post(login, json=ADMIN).status_code == 200
+            assert [c.status for c in authmock_server.calls] == [503, 200]
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+            (OUT / f"{{n}}.json").write_text(json.dumps([worker, authmock_server.url]))
+
+        @pytest.mark.authmock(seed=5, faults=[{{"path": "/healthz", "status": 500}}])
+        def test_marker_applies_to_the_instance(authmock_server):
+            assert authmock_server.faults.list()[0].status == 500
+            assert requests.get(authmock_server.url + "/healthz").status_code == 500
+        """,
+    )
+    mock = AuthMock()
+    with mock.serve() as server:
+        pytester.makeini(f"[pytest]\nauthmock_server_url = {server.url}\n")
+        result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+        result.assert_outcomes(passed=9)
+        assert mock.wsgi_app.instances is not None and len(mock.wsgi_app.instances) == 0
+    seen = [json.loads(p.read_text()) for p in out.iterdir()]
+    assert sorted({worker for worker, _ in seen}) == ["gw0", "gw1"]
+    urls = [url for _, url in seen]
+    assert len(set(urls)) == 8 and all(u.startswith(f"{server.url}/_i/") for u in urls)
+    # The root was never touched: no reset cost, no cross-talk.
+    assert len(mock.calls) == 0 and mock.state() == AuthMock().state()

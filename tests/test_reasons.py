@@ -28,9 +28,15 @@ BAD_TOKEN = {"error": "UNAUTHORIZED", "message": "Invalid or expired token"}
 BAD_KEY = {"error": "UNAUTHORIZED", "message": "Invalid API key"}
 BIGID_BAD_TOKEN = {"success": False, "message": "Failed to authenticate token."}
 NOT_REFRESH = {"success": False, "message": "Refresh token not valid"}
-# Headers an answer may carry: the engine's two, and the live server's own.
-ENGINE_HEADERS = {"content-type", "content-length"}
-SERVER_HEADERS = {"server", "date", "connection"}
+# Headers an answer may carry: the engine's, and the live server's own.
+ENGINE_HEADERS = {
+    "content-type",
+    "content-length",
+    "x-content-type-options",
+    "cache-control",
+    "content-security-policy",
+}
+SERVER_HEADERS = {"server", "date", "connection", "keep-alive"}
 
 
 @dataclass(frozen=True)

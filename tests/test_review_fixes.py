@@ -17,10 +17,11 @@ ADMIN = {"email": "admin@sigma.io", "password": "admin"}
 
 
 def _exchange(server: Any, raw: bytes) -> bytes:
-    """Send raw bytes; read the whole answer (the server closes the connection)."""
+    """Send raw bytes asking the server to close; read the whole answer."""
+    line, _, rest = raw.partition(b"\r\n")
     chunks = []
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
-        sock.sendall(raw)
+        sock.sendall(line + b"\r\nConnection: close\r\n" + rest)
         while chunk := sock.recv(4096):
             chunks.append(chunk)
     return b"".join(chunks)

@@ -35,7 +35,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
+# Tests never modify tracked files: the pictures go to a temporary directory
+# unless asked for, e.g. AUTHMOCK_SCREENSHOTS=docs/screenshots (relative to the
+# repository) to refresh the ones the README shows.
+SCREENSHOTS_ENV = "AUTHMOCK_SCREENSHOTS"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 # What Chromium logs for a fetch answered with an error status: an HTTP failure
@@ -403,7 +407,9 @@ def test_without_bigid_in_the_state_the_panel_says_it_is_unavailable(browser: An
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
-def test_readable_at_both_sizes_with_screenshots(browser: Any, viewport: dict[str, int]) -> None:
+def test_readable_at_both_sizes_with_screenshots(
+    browser: Any, viewport: dict[str, int], screenshots: Path
+) -> None:
     mock = AuthMock(seed=7)
     with mock.serve() as server, demo_page(browser, server.url, viewport) as demo:
         page = demo.open()
@@ -430,17 +436,25 @@ def test_readable_at_both_sizes_with_screenshots(browser: Any, viewport: dict[st
         page.evaluate("window.scrollTo(0, 0)")
         page.mouse.move(0, 0)  # no hover highlight in the picture
         size = f"{viewport['width']}x{viewport['height']}"
-        save_screenshot(page, f"demo-{size}.png")
-        save_screenshot(page, f"demo-{size}-full.png", full_page=True)
+        save_screenshot(page, screenshots / f"demo-{size}.png")
+        save_screenshot(page, screenshots / f"demo-{size}-full.png", full_page=True)
         demo.assert_clean()
 
 
-def save_screenshot(page: Any, name: str, full_page: bool = False) -> None:
-    """Into docs/screenshots/, replaced whole: a reader never sees half a file."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    partial = SCREENSHOTS / f"{name}.tmp"
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the layout test saves its pictures: $AUTHMOCK_SCREENSHOTS, or a temporary one."""
+    asked = os.environ.get(SCREENSHOTS_ENV)
+    return ROOT / asked if asked else tmp_path
+
+
+def save_screenshot(page: Any, path: Path, full_page: bool = False) -> None:
+    """Replaced whole: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
     page.screenshot(path=str(partial), full_page=full_page, type="png")
-    os.replace(partial, SCREENSHOTS / name)
+    os.replace(partial, path)
+    assert path.stat().st_size > 0
 
 
 def bigid_permissions() -> list[str]:

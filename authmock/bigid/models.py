@@ -132,8 +132,12 @@ class Deployment:
     users: dict[str, BigidUser] = field(default_factory=dict)
     # SHA-256 of each revoked user token: the raw token is never kept.
     revoked: set[str] = field(default_factory=set)
-    # The user token seeded for each user at load time.
+    # The user token seeded for each user at load time, minted on first use
+    # (signing costs ~40 µs a token: too much for every mock or instance created).
     seeded_tokens: dict[str, str] = field(default_factory=dict)
+    # username -> lifetime of its seeded token, issued at ``loaded_at``.
+    seeded_ttls: dict[str, int] = field(default_factory=dict)
+    loaded_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -183,16 +187,16 @@ class BigidBackend:
             self.system_ttl = self.configured_ttl or data.bigid_system_token_ttl or SYSTEM_TTL
             self.deployments = {}
             self.default_deployment = None
+            now = self.clock.now_int()
             for d in data.bigid_deployments:
                 deployment = self.add_deployment(d.name, d.secret)
+                deployment.loaded_at = now
                 for u in d.users:
                     user = BigidUser(
                         u.username, u.password, u.first_name, u.last_name, u.email, u.role
                     )
                     deployment.users[user.username] = user
-                    deployment.seeded_tokens[user.username] = self._mint(
-                        deployment, user, REFRESH, u.token_days * DAY
-                    )
+                    deployment.seeded_ttls[user.username] = u.token_days * DAY
 
     def set_errors(self, style: Any) -> str:
         self.errors = check_style(style)
@@ -256,6 +260,7 @@ class BigidBackend:
             if target.users.pop(username, None) is None:
                 raise KeyError(f"no user '{username}' in deployment '{deployment}'")
             target.seeded_tokens.pop(username, None)
+            target.seeded_ttls.pop(username, None)
 
     def find_user(self, deployment: str, username: str) -> tuple[Deployment, BigidUser]:
         target = self.deployment(deployment)
@@ -265,8 +270,10 @@ class BigidBackend:
         return target, user
 
     # -- minting -------------------------------------------------------------------
-    def _mint(self, deployment: Deployment, user: BigidUser, kind: str, ttl: int) -> str:
-        now = self.clock.now_int()
+    def _mint(
+        self, deployment: Deployment, user: BigidUser, kind: str, ttl: int, now: int | None = None
+    ) -> str:
+        now = self.clock.now_int() if now is None else now
         return deployment.codec.encode(
             {
                 "user_name": user.username,
@@ -306,7 +313,15 @@ class BigidBackend:
         target = self.deployment(deployment)
         token = target.seeded_tokens.get(username)
         if token is None:
-            raise KeyError(f"no seeded user token for '{username}' in deployment '{deployment}'")
+            ttl = target.seeded_ttls.get(username)
+            user = target.users.get(username)
+            if ttl is None or user is None:
+                raise KeyError(
+                    f"no seeded user token for '{username}' in deployment '{deployment}'"
+                )
+            # Issued at load time, whenever first asked for: the same token every time.
+            token = self._mint(target, user, REFRESH, ttl, target.loaded_at)
+            target.seeded_tokens[username] = token
         return token
 
     def revoke_user_token(self, token: str) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Rule
 
+from authmock import scenario as scenarios
 from authmock.errors import ApiError
 from authmock.faults import FaultError
 from authmock.http.exchange import BadJson, PayloadTooLarge, Reply, json_reply, read_body
@@ -76,9 +78,16 @@ def takes_query(handler: H) -> H:
     return handler
 
 
+def takes_environ(handler: H) -> H:
+    """Mark an admin handler that takes ``environ`` (e.g. for the request's host)."""
+    handler.takes_environ = True  # type: ignore[attr-defined]
+    return handler
+
+
 class Admin:
     def __init__(self, app: App) -> None:
         from authmock.bigid.admin import bigid_admin_routes
+        from authmock.http.instances import instance_admin_routes
         from authmock.sigma.admin import sigma_admin_routes
 
         self.app = app
@@ -86,6 +95,7 @@ class Admin:
         self._handlers: dict[str, AdminHandler] = {}
         # Handlers marked with @takes_query get the URL query as a dict.
         self._takes_query: set[str] = set()
+        self._takes_environ: set[str] = set()
         self._specs: list[RouteSpec] = []
         routes: list[tuple[Rule, AdminHandler]] = [
             (Rule("/_authmock/reset", methods=["POST"]), self.reset),
@@ -102,6 +112,7 @@ class Admin:
         ]
         routes += sigma_admin_routes(app)
         routes += bigid_admin_routes(app)
+        routes += instance_admin_routes(app)
         self.extend(routes)
 
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
@@ -111,6 +122,8 @@ class Admin:
             self._handlers[endpoint] = handler
             if getattr(handler, "takes_query", False):
                 self._takes_query.add(endpoint)
+            if getattr(handler, "takes_environ", False):
+                self._takes_environ.add(endpoint)
             self._specs.append((rule.rule, methods, endpoint))
         # Built once per process for a given set of routes (see shared_map).
         self._map = shared_map(tuple(self._specs))
@@ -131,9 +144,11 @@ class Admin:
             return reply
         try:
             body = self._body(environ)
+            args = dict(args)
             if endpoint in self._takes_query:
-                query = dict(parse_qsl(environ.get("QUERY_STRING") or ""))
-                return self._handlers[endpoint](body, query=query, **args)
+                args["query"] = dict(parse_qsl(environ.get("QUERY_STRING") or ""))
+            if endpoint in self._takes_environ:
+                args["environ"] = environ
             return self._handlers[endpoint](body, **args)
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
@@ -168,8 +183,24 @@ class Admin:
         scenario = (
             field(body, "scenario", (dict, str), required=False) if body is not None else None
         )
+        if isinstance(scenario, str):
+            scenario = self._scenario_file(scenario)
         self.emulator.reset(seed=seed, scenario=scenario)
         return Reply(204)
+
+    def _scenario_file(self, name: str) -> Path:
+        """A bundled scenario or a file in the scenario directory, nothing else:
+        a web page must not read the machine's files through this server. The
+        refusal is one message, whether or not the path exists."""
+        found = scenarios.resolve_within(name, self.app.scenario_dir)
+        if found is None:
+            names = ", ".join(scenarios.bundled_names())
+            if self.app.scenario_dir is not None:
+                where = " or a file in the scenario directory"
+            else:
+                where = "; files are read only from a scenario directory (serve --scenario-dir)"
+            raise AdminError(400, f"'scenario' must be a bundled scenario name ({names}){where}")
+        return found
 
     def state(self, body: Any) -> Reply:
         return json_reply(200, self.emulator.state())

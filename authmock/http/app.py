@@ -7,10 +7,12 @@ API (``/_authmock/*``) is never faulted and never journaled.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
@@ -19,16 +21,30 @@ from authmock.bigid.views import SERVER_PREFIX, BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
+from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
 from authmock.journal import RESPONSE_BODY_LIMIT, Call
 from authmock.reasons import Refusal
 from authmock.security import mask_body, mask_headers
 from authmock.sigma.views import SigmaHttp
 
+if TYPE_CHECKING:
+    from authmock.http.admin import Admin
+
 StartResponse = Callable[..., Any]
 DEFAULT_SIGMA_URL = "https://api.sigma-pim.com"
 _STATUS_LINES = {code: f"{code} {phrase}" for code, phrase in HTTP_STATUS_CODES.items()}
 REASON_HEADER = "X-Authmock-Reason"
+# On every response unless the reply set its own (the demo page sets its CSP; a
+# user route's Response may set anything). no-store everywhere: most answers
+# carry a token, a key or a password, none is worth caching, and one rule cannot
+# miss an endpoint. The CSP makes even a text/html answer (BigID's production
+# style) inert in a browser: no script, no frame, no subresource.
+HARDENING = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-store"),
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+)
 
 
 class ApiHttp(Protocol):
@@ -60,19 +76,27 @@ class App:
     """The WSGI application of one emulator."""
 
     def __init__(self, emulator: Emulator, sigma_url: str = DEFAULT_SIGMA_URL) -> None:
-        from authmock.http.admin import Admin
-
         self.emulator = emulator
         self.sigma_url = sigma_url.rstrip("/")
         self.sigma_host = host_of(self.sigma_url)
         self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
         self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
         self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append)
-        self.admin = Admin(self)
         self.ui = UiPages()
         self.admin_token: str | None = None
         # Opt-in: send each refusal's reason as X-Authmock-Reason (off: byte-identical).
         self.reason_header = False
+        # Where POST /_authmock/reset may read scenario files (bundled names aside).
+        self.scenario_dir: str | os.PathLike[str] | None = None
+        # Isolated instances (/_i/<id>/, X-Authmock-Instance); None inside an instance.
+        self.instances: Instances | None = Instances(self)
+
+    @functools.cached_property
+    def admin(self) -> Admin:
+        """Built on first use: its ~30 routes cost ~0.2 ms, a cheap instance's whole budget."""
+        from authmock.http.admin import Admin
+
+        return Admin(self)
 
     # -- which API a request is for ------------------------------------------------
     def intercepts(self, url: str) -> bool:
@@ -119,6 +143,8 @@ class App:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         reply = self.respond(environ)
         headers = reply.headers
+        present = {name.lower() for name, _ in headers}
+        headers.extend(h for h in HARDENING if h[0].lower() not in present)
         headers.append(("Content-Length", str(len(reply.body))))
         status = _STATUS_LINES.get(reply.status) or f"{reply.status} Unknown"
         start_response(status, headers)
@@ -128,6 +154,10 @@ class App:
 
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
+        if self.instances is not None:
+            routed = self.instances.route(environ)
+            if routed is not None:
+                return routed if isinstance(routed, Reply) else routed.respond(environ)
         started = time.perf_counter()
         try:
             target = self._target(environ)

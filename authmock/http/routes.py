@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.wrappers import Response
 
-from authmock.http.exchange import Exchange, Reply, json_reply
+from authmock.http.exchange import JSON_TYPE, Exchange, Reply, dumps
 
 Handler = Callable[[Any, Any], Any]
 
@@ -82,11 +83,48 @@ def run_user_route(
     request = exchange.request
     request.view_args = path_params  # type: ignore[attr-defined]
     try:
-        result = route.handler(request, principal)
-        if isinstance(result, Response):
-            return Reply(result.status_code, result.get_data(), result.headers.to_wsgi_list())
-        # Encoding is part of the handler's answer: a set or a datetime fails like a raise.
-        return json_reply(200, result)
+        return handler_reply(route, route.handler(request, principal))
     except Exception as exc:
         on_error(exc)
         return None
+
+
+ALLOWED_RESULTS = "a JSON-able body, (body, status), (body, status, headers) or a werkzeug Response"
+NO_BODY_STATUSES = (204, 304)
+
+
+def handler_reply(route: UserRoute, result: Any) -> Reply:
+    """A handler's result as a reply; ``TypeError`` (a handler error) names what is allowed."""
+    if isinstance(result, Response):
+        return Reply(result.status_code, result.get_data(), result.headers.to_wsgi_list())
+    where = f"route handler {route.method} {route.path}"
+    status, headers = 200, Headers()
+    if isinstance(result, tuple):
+        if len(result) not in (2, 3):
+            raise TypeError(
+                f"{where} returned a tuple of {len(result)} items; return {ALLOWED_RESULTS}"
+            )
+        result, status, *rest = result
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise TypeError(f"{where} returned status {status!r}; a status is an int 100-599")
+        if rest:
+            try:
+                headers = Headers(rest[0])
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"{where} returned headers {rest[0]!r}; headers are a dict or (name, value) "
+                    "pairs"
+                ) from None
+    if status in NO_BODY_STATUSES:
+        if result not in (None, ""):
+            raise TypeError(f"{where} returned a body with status {status}, which has none")
+        return Reply(status, b"", headers.to_wsgi_list())
+    # Encoding is part of the handler's answer: a set or a datetime fails like a raise.
+    try:
+        body = dumps(result)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{where} returned a body JSON cannot encode ({exc}); return {ALLOWED_RESULTS}"
+        ) from exc
+    headers.setdefault("Content-Type", JSON_TYPE)
+    return Reply(status, body, headers.to_wsgi_list())

@@ -10,6 +10,7 @@ authmock's own endpoints, hence a strict Content-Security-Policy.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import Any
 
@@ -34,11 +35,13 @@ _SECURITY_HEADERS = [
     ("Content-Security-Policy", CSP),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
-    # The page changes with the installed package: never serve a stale copy.
-    ("Cache-Control", "no-cache"),
+    # Never stored: the page changes with the installed package, and it is
+    # part of the admin surface (the engine adds no-store to every answer too).
+    ("Cache-Control", "no-store"),
 ]
 
 
+@functools.cache  # read once per process: every mock and instance has a page
 def _asset_types() -> dict[str, str]:
     """Name -> content type of every shippable file in ``authmock/ui/``.
 
@@ -62,7 +65,7 @@ class UiPages:
     """
 
     def __init__(self) -> None:
-        self._types = _asset_types()
+        self._types = dict(_asset_types())
 
     def asset_name(self, environ: dict[str, Any]) -> str | None:
         """The file a request asks for, or None when it is not a page route."""

@@ -7,6 +7,7 @@ driven over the server's admin API (``/_authmock/``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 
+INSTANCE_PREFIX = "/_i/"
+
+
 class RemoteAuthMock:
     """Drives an authmock server (``authmock serve``, ``mock.serve()``) at ``url``.
 
@@ -42,7 +46,14 @@ class RemoteAuthMock:
 
     def __init__(self, url: str, admin_token: str | None = None, *, timeout: float = 30.0) -> None:
         self._admin = AdminClient(url, admin_token, timeout)
+        self._admin_token = admin_token
+        self._timeout = timeout
         self.url = self._admin.url
+        # An instance's URL is {server}/_i/{id}: everything here then drives that instance.
+        server, marker, instance_id = self.url.rpartition(INSTANCE_PREFIX)
+        self.instance_id: str | None = instance_id if marker and "/" not in instance_id else None
+        self.server_url = server if self.instance_id is not None else self.url
+        self._server: AdminClient | None = None
         # On the server, Sigma answers at the root: {url}/api/v1/...
         self.sigma_url = self.url
         self.clock = RemoteClock(self._admin)
@@ -50,6 +61,8 @@ class RemoteAuthMock:
         self.calls = RemoteJournal(self._admin)
         self.sigma = RemoteSigma(self._admin)
         self.bigid = RemoteBigid(self._admin)
+
+    _owned = False
 
     def bigid_url(self, deployment: str | None = "sandbox") -> str:
         """A deployment's API base on the server; None means the default deployment's,
@@ -78,6 +91,46 @@ class RemoteAuthMock:
         """``GET /_authmock/state``: never a hash or a raw key."""
         return dict(self._admin.call("GET", "/state"))
 
+    # -- instances --------------------------------------------------------------------
+    def new_instance(
+        self,
+        seed: int | None = None,
+        scenario: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+        bigid_errors: str | None = None,
+    ) -> RemoteAuthMock:
+        """A fresh isolated instance on this server (``POST /_authmock/instances``),
+        driven by the returned ``RemoteAuthMock``; ``with`` deletes it at the end.
+
+        A scenario path or bundled name is read here, not by the server."""
+        body: dict[str, Any] = {}
+        if seed is not None:
+            body["seed"] = seed
+        if scenario is not None:
+            body["scenario"] = scenarios.load(scenario)
+        if bigid_errors is not None:
+            body["bigid_errors"] = bigid_errors
+        created = self._server_admin().call("POST", "/instances", body)
+        instance = RemoteAuthMock(created["url"], self._admin_token, timeout=self._timeout)
+        instance._owned = True
+        return instance
+
+    def instances(self) -> list[dict[str, Any]]:
+        """The server's live instances (``GET /_authmock/instances``)."""
+        return list(self._server_admin().call("GET", "/instances")["instances"])
+
+    def delete(self) -> None:
+        """Delete this instance on its server; its URLs answer 404 afterwards."""
+        if self.instance_id is None:
+            raise ValueError(f"{self.url} is a server, not an instance: there is nothing to delete")
+        self._server_admin().call("DELETE", f"/instances/{self.instance_id}")
+
+    def _server_admin(self) -> AdminClient:
+        if self.instance_id is None:
+            return self._admin
+        if self._server is None:
+            self._server = AdminClient(self.server_url, self._admin_token, self._timeout)
+        return self._server
+
     def assert_called(
         self,
         method: str,
@@ -98,11 +151,17 @@ class RemoteAuthMock:
 
     def close(self) -> None:
         self._admin.close()
+        if self._server is not None:
+            self._server.close()
 
     def __enter__(self) -> RemoteAuthMock:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # An instance made by new_instance() lives as long as its `with` block.
+        if self._owned:
+            with contextlib.suppress(AdminNotFound):  # expired or deleted already
+                self.delete()
         self.close()
 
     def __repr__(self) -> str:

@@ -12,6 +12,8 @@ from requests.adapters import HTTPAdapter
 # Captured at import, before a test can start a `responses` mock that patches it:
 # the admin API of a running server must stay reachable whatever else is mocked.
 _SEND = HTTPAdapter.send
+# And its connection pools: an in-process AuthMock swaps them for its hosts.
+_POOL = HTTPAdapter.get_connection_with_tls_context
 _NO_BODY: Any = object()
 
 
@@ -48,6 +50,11 @@ class _DirectAdapter(HTTPAdapter):
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
         return _SEND(self, request, *args, **kwargs)
+
+    def get_connection_with_tls_context(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> Any:
+        return _POOL(self, request, *args, **kwargs)
 
 
 class _DirectSession(requests.Session):

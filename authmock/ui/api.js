@@ -1,6 +1,8 @@
 // fetch() wrappers for authmock's own endpoints: the page talks to nothing else.
 
 const ADMIN_TOKEN_KEY = "authmock-admin-token";
+// Opened at an instance's base (/_i/<id>/), the page drives that instance.
+const BASE = (location.pathname.match(/^\/_i\/[^/]+/) || [""])[0];
 const lockListeners = [];
 
 /** A request that did not give the expected answer; the message says what happened. */
@@ -36,7 +38,7 @@ export async function call(method, url, { json, headers = {} } = {}) {
   if (admin && adminToken()) init.headers["X-Authmock-Admin"] = adminToken();
   let response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(BASE + url, init);
   } catch {
     throw new Failure(`cannot reach authmock for ${method} ${url}: is the server still running?`);
   }

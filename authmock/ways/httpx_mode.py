@@ -18,6 +18,11 @@ private httpx method (stable since 0.18); should it disappear, interception is
 skipped and the explicit transports above still work. A client given an
 authmock transport explicitly keeps it. ``passthrough`` prefixes are honoured.
 
+The replaced transport's ``retries`` (``httpx.HTTPTransport(retries=N)``)
+still apply: httpcore retries connect errors, with its backoff (0 s, 0.5 s,
+1 s, ...), and so does the engine transport standing in for it, each attempt
+journaled.
+
 httpx is optional (extra ``httpx``): this module imports it, so authmock
 imports this module only when httpx is installed and asked for.
 """
@@ -25,7 +30,8 @@ imports this module only when httpx is installed and asked for.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio.to_thread
@@ -63,18 +69,41 @@ def _client_error(fault: ConnectionFault, request: httpx.Request) -> httpx.Trans
     return httpx.ConnectError(f"authmock: {reason} ({request.url})", request=request)
 
 
-class AuthmockTransport(httpx.BaseTransport):
-    """``httpx.BaseTransport`` answering from the engine: faults, journal and all."""
+def _backoff(retries: int) -> Iterator[float]:
+    """httpcore's delays before each connect retry: 0, then 0.5 s doubling."""
+    for attempt in range(retries):
+        yield 0.0 if attempt == 0 else 0.5 * 2 ** (attempt - 1)
 
-    def __init__(self, app: App) -> None:
+
+def _connect_error(fault: ConnectionFault) -> bool:
+    return fault.kind != "timeout"  # reset and refused are httpx ConnectErrors
+
+
+def _retries_of(transport: Any) -> int:
+    """``retries`` of an httpx.HTTPTransport (its httpcore pool's)."""
+    retries = getattr(getattr(transport, "_pool", None), "_retries", 0)
+    return retries if isinstance(retries, int) else 0
+
+
+class AuthmockTransport(httpx.BaseTransport):
+    """``httpx.BaseTransport`` answering from the engine: faults, journal and all.
+    ``retries`` retries connect errors, as ``httpx.HTTPTransport(retries=...)``."""
+
+    def __init__(self, app: App, retries: int = 0) -> None:
         self._app = app
+        self._retries = retries
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        environ = _environ(request, request.read())
-        try:
-            return _response(call(self._app, environ))
-        except ConnectionFault as fault:
-            raise _client_error(fault, request) from None
+        body = request.read()
+        delays = _backoff(self._retries)
+        while True:
+            try:
+                return _response(call(self._app, _environ(request, body)))
+            except ConnectionFault as fault:
+                delay = next(delays, None) if _connect_error(fault) else None
+                if delay is None:
+                    raise _client_error(fault, request) from None
+            time.sleep(delay)
 
 
 class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
@@ -84,21 +113,28 @@ class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
     runs in a worker thread, so a sleeping request never blocks the event
     loop; otherwise inline, where it takes microseconds."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, retries: int = 0) -> None:
         self._app = app
+        self._retries = retries
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        environ = _environ(request, await request.aread())
-        try:
-            if self._app.emulator.faults.may_sleep:
-                result = await anyio.to_thread.run_sync(
-                    call, self._app, environ, abandon_on_cancel=True
-                )
-            else:
-                result = call(self._app, environ)
-        except ConnectionFault as fault:
-            raise _client_error(fault, request) from None
-        return _response(result)
+        body = await request.aread()
+        delays = _backoff(self._retries)
+        while True:
+            environ = _environ(request, body)
+            try:
+                if self._app.emulator.faults.may_sleep:
+                    result = await anyio.to_thread.run_sync(
+                        call, self._app, environ, abandon_on_cancel=True
+                    )
+                else:
+                    result = call(self._app, environ)
+                return _response(result)
+            except ConnectionFault as fault:
+                delay = next(delays, None) if _connect_error(fault) else None
+                if delay is None:
+                    raise _client_error(fault, request) from None
+            await anyio.sleep(delay)
 
 
 _TRANSPORTS = (AuthmockTransport, AuthmockAsyncTransport)
@@ -109,8 +145,16 @@ class HttpxInterceptor(Interceptor):
 
     def __init__(self, app: App, owns: Callable[[str], bool], passthrough: tuple[str, ...]):
         super().__init__(owns, passthrough, _INTERCEPTION)
+        self.app = app
         self.transport = AuthmockTransport(app)
         self.async_transport = AuthmockAsyncTransport(app)
+
+    def standing_in_for(self, transport: Any, sync: bool) -> Any:
+        """The engine transport replacing ``transport``, with its connect retries."""
+        retries = _retries_of(transport)
+        if not retries:
+            return self.transport if sync else self.async_transport
+        return (AuthmockTransport if sync else AuthmockAsyncTransport)(self.app, retries)
 
 
 class _Interception:
@@ -154,7 +198,7 @@ class _Interception:
         text = str(url)
         for interceptor in self.active:
             if interceptor.claims(text):
-                return interceptor.transport if sync else interceptor.async_transport
+                return interceptor.standing_in_for(transport, sync)
         return transport
 
 

@@ -1,128 +1,234 @@
-"""In-process interception for ``requests``, built on ``responses``.
+"""In-process interception for ``requests``, below the mounted adapter.
 
-Two active ``responses.RequestsMock`` objects do not chain (the inner one
-refuses hosts it does not know), so authmock does not register itself as one.
-Instead ``Session.get_adapter`` hands URLs of authmock's hosts to an adapter of
-its own, whose responses are built by a ``responses.CallbackResponse``; every
-other URL gets the usual adapter, and with it the user's own ``responses``
-registrations, whichever was activated first.
+A request to one of authmock's hosts goes through the adapter the session has
+mounted for its URL, exactly as on the network: its ``send`` (logging or auth
+subclasses included) and urllib3's ``urlopen`` with the adapter's
+``max_retries`` (status retries, ``Retry-After``, backoff, connect and read
+retries, ``RetryError``/``ConnectionError``/``ReadTimeout`` at the end). Only
+the connection pool is replaced: ``HTTPAdapter.get_connection_with_tls_context``
+hands an :class:`EnginePool`, whose ``_make_request`` asks the engine instead
+of a socket, so every attempt is answered (and journaled) by the engine.
+
+``responses`` patches ``HTTPAdapter.send``; while authmock is active its
+``RequestsMock._on_request`` sends authmock's URLs on to the real ``send``
+(and so to the engine), whichever of the two was activated first. Every other
+URL is left to the user's ``responses`` registrations or the network. A
+mounted adapter that is not an ``HTTPAdapter`` never reaches urllib3: for
+authmock's URLs it is swapped for a plain ``HTTPAdapter``.
 """
 
 from __future__ import annotations
 
-import re
+import http.client
+import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import responses
 from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
+from urllib3.util.timeout import Timeout
 
 from authmock.http.exchange import ConnectionFault
 from authmock.ways.interception import Interceptor
 from authmock.ways.wsgi_call import WsgiApp, build_environ, call
 
 
-class AuthmockAdapter(HTTPAdapter):
-    """Answers from the engine instead of the network."""
+def _body_bytes(body: Any) -> bytes:
+    """What urllib3 would put on the wire: bytes, str, a file or an iterable of chunks."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
 
-    def __init__(self, app: WsgiApp) -> None:
-        super().__init__()
-        self._app = app
-        self._response = responses.CallbackResponse(
-            method="GET", url=re.compile(".*"), callback=self._callback, content_type=None
-        )
 
-    def _callback(
-        self, request: requests.PreparedRequest
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        raw: Any = request.body
-        if isinstance(raw, str):
-            raw = raw.encode("utf-8")
-        elif raw is not None and not isinstance(raw, bytes):
-            raw = b"".join(raw)  # a generator or file-like upload
-        body: bytes | None = raw
-        environ = build_environ(
-            str(request.method),
-            str(request.url),
-            request.headers.items(),
-            body,
-            read_timeout=getattr(request, "authmock_read_timeout", None),
-        )
-        return call(self._app, environ)
+def _read_timeout(timeout: Any) -> float | None:
+    value = timeout.read_timeout if isinstance(timeout, Timeout) else timeout
+    return float(value) if isinstance(value, (int, float)) else None
 
-    def send(  # type: ignore[override]
+
+class _EngineMixin:
+    """``_make_request`` of a urllib3 pool, answered by the engine."""
+
+    app: WsgiApp
+    target: str  # the request's full URL (urllib3 may only have its path)
+
+    def _make_request(
         self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
+        conn: Any,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retries: Any = None,
         timeout: Any = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        # For the engine: a fault's delay longer than this times out, as on the network.
-        request.authmock_read_timeout = read_timeout_of(timeout)  # type: ignore[attr-defined]
+        chunked: bool = False,
+        response_conn: Any = None,
+        preload_content: bool = True,
+        decode_content: bool = True,
+        enforce_content_length: bool = True,
+    ) -> HTTPResponse:
+        read_timeout = _read_timeout(timeout)
+        environ = build_environ(
+            method, self.target, (headers or {}).items(), _body_bytes(body), read_timeout
+        )
         try:
-            return self.build_response(request, self._response.get_response(request))
+            status, header_list, data = call(self.app, environ)
         except ConnectionFault as fault:
+            # What the socket would raise; urlopen turns it into a retry or the error.
+            where = f"authmock fault {fault.fault_id}"
             if fault.kind == "timeout":
-                raise requests.ReadTimeout(
-                    f"authmock: read timed out ({fault.fault_id})", request=request
+                raise ReadTimeoutError(
+                    self,  # type: ignore[arg-type]
+                    url,
+                    f"Read timed out. (read timeout={read_timeout}) ({where})",
                 ) from None
-            reason = "connection refused" if fault.kind == "refused" else "connection reset by peer"
-            raise requests.ConnectionError(
-                f"authmock: {reason} ({request.url})", request=request
-            ) from None
+            if fault.kind == "refused":
+                raise NewConnectionError(
+                    conn, f"Failed to establish a new connection: connection refused ({where})"
+                ) from None
+            raise ConnectionResetError(104, f"Connection reset by peer ({where})") from None
+        message = http.client.HTTPMessage()
+        for name, value in header_list:
+            message[name] = value
+        # requests reads cookies from the original response's ``msg``.
+        original = HTTPResponse(body=io.BytesIO(), msg=message, preload_content=False)
+        response = HTTPResponse(
+            body=io.BytesIO(data),
+            headers=header_list,  # type: ignore[arg-type]
+            status=status,
+            reason=http.client.responses.get(status),
+            preload_content=preload_content,
+            decode_content=decode_content,
+            original_response=original,  # type: ignore[arg-type]
+            pool=self,  # type: ignore[arg-type]
+            connection=response_conn,
+            retries=retries,
+            enforce_content_length=enforce_content_length,
+            request_method=method,
+            request_url=self.target,
+        )
+        return response
+
+    def _prepare_proxy(self, conn: Any) -> None:
+        pass  # never a tunnel: the engine is the far end
+
+    def __str__(self) -> str:
+        # Error messages name the pool as on the network: HTTPSConnectionPool(host=...).
+        base = type(self).__mro__[2].__name__
+        return f"{base}(host={self.host!r}, port={self.port!r})"  # type: ignore[attr-defined]
 
 
-def read_timeout_of(timeout: Any) -> float | None:
-    """The read timeout in a requests ``timeout``: a number, (connect, read) or
-    a urllib3 ``Timeout``."""
-    if isinstance(timeout, tuple):
-        timeout = timeout[1] if len(timeout) > 1 else None
-    else:
-        timeout = getattr(timeout, "read_timeout", timeout)
-    return float(timeout) if isinstance(timeout, (int, float)) else None
+class EnginePool(_EngineMixin, HTTPConnectionPool):
+    pass
+
+
+class EngineHTTPSPool(_EngineMixin, HTTPSConnectionPool):
+    pass
+
+
+def engine_pool(app: WsgiApp, url: str) -> HTTPConnectionPool:
+    parts = urlsplit(url)
+    secure = parts.scheme == "https"
+    cls = EngineHTTPSPool if secure else EnginePool
+    pool = cls(parts.hostname or "localhost", parts.port or (443 if secure else 80), maxsize=1)
+    pool.app = app
+    pool.target = url
+    return pool
 
 
 class _Interception:
-    """The active interceptors, newest first, and the one ``get_adapter`` patch."""
+    """The active interceptors, newest first, and the patches that consult them."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.active: list[RequestsInterceptor] = []
-        self.original: Callable[..., Any] | None = None
+        self.originals: dict[tuple[type, str], Any] = {}
+
+    def claimant(self, url: str) -> RequestsInterceptor | None:
+        for interceptor in self.active:
+            if interceptor.claims(url):
+                return interceptor
+        return None
 
     def add(self, interceptor: RequestsInterceptor) -> None:
         with self.lock:
             if interceptor in self.active:
                 return
             self.active.insert(0, interceptor)
-            if self.original is None:
-                self.original = requests.Session.get_adapter
-                requests.Session.get_adapter = _get_adapter  # type: ignore[method-assign,assignment]
+            if not self.originals:
+                for owner, name, patched in _PATCHES:
+                    self.originals[(owner, name)] = owner.__dict__[name]
+                    setattr(owner, name, patched)
 
     def remove(self, interceptor: RequestsInterceptor) -> None:
         with self.lock:
             if interceptor in self.active:
                 self.active.remove(interceptor)
-            if not self.active and self.original is not None:
-                requests.Session.get_adapter = self.original  # type: ignore[method-assign]
-                self.original = None
+            if not self.active:
+                for (owner, name), original in self.originals.items():
+                    setattr(owner, name, original)
+                self.originals = {}
+
+    def original(self, owner: type, name: str) -> Any:
+        # After a concurrent stop() the original is back on the class.
+        return self.originals.get((owner, name)) or owner.__dict__[name]
 
 
 _INTERCEPTION = _Interception()
+_PLAIN_ADAPTER = HTTPAdapter()
+
+
+def _get_connection_with_tls_context(
+    adapter: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+) -> Any:
+    interceptor = _INTERCEPTION.claimant(str(request.url))
+    if interceptor is not None:
+        return engine_pool(interceptor.app, str(request.url))
+    original = _INTERCEPTION.original(HTTPAdapter, "get_connection_with_tls_context")
+    return original(adapter, request, *args, **kwargs)
 
 
 def _get_adapter(session: requests.Session, url: str) -> Any:
-    for interceptor in _INTERCEPTION.active:
-        if interceptor.claims(url):
-            return interceptor.adapter
-    original = _INTERCEPTION.original
-    assert original is not None
-    return original(session, url)
+    adapter = _INTERCEPTION.original(requests.Session, "get_adapter")(session, url)
+    if not isinstance(adapter, HTTPAdapter) and _INTERCEPTION.claimant(url) is not None:
+        return _PLAIN_ADAPTER
+    return adapter
+
+
+def _on_request(
+    mock: responses.RequestsMock,
+    adapter: HTTPAdapter,
+    request: requests.PreparedRequest,
+    **kwargs: Any,
+) -> Any:
+    if _INTERCEPTION.claimant(str(request.url)) is not None:
+        kwargs.pop("retries", None)
+        real_send: Callable[..., Any] = mock._real_send
+        return real_send(adapter, request, **kwargs)
+    return _INTERCEPTION.original(responses.RequestsMock, "_on_request")(
+        mock, adapter, request, **kwargs
+    )
+
+
+_PATCHES: tuple[tuple[type, str, Callable[..., Any]], ...] = (
+    (HTTPAdapter, "get_connection_with_tls_context", _get_connection_with_tls_context),
+    (requests.Session, "get_adapter", _get_adapter),
+    (responses.RequestsMock, "_on_request", _on_request),
+)
 
 
 class RequestsInterceptor(Interceptor):
     def __init__(self, app: WsgiApp, owns: Callable[[str], bool], passthrough: tuple[str, ...]):
         super().__init__(owns, passthrough, _INTERCEPTION)
-        self.adapter = AuthmockAdapter(app)
+        self.app = app

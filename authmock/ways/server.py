@@ -1,18 +1,33 @@
-"""The live server: the engine on werkzeug's threaded server."""
+"""The live server: the engine on werkzeug's threaded server, with keep-alive.
+
+Werkzeug's own handler ends every response with ``Connection: close``, so each
+request pays a TCP handshake and a new thread. :class:`KeepAliveHandler`
+keeps HTTP/1.1 connections open (one thread per connection), writes each
+response in one ``send``, and bounds the time a client may take to send its
+request line and headers (``header_timeout``): a slow or idle client cannot
+hold a thread for longer than that. With a TLS context the handshake runs in
+the connection's own thread under the same deadline, never in the accept loop.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import socket
+import ssl
 import struct
+import sys
 import threading
+import time
+from email.utils import formatdate
 from typing import Any
 
 from werkzeug.serving import (
     LISTEN_QUEUE,
-    BaseWSGIServer,
+    DechunkedInput,
+    ThreadedWSGIServer,
     WSGIRequestHandler,
     get_sockaddr,
-    make_server,
     select_address_family,
 )
 
@@ -23,26 +38,18 @@ from authmock.http.exchange import ConnectionFault
 POLL_INTERVAL = 0.02
 # How long a `timeout` fault stalls a connection at most (reset/stop release it).
 STALL_SECONDS = 600.0
+# Seconds a client has to send a request line and headers (and to finish a TLS
+# handshake); also how long an idle keep-alive connection stays open.
+HEADER_TIMEOUT = 10.0
+# An unread request body up to this size is read and dropped so the connection
+# can carry the next request; a larger one closes the connection instead.
+DRAIN_LIMIT = 2 * 1024 * 1024
+_DROPPED = (ConnectionError, TimeoutError)
 
 
 class DropConnection(ConnectionResetError):
-    """Raised by :class:`SocketFaults` so werkzeug treats the request as a
-    dropped connection (no 500, no log) and :class:`QuietHandler` resets it."""
-
-
-class QuietHandler(WSGIRequestHandler):
-    """No per-request log lines (access log, malformed requests): a server run by
-    tests must not fill a pipe or a test's stderr."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        pass
-
-    def connection_dropped(
-        self, error: BaseException, environ: dict[str, Any] | None = None
-    ) -> None:
-        if isinstance(error, DropConnection):
-            self.close_connection = True
-            reset(self.connection)
+    """Raised by :class:`SocketFaults` so the handler treats the request as a
+    dropped connection (no 500, no log) and resets it."""
 
 
 def reset(sock: socket.socket) -> None:
@@ -51,8 +58,12 @@ def reset(sock: socket.socket) -> None:
     SO_LINGER 0 makes close() abort instead of finishing with a FIN. The fd is
     detached first: the handler's files still hold the socket, and a plain
     close() would wait for them and let the server send its FIN before."""
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    socket.socket(fileno=sock.detach()).close()
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        fd = sock.detach()
+    except OSError:
+        return  # already gone
+    socket.socket(fileno=fd).close()
 
 
 class SocketFaults:
@@ -68,8 +79,266 @@ class SocketFaults:
             if fault.kind == "timeout":
                 # Stall in this request's own thread (other requests go on) until
                 # the client gives up; reset/stop release it (emulator.wake).
-                self.app.emulator.wake.wait(STALL_SECONDS)
+                # An instance's request stalls on that instance's event.
+                emulator = environ.get("authmock.emulator", self.app.emulator)
+                emulator.wake.wait(STALL_SECONDS)
             raise DropConnection(f"authmock fault {fault.fault_id}: {fault.kind}") from None
+
+
+class _DeadlineIO(socket.SocketIO):
+    """The socket's reading side; while ``deadline`` is set, every read waits
+    only for what is left of it, so headers dribbled a byte at a time still
+    time out (a per-read timeout alone would not)."""
+
+    deadline: float | None = None
+
+    def readinto(self, b: Any) -> int | None:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("request headers not received in time")
+            self._sock.settimeout(left)  # type: ignore[attr-defined]
+        return super().readinto(b)
+
+
+class _Body(io.RawIOBase):
+    """``wsgi.input`` for a Content-Length body: never reads past it, and
+    remembers what is left so the connection can be reused afterwards."""
+
+    def __init__(self, rfile: io.BufferedIOBase, length: int) -> None:
+        self._rfile = rfile
+        self.left = length
+        self.broken = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self.left)
+        if n <= 0:
+            return 0
+        try:
+            got = self._rfile.readinto(memoryview(buffer)[:n])
+        except (OSError, ValueError):
+            got = 0
+        if not got:
+            self.broken = True  # the client went away mid-body
+            return 0
+        self.left -= got
+        return got
+
+    def drain(self) -> bool:
+        """Read and drop the rest; whether the connection is still usable."""
+        if self.broken or self.left > DRAIN_LIMIT:
+            return False
+        while self.left and not self.broken:
+            self.read(min(self.left, 65536))
+        return not self.broken
+
+
+class _Writer(io.BufferedIOBase):
+    """``wfile``: every write is a ``sendall`` (a raw socket file may write short)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._sock.sendall(data)
+        return len(data)
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1 persistent connections; no per-request log lines (a server run
+    by tests must not fill a pipe or a test's stderr)."""
+
+    protocol_version = "HTTP/1.1"
+    server: LiveWSGIServer
+
+    def setup(self) -> None:
+        server = self.server
+        sock: socket.socket = self.request
+        self.usable = True
+        # One send per response already; no Nagle wait behind a delayed ACK.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(server.header_timeout)
+        if server.tls is not None:
+            sock = server.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+            self.request = sock
+            try:
+                # Bounded by the socket timeout as a whole (ssl applies it as a deadline).
+                sock.do_handshake()
+            except (OSError, ValueError):
+                self.usable = False
+        self.connection = sock
+        self._reader = _DeadlineIO(sock, "rb")
+        self.rfile = io.BufferedReader(self._reader)
+        self.wfile = _Writer(sock)
+        server.connections.add(sock)
+
+    def handle(self) -> None:
+        if self.usable:
+            super().handle()
+
+    def finish(self) -> None:
+        self.server.connections.discard(self.connection)
+        for file in (self.wfile, self.rfile):
+            with contextlib.suppress(OSError):
+                file.close()
+        if self.server.tls is not None:
+            # socketserver closes the plain socket it accepted; the TLS one is ours.
+            with contextlib.suppress(OSError):
+                self.connection.close()
+
+    def handle_one_request(self) -> None:
+        self._reader.deadline = time.monotonic() + self.server.header_timeout
+        try:
+            super().handle_one_request()
+        except ssl.SSLError:
+            self.close_connection = True
+        finally:
+            self._reader.deadline = None
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        # Headers are in: the body and the response get a per-read timeout instead.
+        self._reader.deadline = None
+        self.connection.settimeout(self.server.header_timeout)
+        return ok
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        pass
+
+    def connection_dropped(
+        self, error: BaseException, environ: dict[str, Any] | None = None
+    ) -> None:
+        self.close_connection = True
+        if isinstance(error, DropConnection):
+            reset(self.connection)
+
+    def _framed_body(self, environ: dict[str, Any]) -> _Body | DechunkedInput | None:
+        """Wrap ``wsgi.input`` so the body cannot be over-read; None when the
+        framing is unclear and the connection must close after this request."""
+        if "HTTP_TRANSFER_ENCODING" in environ:
+            # werkzeug has wrapped a chunked body; anything else cannot be framed.
+            body = environ["wsgi.input"]
+            return (
+                body
+                if isinstance(body, DechunkedInput) and "CONTENT_LENGTH" not in environ
+                else None
+            )
+        raw = environ.get("CONTENT_LENGTH")
+        if not raw:
+            return _Body(self.rfile, 0)
+        if not raw.isdigit() or not raw.isascii():
+            return None  # "+45", "1,2", " 3": no safe way to find the next request
+        body = _Body(self.rfile, int(raw))
+        environ["wsgi.input"] = body
+        return body
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        framed = self._framed_body(environ)
+        started: list[Any] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            started[:] = [status, headers]
+            return self.wfile.write
+
+        try:
+            chunks = self.server.app(environ, start_response)
+            try:
+                body = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        except _DROPPED as error:
+            self.connection_dropped(error, environ)
+            return
+        except Exception as error:
+            # Not expected of the engine (it answers its own errors); never a traceback page.
+            started[:] = ["500 Internal Server Error", [("Content-Type", "text/plain")]]
+            body = b"Internal Server Error"
+            framed = None
+            from werkzeug.debug.tbtools import DebugTraceback
+
+            print(DebugTraceback(error).render_traceback_text(), file=sys.stderr)
+        if framed is None:
+            self.close_connection = True
+        elif isinstance(framed, _Body):
+            if not (framed.left <= DRAIN_LIMIT and not framed.broken):
+                self.close_connection = True
+        elif not framed._done:
+            self.close_connection = True
+        self._send(started, body, environ)
+        if not self.close_connection and isinstance(framed, _Body) and not framed.drain():
+            self.close_connection = True
+
+    def _send(self, started: list[Any], body: bytes, environ: dict[str, Any]) -> None:
+        status, headers = started
+        lines = [f"HTTP/1.1 {status}", f"Server: {self.version_string()}", f"Date: {_http_date()}"]
+        has_length = False
+        for name, value in headers:
+            lines.append(f"{name}: {value}")
+            has_length = has_length or name.lower() == "content-length"
+        code = int(status[:3])
+        if not has_length and code >= 200 and code not in (204, 304):
+            lines.append(f"Content-Length: {len(body)}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        elif self.request_version == "HTTP/1.0":
+            lines.append("Connection: keep-alive")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if environ["REQUEST_METHOD"] == "HEAD" or code in (204, 304) or code < 200:
+            body = b""
+        try:
+            self.wfile.write(head + body)
+        except _DROPPED as error:
+            self.connection_dropped(error, environ)
+
+
+class LiveWSGIServer(ThreadedWSGIServer):
+    """werkzeug's threaded server with :class:`KeepAliveHandler`, on a socket
+    bound by :func:`_listen`."""
+
+    # Handler threads must not keep a test process alive, nor stop() wait
+    # for one that is still sleeping in a fault.
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(
+        self,
+        host: str,
+        app: Any,
+        fd: int,
+        header_timeout: float,
+        tls: ssl.SSLContext | None,
+    ) -> None:
+        super().__init__(host, 0, app, KeepAliveHandler, fd=fd)
+        self.header_timeout = header_timeout
+        self.tls = tls
+        # werkzeug reads ssl_context for wsgi.url_scheme; the handshake is the handler's.
+        self.ssl_context = tls
+        self.connections: set[socket.socket] = set()
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -87,27 +356,45 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def wsgi_server(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    header_timeout: float = HEADER_TIMEOUT,
+    tls: ssl.SSLContext | None = None,
+) -> LiveWSGIServer:
+    """A threaded werkzeug server with :class:`KeepAliveHandler` for any WSGI app
+    (the benchmarks run a constant app on it as a floor)."""
+    if not 0 < header_timeout < 86400:
+        raise ValueError("header_timeout must be a positive number of seconds")
+    listener = _listen(host, port)
+    try:
+        return LiveWSGIServer(host, app, listener.fileno(), float(header_timeout), tls)
+    finally:
+        listener.close()  # werkzeug serves on its own duplicate of the socket
+
+
 class LiveServer:
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: App,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        header_timeout: float = HEADER_TIMEOUT,
+        tls: ssl.SSLContext | None = None,
+        ca_path: str | None = None,
+    ) -> None:
         self.app = app
-        listener = _listen(host, port)
-        try:
-            self._server: BaseWSGIServer = make_server(
-                host,
-                port,
-                SocketFaults(app),
-                threaded=True,
-                request_handler=QuietHandler,
-                fd=listener.fileno(),
-            )
-        finally:
-            listener.close()  # werkzeug serves on its own duplicate of the socket
-        # Handler threads must not keep a test process alive, nor stop() wait
-        # for one that is still sleeping in a fault.
-        self._server.daemon_threads = True  # type: ignore[attr-defined]
-        self._server.block_on_close = False  # type: ignore[attr-defined]
+        self._server = wsgi_server(
+            SocketFaults(app), host, port, header_timeout=header_timeout, tls=tls
+        )
         self.host = host
         self.port: int = self._server.port
+        self.scheme = "https" if tls is not None else "http"
+        # The CA bundle that signed the certificate (TLS only).
+        self.ca_path = ca_path
         self._thread: threading.Thread | None = None
         # shutdown() waits for serve_forever() to end: forever, if it never began.
         self._serving = False
@@ -115,7 +402,7 @@ class LiveServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def start(self) -> LiveServer:
         self._serving = True
@@ -134,8 +421,14 @@ class LiveServer:
 
     def stop(self) -> None:
         self.app.emulator.release()
+        if self.app.instances is not None:
+            self.app.instances.release_all()
         if self._serving:
             self._server.shutdown()
         self._server.server_close()
+        # Kept-alive connections would go on being served by their threads.
+        for sock in list(self._server.connections):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
