@@ -580,3 +580,21 @@ def test_with_an_admin_token_the_page_asks_for_it(browser: Any) -> None:
         expect(page.locator("#clock-offset")).to_have_text("1 h ahead of real time")
         assert mock.clock.now() - time.time() > 3000
         demo.assert_clean(http_errors=[401] * refused)
+
+
+def test_the_journal_shows_why_a_call_was_refused(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+        demo.open()
+        stale = mock.sigma.issue_token("admin@sigma.io", expires_in=-1)
+        refused = requests.get(
+            server.url + "/api/v1/roles", headers={"Authorization": f"Bearer {stale}"}, timeout=10
+        )
+        assert refused.status_code == 401
+        entry = demo.journal_entries().nth(0)
+        expect(entry).to_contain_text("GET /api/v1/roles 401 expired")
+        entry.locator("summary").click()
+        expect(entry.locator("pre")).to_contain_text(
+            '"detail": "expired 1 s ago on the emulator\'s clock"'
+        )
+        demo.assert_clean()
