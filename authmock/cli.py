@@ -19,6 +19,7 @@ from authmock.bigid.listing import bigid_credentials, bigid_table, user_token_li
 from authmock.faults import FaultError, parse_fault
 from authmock.http.instances import DEFAULT_MAX as DEFAULT_MAX_INSTANCES
 from authmock.http.instances import DEFAULT_TTL as DEFAULT_INSTANCE_TTL
+from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT
 from authmock.scenario import ScenarioError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -64,6 +65,20 @@ def _parser() -> argparse.ArgumentParser:
         "--reason-header",
         action="store_true",
         help="send X-Authmock-Reason on every refusal (debugging; off: byte-identical)",
+    )
+    serve.add_argument(
+        "--journal-body-limit",
+        type=int,
+        default=DEFAULT_BODY_LIMIT,
+        metavar="BYTES",
+        help=f"a journaled body is truncated past this (default {DEFAULT_BODY_LIMIT})",
+    )
+    serve.add_argument(
+        "--journal-body-budget",
+        type=int,
+        default=DEFAULT_BODY_BUDGET,
+        metavar="BYTES",
+        help=f"all journaled bodies together, oldest dropped first (default {DEFAULT_BODY_BUDGET})",
     )
     serve.add_argument(
         "--header-timeout",
@@ -155,6 +170,10 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--header-timeout must be a positive number of seconds")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
+    for flag in ("journal_body_limit", "journal_body_budget"):
+        if getattr(args, flag) < 0:
+            name = "--" + flag.replace("_", "-")
+            raise UsageError(f"{name} must not be negative, not {getattr(args, flag)}")
     if args.scenario_dir is not None and not os.path.isdir(args.scenario_dir):
         raise UsageError(f"--scenario-dir {args.scenario_dir!r} is not a directory")
     if args.max_instances < 0:
@@ -179,6 +198,8 @@ def _serve(args: argparse.Namespace) -> int:
         admin_token=args.admin_token,
         reason_header=args.reason_header,
         scenario_dir=args.scenario_dir,
+        journal_body_limit=args.journal_body_limit,
+        journal_body_budget=args.journal_body_budget,
     )
     for spec in faults:
         mock.faults.add(spec)

@@ -11,7 +11,7 @@ from authmock import scenario as scenarios
 from authmock.bigid.models import BigidBackend
 from authmock.clock import Clock
 from authmock.faults import FaultSet
-from authmock.journal import DEFAULT_LIMIT, Journal
+from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Journal
 from authmock.seed import SeedData, seed_data
 from authmock.sigma.models import SigmaBackend
 
@@ -28,11 +28,13 @@ class Emulator:
         *,
         sigma_secret: str | None = None,
         journal_limit: int = DEFAULT_LIMIT,
+        journal_body_limit: int = DEFAULT_BODY_LIMIT,
+        journal_body_budget: int = DEFAULT_BODY_BUDGET,
         bigid_errors: str = "spec",
         bigid_system_token_ttl: int | None = None,
     ) -> None:
         self.clock = Clock()
-        self.journal = Journal(journal_limit)
+        self.journal = Journal(journal_limit, journal_body_limit, journal_body_budget)
         self._explicit_seed = seed
         self.scenario: dict[str, Any] | None = None
         self.seed = 0
@@ -85,4 +87,8 @@ class Emulator:
         woken.set()
 
     def state(self) -> dict[str, Any]:
-        return {"sigma": {"tenants": self.sigma.state()}, "bigid": self.bigid.state()}
+        return {
+            "seed": self.seed,
+            "sigma": {"tenants": self.sigma.state()},
+            "bigid": self.bigid.state(),
+        }

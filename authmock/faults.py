@@ -11,7 +11,7 @@ import builtins
 import itertools
 import random
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,7 +261,7 @@ class FaultSet:
         """Whether a registered fault has a ``delay`` (a request may sleep)."""
         return self._snapshot.may_sleep
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Fault]:
         return iter(self._snapshot.faults)
 
     def check(

@@ -6,15 +6,18 @@ import json
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, overload
 
 from authmock.globs import path_matcher
 from authmock.reasons import check_reason
 
 DEFAULT_LIMIT = 10_000
-# A response body over this many bytes is journaled as a note of its size.
-RESPONSE_BODY_LIMIT = 8192
+# Bytes of JSON: one body is kept up to this, all bodies together up to the budget.
+DEFAULT_BODY_LIMIT = 16 * 1024
+DEFAULT_BODY_BUDGET = 4 * 1024 * 1024
+TRUNCATED = "... [authmock: body truncated, {size} bytes]"
+DROPPED = "[authmock: body dropped, over the journal's body budget]"
 # The filters `filter()` and `GET /_authmock/calls?...` take (body and headers
 # as JSON objects in the query string).
 FILTERS = (
@@ -41,8 +44,9 @@ class Call:
     that does not exist); ``fault`` is the id of the fault that fired, if any.
     ``reason``/``detail`` say why authmock refused it (None for a success; see
     :data:`authmock.reasons.REASONS`). Headers and both bodies are stored
-    already masked; ``response_body`` is the decoded JSON answer, or a note of
-    its size when it is over :data:`RESPONSE_BODY_LIMIT` bytes or not JSON.
+    already masked; ``response_body`` is the decoded JSON answer (a note of its
+    size when it is not JSON); both are bounded by the journal's body limit and
+    budget.
     ``duration_ms`` is the time the engine took to answer."""
 
     api: str
@@ -288,27 +292,105 @@ class CallLog:
         return found
 
 
-class Journal(CallLog):
-    """Bounded, newest last; a long server run drops its oldest entries."""
+class _Entry:
+    """A journal slot: the call (its body replaceable) and its body's size."""
 
-    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise ValueError(f"journal_limit must be a non-negative integer, not {limit!r}")
-        self.limit = limit
-        self._calls: deque[Call] = deque(maxlen=limit)
+    __slots__ = ("call", "size")
+
+    def __init__(self, call: Call, size: int) -> None:
+        self.call = call
+        self.size = size
+
+
+def body_size(body: Any) -> int:
+    """The size of a journaled body: its compact JSON encoding, in bytes."""
+    if body is None:
+        return 0
+    return len(json.dumps(body, separators=(",", ":")))
+
+
+def _check_size(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+    return value
+
+
+class Journal(CallLog):
+    """Bounded, newest last; a long server run drops its oldest entries.
+
+    Bodies have a byte budget too: one over ``body_limit`` is kept as the start
+    of its JSON text with a marker, and when all bodies together pass
+    ``body_budget`` the oldest bodies are dropped (their entries stay)."""
+
+    def __init__(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        body_budget: int = DEFAULT_BODY_BUDGET,
+    ) -> None:
+        self.limit = _check_size(limit, "journal_limit")
+        self.body_limit = _check_size(body_limit, "journal_body_limit")
+        self.body_budget = _check_size(body_budget, "journal_body_budget")
+        self._calls: deque[_Entry] = deque(maxlen=limit)
+        # The entries still holding a body, oldest first (the next to drop).
+        self._bodied: deque[_Entry] = deque()
+        self._body_bytes = 0
         self._lock = threading.Lock()
 
+    @property
+    def body_bytes(self) -> int:
+        """The bytes all journaled bodies take together (at most ``body_budget``)."""
+        return self._body_bytes
+
+    def _bounded(self, body: Any) -> tuple[Any, int]:
+        size = body_size(body)
+        if size > self.body_limit:
+            text = json.dumps(body, separators=(",", ":"))[: self.body_limit]
+            body = f"{text}{TRUNCATED.format(size=size)}"
+            size = body_size(body)
+        return body, size
+
     def record(self, call: Call) -> None:
+        # Request and response bodies share the limit and the budget.
+        body, size = self._bounded(call.body)
+        answer, answer_size = self._bounded(call.response_body)
+        if body is not call.body or answer is not call.response_body:
+            call = replace(call, body=body, response_body=answer)
+        size += answer_size
+        entry = _Entry(call, size)
         with self._lock:
-            self._calls.append(call)
+            if not self.limit:
+                return
+            if len(self._calls) == self.limit:
+                oldest = self._calls[0]
+                if oldest.size:
+                    # The oldest entry holding a body is the oldest entry.
+                    self._bodied.popleft()
+                    self._body_bytes -= oldest.size
+            self._calls.append(entry)
+            if size:
+                self._bodied.append(entry)
+                self._body_bytes += size
+            while self._body_bytes > self.body_budget:
+                dropped = self._bodied.popleft()
+                self._body_bytes -= dropped.size
+                old = dropped.call
+                dropped.call = replace(
+                    old,
+                    body=None if old.body is None else DROPPED,
+                    response_body=None if old.response_body is None else DROPPED,
+                )
+                dropped.size = 0
 
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._bodied.clear()
+            self._body_bytes = 0
 
     def _copy(self) -> list[Call]:
         with self._lock:
-            return list(self._calls)
+            return [entry.call for entry in self._calls]
 
     def __len__(self) -> int:
         return len(self._calls)

@@ -18,7 +18,7 @@ from authmock.clock import Clock
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
 from authmock.http.app import DEFAULT_SIGMA_URL, App
-from authmock.journal import DEFAULT_LIMIT, Call, Journal
+from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Call, Journal
 from authmock.sigma.control import SigmaControl
 from authmock.ways.requests_mode import RequestsInterceptor
 
@@ -56,6 +56,8 @@ class AuthMock:
         bigid_system_token_ttl: int | None = None,
         *,
         journal_limit: int = DEFAULT_LIMIT,
+        journal_body_limit: int = DEFAULT_BODY_LIMIT,
+        journal_body_budget: int = DEFAULT_BODY_BUDGET,
         admin_token: str | None = None,
         reason_header: bool = False,
         scenario_dir: str | os.PathLike[str] | None = None,
@@ -67,6 +69,8 @@ class AuthMock:
             scenario,
             sigma_secret=sigma_secret,
             journal_limit=journal_limit,
+            journal_body_limit=journal_body_limit,
+            journal_body_budget=journal_body_budget,
             bigid_errors=bigid_errors,
             bigid_system_token_ttl=bigid_system_token_ttl,
         )

@@ -33,6 +33,14 @@ REASONS: dict[str, str] = {
 }
 
 
+MAX_DETAIL = 300
+
+
+def clip(value: str, limit: int = 60) -> str:
+    """A value the client sent, short enough to quote in a detail."""
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
 @dataclass(frozen=True)
 class Refusal:
     """A reason code from :data:`REASONS` and a sentence with the numbers that matter."""
@@ -43,6 +51,9 @@ class Refusal:
     def __post_init__(self) -> None:
         if self.reason not in REASONS:
             raise ValueError(f"unknown reason {self.reason!r} (known: {', '.join(REASONS)})")
+        if len(self.detail) > MAX_DETAIL:
+            # Details quote the request (an email, a path): a 1 MiB one must not fill the journal.
+            object.__setattr__(self, "detail", self.detail[: MAX_DETAIL - 3] + "...")
 
     def header(self) -> str:
         """The ``X-Authmock-Reason`` value: printable ASCII on one line."""

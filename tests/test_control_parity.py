@@ -4,10 +4,15 @@ server (RemoteAuthMock): every test here runs in every mode of ``env``."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import jwt
 import pytest
 
+from authmock import AuthMock, RemoteAuthMock
+from authmock.clock import iso8601
+from authmock.control import BigidApi, CallsApi, ClockApi, ControlApi, FaultsApi, SigmaApi
 from tests.conftest import Env
 
 ADMIN = "admin@sigma.io"
@@ -211,3 +216,140 @@ def test_reset_with_a_scenario(env: Env) -> None:
         "POST", "/api/v1/auth/login", json={"email": "ops@acme.test", "password": "s3cret"}
     )
     assert login.status_code == 200
+
+
+# -- the names: one control API, checked ------------------------------------------------------
+
+# What only an in-process AuthMock can have: interception, the app itself,
+# handler exceptions, and engine hooks the emulator calls.
+IN_PROCESS_ONLY = {
+    "mock": {
+        "start",
+        "stop",
+        "active",
+        "wsgi_app",
+        "httpx_transport",
+        "httpx_async_transport",
+        "serve",
+        "handler_errors",
+        "raise_handler_errors",
+    },
+    "faults": {"check", "reset", "may_sleep"},  # the engine's, not a test's
+    "calls": {"record", "limit", "query"},  # query: the admin API's parser of ?filters
+    "clock": set(),
+    "sigma": {"route"},
+    "bigid": {"route"},
+}
+# A server's: its URL, the admin connection, and its isolated instances.
+REMOTE_ONLY = {
+    "mock": {"url", "close", "server_url", "instance_id", "new_instance", "instances", "delete"},
+    "faults": set(),
+    "calls": {"query"},
+    "clock": set(),
+}
+# Remote names that exist only to raise a clear NotImplementedError.
+REMOTE_REFUSES = {"sigma": {"route"}, "bigid": {"route"}}
+PROTOCOLS: dict[str, Any] = {
+    "mock": ControlApi,
+    "clock": ClockApi,
+    "faults": FaultsApi,
+    "calls": CallsApi,
+    "sigma": SigmaApi,
+    "bigid": BigidApi,
+}
+DUNDERS = {"__len__", "__iter__", "__getitem__"}
+
+
+def public(obj: Any) -> set[str]:
+    return {n for n in dir(obj) if not n.startswith("_") or (n in DUNDERS and hasattr(obj, n))}
+
+
+def protocol_names(protocol: Any) -> set[str]:
+    return {
+        n
+        for n in vars(protocol)
+        if (not n.startswith("_") or n in DUNDERS) and n not in {"_is_protocol"}
+    }
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[tuple[AuthMock, RemoteAuthMock]]:
+    with AuthMock(seed=7).serve() as server, RemoteAuthMock(server.url) as remote:
+        yield AuthMock(seed=7), remote
+
+
+@pytest.mark.parametrize("part", list(PROTOCOLS))
+def test_in_process_and_remote_offer_the_same_names(
+    pair: tuple[AuthMock, RemoteAuthMock], part: str
+) -> None:
+    local, remote = pair
+    here = public(local if part == "mock" else getattr(local, part))
+    there = public(remote if part == "mock" else getattr(remote, part))
+    shared = here - IN_PROCESS_ONLY[part]
+    assert shared == there - REMOTE_ONLY.get(part, set()) - REMOTE_REFUSES.get(part, set())
+    # The Protocol is the shared definition: exactly these names, no fewer, no more.
+    assert protocol_names(PROTOCOLS[part]) == shared
+
+
+# -- the names added for parity, in every mode ---------------------------------------------
+
+
+def test_seed_follows_reset(env: Env) -> None:
+    assert env.mock.seed == 7
+    env.mock.reset(seed=3)
+    assert env.mock.seed == 3
+    assert env.mock.state()["seed"] == 3
+
+
+def test_clock_iso(env: Env) -> None:
+    env.mock.clock.set(1_771_146_000.25)
+    assert env.mock.clock.iso() == "2026-02-15T09:00:00.250Z"
+    assert env.mock.clock.iso(0) == "1970-01-01T00:00:00.000Z"
+    assert iso8601(env.mock.clock.now()) == env.mock.clock.iso()
+
+
+def test_faults_get(env: Env) -> None:
+    fault_id = env.mock.faults.add(path="/healthz", status=503, times=2)
+    env.sigma("GET", "/healthz")
+    fault = env.mock.faults.get(fault_id)
+    assert (fault.id, fault.path, fault.status, fault.times, fault.fired) == (
+        fault_id,
+        "/healthz",
+        503,
+        2,
+        1,
+    )
+    assert [f.id for f in env.mock.faults] == [fault_id]
+    env.mock.faults.clear()
+    with pytest.raises(KeyError, match=fault_id):
+        env.mock.faults.get(fault_id)
+
+
+def test_bigid_settings_and_seeded_user_token(env: Env) -> None:
+    assert env.mock.bigid.default_deployment == "sandbox"
+    assert env.mock.bigid.system_token_ttl == 86400
+    token = env.mock.bigid.user_token("bigid")
+    assert token == env.mock.bigid.user_token("bigid", deployment="sandbox")
+    claims = jwt.decode(token, env.mock.bigid.secret("sandbox"), algorithms=["HS256"])
+    assert claims["user_name"] == "bigid"
+    session = env.bigid("GET", "/refresh-access-token", headers={"Authorization": token})
+    assert session.status_code == 200
+    with pytest.raises(KeyError, match="no seeded user token for 'nobody'"):
+        env.mock.bigid.user_token("nobody")
+    with pytest.raises(KeyError, match="no deployment 'gone'"):
+        env.mock.bigid.secret("gone")
+
+
+def test_bigid_system_token_ttl_and_default_deployment_of_a_scenario(env: Env) -> None:
+    scenario = {
+        "bigid": {
+            "system_token_ttl": 600,
+            "deployments": [{"name": "acme", "users": [{"username": "u", "password": "p"}]}],
+        }
+    }
+    env.mock.reset(scenario=scenario)
+    assert env.mock.bigid.default_deployment == "acme"
+    assert env.mock.bigid.system_token_ttl == 600
+    system = env.mock.bigid.issue_system_token("u", deployment="acme")
+    claims = jwt.decode(system, env.mock.bigid.secret("acme"), algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] == 600

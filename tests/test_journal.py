@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from authmock import AuthMock
-from authmock.journal import Journal
+from authmock.journal import DEFAULT_BODY_LIMIT, Journal
 
 Env = Any  # tests/conftest.py's Env
 LOGIN = {"email": "admin@sigma.io", "password": "admin"}
@@ -230,3 +230,80 @@ def test_no_secret_ever_shows_in_the_journal(way: Env) -> None:
     }
     assert faulted.headers["X-Api-Key"] == "********" + created[-4:]
     assert faulted.headers["X-Auth-Token"] == "********" + token[-4:]
+
+
+# -- the byte budget -----------------------------------------------------------------------
+
+
+def _login(base: str, email: str, session: Any = requests) -> None:
+    session.post(f"{base}/api/v1/auth/login", json={"email": email, "password": "x"}, timeout=30)
+
+
+def test_a_body_over_the_limit_is_kept_truncated_with_a_marker(way: Env) -> None:
+    way.sigma("POST", "/api/v1/auth/login", json={"email": "e" * 20_000, "password": "p"})
+    way.sigma("POST", "/api/v1/auth/login", json={"email": "e" * 50, "password": "p"})
+    long, short = [c.body for c in way.mock.calls]
+    size = len(json.dumps({"email": "e" * 20_000, "password": "********"}, separators=(",", ":")))
+    start = '{"email":"' + "e" * (DEFAULT_BODY_LIMIT - 10)
+    assert long == start + f"... [authmock: body truncated, {size} bytes]"
+    assert short == {"email": "e" * 50, "password": "********"}
+
+
+ANSWER = len('{"error":"UNAUTHORIZED","message":"Invalid email or password"}')
+
+
+def test_all_bodies_stay_within_the_budget_oldest_dropped_first() -> None:
+    with AuthMock(seed=7, journal_body_limit=1000, journal_body_budget=2500) as mock:
+        for n in range(5):
+            _login(mock.sigma_url, f"{n}" * 900)
+        bodies = [c.body for c in mock.calls]
+        assert bodies[:3] == ["[authmock: body dropped, over the journal's body budget]"] * 3
+        assert [b["email"] for b in bodies[3:]] == ["3" * 900, "4" * 900]
+        # Request and response bodies share the budget.
+        assert [c.response_body for c in mock.calls][:3] == [bodies[0]] * 3
+        assert (
+            mock.calls.body_bytes == 2 * (len('{"email":"","password":"********"}') + ANSWER) + 1800
+        )
+        assert len(mock.calls) == 5  # the entries stay; only their bodies go
+
+
+def test_the_entry_cap_and_the_budget_keep_count_together() -> None:
+    with AuthMock(seed=7, journal_limit=3, journal_body_budget=10_000) as mock:
+        for n in range(10):
+            _login(mock.sigma_url, f"{n}" * 100)
+        assert [c.body["email"][0] for c in mock.calls] == ["7", "8", "9"]
+        assert (
+            mock.calls.body_bytes == 3 * (len('{"email":"","password":"********"}') + ANSWER) + 300
+        )
+        mock.calls.clear()
+        assert mock.calls.body_bytes == 0
+
+
+@pytest.mark.parametrize("name", ["journal_body_limit", "journal_body_budget"])
+def test_bad_body_limits_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match=f"{name} must be a non-negative integer, not -1"):
+        AuthMock(**{name: -1})
+
+
+@pytest.mark.parametrize("flag", ["--journal-body-limit", "--journal-body-budget"])
+def test_bad_body_limit_flags_are_one_line(flag: str, capsys: Any) -> None:
+    from authmock.cli import main
+
+    assert main(["serve", "--port", "0", flag, "-1"]) == 2
+    assert capsys.readouterr().err == f"authmock: error: {flag} must not be negative, not -1\n"
+
+
+def test_600_one_mib_bodies_keep_the_journal_small() -> None:
+    """The issue's attack: 600 bodies of 1 MiB once made GET /_authmock/calls 629 MB."""
+    mock = AuthMock(seed=7)
+    email = "a" * (1024 * 1024 - 100)
+    with mock.serve() as server, requests.Session() as session:
+        for _ in range(600):
+            _login(server.url, email, session)
+        listing = session.get(f"{server.url}/_authmock/calls", timeout=60)
+    calls = listing.json()
+    assert len(calls) == 600
+    assert len(listing.content) < 5 * 1024 * 1024
+    assert mock.calls.body_bytes <= 4 * 1024 * 1024
+    assert calls[-1]["body"].endswith(f"... [authmock: body truncated, {len(email) + 34} bytes]")
+    assert calls[0]["body"] == "[authmock: body dropped, over the journal's body budget]"

@@ -59,8 +59,11 @@ def test_in_process_only_features_say_so(served: tuple[AuthMock, RemoteAuthMock]
     _, remote = served
     with pytest.raises(NotImplementedError, match=r"mock.sigma.route exists only in-process"):
         remote.sigma.route("GET", "/api/v1/widgets")
-    with pytest.raises(NotImplementedError, match=r"mock.bigid.secret exists only in-process"):
-        remote.bigid.secret("sandbox")
+    with pytest.raises(NotImplementedError, match=r"mock.bigid.route exists only in-process"):
+        remote.bigid.route("GET", "/api/v1/widgets")
+    # The signing keys are served, so a service under test can verify tokens.
+    local, _ = served
+    assert remote.bigid.secret("sandbox") == local.bigid.secret("sandbox")
 
 
 def test_urls(served: tuple[AuthMock, RemoteAuthMock]) -> None:

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,10 +42,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS_ENV = "AUTHMOCK_SCREENSHOTS"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-# What Chromium logs for a fetch answered with an error status: an HTTP failure
-# the test provoked on purpose, not a JavaScript error.
+# What Chromium logs for a fetch answered with an error status, or not answered
+# (a closed connection: net::ERR_EMPTY_RESPONSE): a failure the test provoked on
+# purpose, not a JavaScript error.
 RESOURCE_ERROR = re.compile(
-    r"Failed to load resource: the server responded with a status of (\d+) .*"
+    r"Failed to load resource: (?:the server responded with a status of (\d+) .*|net::(ERR_\w+))"
 )
 
 pytestmark = pytest.mark.browser
@@ -83,7 +84,7 @@ class Demo:
         self.context = browser.new_context(viewport=viewport)
         self.page = self.context.new_page()
         self.js_errors: list[str] = []
-        self.http_errors: list[int] = []
+        self.http_errors: list[int | str] = []
         self.foreign: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.js_errors.append(f"page error: {exc}"))
@@ -94,7 +95,7 @@ class Demo:
             return
         failed = RESOURCE_ERROR.fullmatch(message.text)
         if failed:
-            self.http_errors.append(int(failed.group(1)))
+            self.http_errors.append(int(failed.group(1)) if failed.group(1) else failed.group(2))
         else:
             self.js_errors.append(message.text)
 
@@ -126,10 +127,10 @@ class Demo:
     def journal_entries(self) -> Any:
         return self.page.locator("#journal-list > li")
 
-    def assert_clean(self, http_errors: list[int] | None = None) -> None:
+    def assert_clean(self, http_errors: Sequence[int | str] = ()) -> None:
         assert self.js_errors == []
         assert self.foreign == [], "the page must talk only to authmock"
-        assert self.http_errors == (http_errors or [])
+        assert self.http_errors == list(http_errors)
 
 
 @contextmanager
@@ -243,9 +244,7 @@ def test_a_one_shot_401_fault_fails_the_login_once(browser: Any) -> None:
     with mock.serve() as server, demo_page(browser, server.url) as demo:
         page = demo.open()
         page.get_by_label("Failure").select_option(label="401 Unauthorized")
-        page.get_by_label("On", exact=True).select_option(
-            label="Sigma login (POST /api/v1/auth/login)"
-        )
+        page.get_by_label("On", exact=True).select_option(label="Sigma login")
         page.get_by_label("Times").fill("1")
         page.get_by_role("button", name="Add fault").click()
         expect(demo.message).to_contain_text("fault-1 added")
@@ -416,9 +415,7 @@ def test_readable_at_both_sizes_with_screenshots(
         demo.sign_in("admin@sigma.io")
         page.get_by_role("button", name="List API keys").click()
         expect(page.get_by_role("table", name="API keys of ws-sigma")).to_be_visible()
-        page.get_by_label("On", exact=True).select_option(
-            label="Sigma refresh (POST /api/v1/auth/refresh)"
-        )
+        page.get_by_label("On", exact=True).select_option(label="Sigma refresh")
         page.get_by_role("button", name="Add fault").click()
         expect(demo.journal_entries().nth(0)).to_contain_text("GET /api/v1/api-keys 200")
 
@@ -580,6 +577,270 @@ def test_with_an_admin_token_the_page_asks_for_it(browser: Any) -> None:
         expect(page.locator("#clock-offset")).to_have_text("1 h ahead of real time")
         assert mock.clock.now() - time.time() > 3000
         demo.assert_clean(http_errors=[401] * refused)
+
+
+# -- Demo-page bugs a newcomer met (issue 16), one test each --------------------------
+
+
+def settle(page: Any) -> None:
+    """Two animation frames: scrolling and layout have happened."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def assert_in_view_below_the_bar(page: Any, locator: Any) -> None:
+    """Fully inside the viewport and not under the sticky message bar."""
+    box = locator.bounding_box()
+    bar = page.locator("#messages").bounding_box()
+    assert box is not None and bar is not None
+    height = page.viewport_size["height"]
+    assert bar["y"] + bar["height"] <= box["y"], f"under the message bar: {box} vs {bar}"
+    assert box["y"] + box["height"] <= height, f"below the fold ({height} px): {box}"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_signing_in_shows_the_session_in_view(browser: Any, viewport: dict[str, int]) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url, viewport) as demo:
+        page = demo.open()
+        demo.sign_in("admin@sigma.io")
+        heading = page.locator("#sigma-session-title")
+        # Focus moves there, and the message shown meanwhile does not push it out of view.
+        expect(heading).to_be_focused()
+        settle(page)
+        assert_in_view_below_the_bar(page, heading)
+        assert_in_view_below_the_bar(page, demo.sigma_session.locator("dl.facts dd").first)
+
+        page.get_by_role("button", name=re.compile(r"^bigid ")).click()
+        expect(demo.message).to_have_text("Signed in to BigID sandbox as bigid.")
+        heading = page.locator("#bigid-session-title")
+        expect(heading).to_be_focused()
+        settle(page)
+        assert_in_view_below_the_bar(page, heading)
+        # The keyboard carries on from there: Tab reaches the session's own controls.
+        page.keyboard.press("Tab")
+        expect(page.locator("#bigid-session :focus")).to_have_count(1)
+        demo.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_jumping_to_a_section_keeps_its_heading_below_the_message_bar(
+    browser: Any, viewport: dict[str, int]
+) -> None:
+    mock = AuthMock(seed=7)
+    viewer = next(
+        u for u in mock.state()["sigma"]["tenants"][0]["users"] if u["roleId"] == "role-viewer"
+    )
+    with mock.serve() as server, demo_page(browser, server.url, viewport) as demo:
+        page = demo.open()
+        demo.sign_in(viewer["email"])
+        # An error stays in the bar (two lines or more on a phone) while the user moves on.
+        page.get_by_role("button", name="List API keys").click()
+        expect(demo.message).to_contain_text("Error: Listing API keys failed: 403")
+        for name, target in (("BigID", "#bigid-title"), ("Journal", "#journal-title")):
+            page.evaluate("window.scrollTo(0, 0)")
+            page.get_by_role("navigation", name="Sections").get_by_role("link", name=name).click()
+            page.wait_for_function(f"() => location.hash === {target!r} && window.scrollY > 0")
+            settle(page)
+            assert_in_view_below_the_bar(page, page.locator(target))
+        demo.assert_clean(http_errors=[403])
+
+
+def remove_in_the_control_panel(page: Any, value: str) -> None:
+    page.get_by_label("Workspace or deployment").select_option(value)
+    page.get_by_role("button", name="Remove", exact=True).click()
+
+
+def sign_in_to_bigid_and_remove_its_deployment(demo: Demo) -> Any:
+    """The BigID session, signed in to `sandbox`, which is then removed."""
+    page = demo.page
+    page.get_by_role("button", name=re.compile(r"^bigid ")).click()
+    expect(demo.message).to_have_text("Signed in to BigID sandbox as bigid.")
+    remove_in_the_control_panel(page, "bigid:sandbox")
+    gone = (
+        "BigID deployment sandbox no longer exists: its API now closes every connection, "
+        "tokens or not."
+    )
+    expect(demo.message).to_have_text(gone)
+    session = page.get_by_role("region", name="Signed in to BigID")
+    # Kept on the session itself, since the bar moves on.
+    expect(session.locator("p.message")).to_have_text(gone)
+    return session
+
+
+def test_a_removed_deployment_is_said_once_not_over_later_feedback(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+        page = demo.open()
+        sign_in_to_bigid_and_remove_its_deployment(demo)
+        # Unrelated actions that change the state; the page redraws the deployments each time.
+        remove_in_the_control_panel(page, "sigma:ws-waters-owens")
+        expect(page.locator("#remove-target option[value='sigma:ws-waters-owens']")).to_have_count(
+            0
+        )
+        settle(page)
+        expect(demo.message).to_have_text(
+            "Workspace ws-waters-owens removed: its tokens and keys now fail with 401."
+        )
+        page.get_by_label("production (HTTP 200, text/html)").check()
+        production = "BigID error style: production (auth failures answer HTTP 200 with text/html)."
+        expect(demo.message).to_have_text(production)
+        # The live updates pick the new style up (the state's shape changed) and say
+        # nothing: a call from elsewhere shows in the journal, and then another one, so
+        # at least one whole poll of the state ran after the switch.
+        count = page.locator("#journal-count")
+        for _ in range(2):
+            shown = len(mock.calls) + 1
+            requests.get(server.url + "/healthz", timeout=10)
+            expect(count).to_have_text(f"{shown} calls, newest first")
+        expect(demo.message).to_have_text(production)
+        demo.assert_clean()
+
+
+def test_exchange_after_removing_the_deployment_shows_the_api_answer(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+        demo.open()
+        session = sign_in_to_bigid_and_remove_its_deployment(demo)
+        session.get_by_role("button", name="Exchange a user token for a system token").click()
+        # The admin API cannot mint a user token any more; the API is asked all the same.
+        expect(demo.message).to_have_text(
+            "Error: Exchanging the user token failed: no HTTP answer: the connection was closed "
+            "(as for a BigID deployment that does not exist or a reset fault), or authmock "
+            "stopped. No new user token could be made (404 NOT_FOUND: no deployment 'sandbox'), "
+            "so the session token was sent."
+        )
+        # A deployment that does not exist resets the connection before any API sees
+        # the call, so the journal has nothing new.
+        assert [(c.path, c.status) for c in mock.calls.filter(api="bigid")] == [
+            ("/api/v1/sessions", 200)
+        ]
+        demo.assert_clean(http_errors=[404, "ERR_CONNECTION_RESET"])
+
+
+def test_a_refused_token_no_longer_shows_as_valid(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+        page = demo.open()
+        demo.sign_in("admin@sigma.io")
+        expiry = demo.sigma_session.locator(".expiry")
+        expect(expiry).to_contain_text("Valid: expires in")
+        remove_in_the_control_panel(page, "sigma:ws-sigma")
+        expect(demo.message).to_contain_text("Workspace ws-sigma removed")
+        page.get_by_role("button", name="Refresh token").click()
+        expect(demo.message).to_have_text(
+            "Error: Refreshing the token failed: 401 UNAUTHORIZED: Workspace not found"
+        )
+        # Its exp is still a day away, but the mock refused it: the token box says so.
+        expect(expiry).to_have_text(
+            re.compile(
+                r"^Refused when last used: 401 UNAUTHORIZED: Workspace not found "
+                r"\(expires in (23 h 59 min( \d+ s)?|1 d) on the mock clock\)$"
+            )
+        )
+        expect(expiry).to_have_class("expiry expired")
+        # And it stays so as the countdown ticks.
+        expect(expiry).not_to_have_text(expiry.inner_text())
+        expect(expiry).to_contain_text("Refused when last used")
+        demo.assert_clean(http_errors=[401])
+
+
+def test_the_fault_remove_button_looks_like_the_other_removes(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+        page = demo.open()
+        page.get_by_role("button", name="Add fault").click()
+        remove_fault = page.get_by_role("button", name="Remove fault-1")
+        expect(remove_fault).to_be_visible()
+        look = "b => ['color', 'backgroundColor', 'borderColor'].map(p => getComputedStyle(b)[p])"
+        workspace = page.locator("#remove-button").evaluate(look)
+        assert remove_fault.evaluate(look) == workspace
+        assert workspace[0] != workspace[1]  # red on white, not the accent's filled blue
+        remove_fault.click()
+        expect(page.get_by_role("list", name="Active faults")).to_have_text(
+            "No faults: every call is answered normally."
+        )
+        assert mock.faults.list() == []
+        demo.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_no_select_is_truncated(browser: Any, viewport: dict[str, int]) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url, viewport) as demo:
+        page = demo.open()
+        expect(page.locator("#remove-target option")).to_have_count(5)
+        # A select at its natural width (no max-width) is as wide as its longest option.
+        widths = page.evaluate(
+            """() => [...document.querySelectorAll("select")].map((select) => {
+                const free = select.cloneNode(true);
+                free.removeAttribute("id");
+                free.style.cssText =
+                    "position:absolute;top:0;left:0;width:auto;max-width:none;visibility:hidden";
+                document.body.append(free);
+                const natural = free.getBoundingClientRect().width;
+                free.remove();
+                return [select.id, select.getBoundingClientRect().width, natural];
+            })"""
+        )
+        assert {w[0] for w in widths} >= {"fault-kind", "fault-target", "remove-target"}
+        for name, width, natural in widths:
+            assert width >= natural, f"#{name} is {width} px wide, its options need {natural}"
+        # What each target matches is spelled out beside it.
+        target = page.get_by_label("On", exact=True)
+        target.select_option(label="BigID token exchange")
+        expect(page.locator("#fault-target-hint")).to_have_text(
+            "Matches any method /api/v1/refresh-access-token (bigid)."
+        )
+        target.select_option(label="Sigma login")
+        expect(page.locator("#fault-target-hint")).to_have_text(
+            "Matches POST /api/v1/auth/login (sigma)."
+        )
+        demo.assert_clean()
+
+
+def iso_utc(iso: str) -> str:
+    return utc(int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()))
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_key_dates_are_readable_on_one_line(browser: Any, viewport: dict[str, int]) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url, viewport) as demo:
+        page = demo.open()
+        demo.sign_in("admin@sigma.io")
+        page.get_by_role("button", name="Create API key").click()
+        key = page.locator("#sigma-new-key output").inner_text()
+        used = requests.get(
+            server.url + "/api/v1/roles", headers={"X-Sigma-ApiKey": key}, timeout=10
+        )
+        assert used.status_code == 200
+        page.get_by_role("button", name="List API keys").click()
+        rows = page.get_by_role("table", name="API keys of ws-sigma").locator("tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.nth(1).locator("td[data-label='Last used']")).not_to_have_text("never")
+
+        keys = {k["name"]: k for k in mock.state()["sigma"]["tenants"][0]["apiKeys"]}
+        for row in rows.all():
+            name = row.locator("td[data-label='Name']").inner_text()
+            for label, field in (("Created", "createdAt"), ("Last used", "lastUsedAt")):
+                cell = row.locator(f"td[data-label='{label}'] time")
+                if keys[name][field] is None:
+                    expect(row.locator(f"td[data-label='{label}']")).to_contain_text("never")
+                    continue
+                expect(cell).to_have_text(iso_utc(keys[name][field]))
+                expect(cell).to_have_attribute("datetime", keys[name][field])
+                # One line: every piece of its text sits at the same height.
+                lines = cell.evaluate(
+                    """(node) => {
+                        const range = document.createRange();
+                        range.selectNodeContents(node);
+                        const tops = [...range.getClientRects()].map((r) => Math.round(r.top));
+                        return new Set(tops).size;
+                    }"""
+                )
+                assert lines == 1, f"{label} of {name} wraps onto {lines} lines"
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        demo.assert_clean()
 
 
 def test_the_journal_shows_why_a_call_was_refused(browser: Any) -> None:

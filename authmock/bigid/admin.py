@@ -31,6 +31,13 @@ def bigid_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
         backend.remove_user(name, username)
         return Reply(204)
 
+    def secret(body: Any, name: str) -> Reply:
+        # As for Sigma: the admin API mints any token already; the key lets a service verify.
+        return json_reply(200, {"secret": backend.deployment(name).codec.secret})
+
+    def user_token(body: Any, name: str, username: str) -> Reply:
+        return json_reply(200, {"token": backend.seeded_user_token(name, username)})
+
     def add_user(body: Any) -> Reply:
         user = backend.add_user(
             field(body, "deployment", str),
@@ -74,6 +81,14 @@ def bigid_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
         (
             Rule("/_authmock/bigid/deployments/<name>/users/<username>", methods=["DELETE"]),
             remove_user,
+        ),
+        (Rule("/_authmock/bigid/deployments/<name>/secret", methods=["GET"]), secret),
+        (
+            Rule(
+                "/_authmock/bigid/deployments/<name>/users/<username>/user-token",
+                methods=["GET"],
+            ),
+            user_token,
         ),
         (Rule("/_authmock/bigid/user-tokens", methods=["POST"]), create_user_token),
         (Rule("/_authmock/bigid/user-tokens/revoke", methods=["POST"]), revoke_user_token),

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from authmock.clock import Clock
 from authmock.errors import ApiError
+from authmock.reasons import clip
 from authmock.scenario import DNS_LABEL
 from authmock.security import new_secret, same, sha256_hex
 from authmock.seed import SeedData
@@ -392,10 +393,10 @@ class BigidBackend:
         target = self._live(deployment, BAD_LOGIN)
         user = target.users.get(username)
         if user is None:
-            detail = f"no user '{username}' in deployment '{deployment}'"
+            detail = f"no user '{clip(username)}' in deployment '{deployment}'"
             raise unauthorized(BAD_LOGIN, "bad_credentials", detail)
         if not same(user.password, password):
-            detail = f"wrong password for user '{username}' in deployment '{deployment}'"
+            detail = f"wrong password for user '{clip(username)}' in deployment '{deployment}'"
             raise unauthorized(BAD_LOGIN, "bad_credentials", detail)
         return self._mint(target, user, ACCESS, SESSION_TTL), user
 
@@ -449,6 +450,8 @@ class BigidBackend:
         """Deployments and users, passwords included; never a secret or a token."""
         return {
             "errors": self.errors,
+            "defaultDeployment": self.default_deployment,
+            "systemTokenTtl": self.system_ttl,
             "deployments": [
                 {"name": d.name, "users": [u.state() for u in list(d.users.values())]}
                 for d in list(self.deployments.values())

@@ -27,7 +27,7 @@ from authmock.http.exchange import (
     json_reply,
 )
 from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
-from authmock.reasons import Refusal
+from authmock.reasons import Refusal, clip
 
 SANDBOX_HOST = "sandbox.bigid.tools"
 DEPLOYMENT_DOMAIN = ".bigid.com"
@@ -149,7 +149,7 @@ class BigidHttp:
                 404,
                 f"Route {ex.method} {ex.path} not found",
                 reason="invalid_request",
-                detail=f"no BigID route {ex.path}",
+                detail=f"no BigID route {clip(ex.path)}",
             ) from None
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or ()))

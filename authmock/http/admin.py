@@ -105,6 +105,7 @@ class Admin:
             (Rule("/_authmock/faults", methods=["GET"]), self.faults_list),
             (Rule("/_authmock/faults", methods=["POST"]), self.faults_add),
             (Rule("/_authmock/faults", methods=["DELETE"]), self.faults_clear),
+            (Rule("/_authmock/faults/<fault_id>", methods=["GET"]), self.faults_get),
             (Rule("/_authmock/faults/<fault_id>", methods=["DELETE"]), self.faults_remove),
             (Rule("/_authmock/calls", methods=["GET"]), self.calls_list),
             (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
@@ -237,6 +238,9 @@ class Admin:
     def faults_clear(self, body: Any) -> Reply:
         self.emulator.faults.clear()
         return Reply(204)
+
+    def faults_get(self, body: Any, fault_id: str) -> Reply:
+        return json_reply(200, self.emulator.faults.get(fault_id).to_json())
 
     def faults_remove(self, body: Any, fault_id: str) -> Reply:
         if not self.emulator.faults.remove(fault_id):

@@ -23,7 +23,7 @@ from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
-from authmock.journal import RESPONSE_BODY_LIMIT, Call
+from authmock.journal import Call
 from authmock.reasons import Refusal
 from authmock.security import mask_body, mask_headers
 from authmock.sigma.views import SigmaHttp
@@ -282,13 +282,13 @@ class App:
 
 
 def _response_copy(body: bytes) -> Any:
-    """What the journal keeps of a response body: the JSON, credentials masked,
-    when it is at most RESPONSE_BODY_LIMIT bytes; else a note of its size (a
-    cut-off or non-JSON body could show a token unmasked)."""
+    """What the journal keeps of a response body: the JSON, credentials masked
+    (the journal's body limit and budget then bound it); else a note of its size
+    (a cut-off or non-JSON body could show a token unmasked)."""
     if not body:
         return None
-    if len(body) > RESPONSE_BODY_LIMIT:
-        return f"<{len(body)} bytes, over the journal's {RESPONSE_BODY_LIMIT}-byte limit>"
+    if len(body) > MAX_BODY:
+        return f"<{len(body)} bytes>"
     try:
         return mask_body(json.loads(body))
     except (ValueError, RecursionError):

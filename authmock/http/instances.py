@@ -97,6 +97,8 @@ class Instances:
             # Server-wide settings: the services under test verify tokens with them.
             sigma_secret=root.sigma.configured_secret,
             journal_limit=root.journal.limit,
+            journal_body_limit=root.journal.body_limit,
+            journal_body_budget=root.journal.body_budget,
             bigid_errors=bigid_errors or root.bigid.configured_errors,
             bigid_system_token_ttl=root.bigid.configured_ttl,
         )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authmock import scenario as scenarios
+from authmock.bigid.models import SANDBOX
 from authmock.journal import Call
 from authmock.remote.apis import RemoteBigid, RemoteSigma
 from authmock.remote.client import (
@@ -62,9 +63,14 @@ class RemoteAuthMock:
         self.sigma = RemoteSigma(self._admin)
         self.bigid = RemoteBigid(self._admin)
 
+    @property
+    def seed(self) -> int:
+        """The seed the server's data was made from (changed by ``reset(seed=...)``)."""
+        return int(self._admin.call("GET", "/state")["seed"])
+
     _owned = False
 
-    def bigid_url(self, deployment: str | None = "sandbox") -> str:
+    def bigid_url(self, deployment: str | None = SANDBOX) -> str:
         """A deployment's API base on the server; None means the default deployment's,
         served at ``{url}/api/v1``."""
         if deployment is None:

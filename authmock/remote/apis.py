@@ -1,7 +1,7 @@
 """``mock.sigma`` and ``mock.bigid`` of a running server, over the admin API.
 
-Only what the admin API offers: routes, transports and signing keys of BigID
-exist in-process only.
+Only what the admin API offers: routes exist in-process only (a handler is
+Python code in the test's process).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 from urllib.parse import quote
 
+from authmock.bigid.models import SANDBOX, USER_TOKEN_DAYS
 from authmock.remote.client import AdminClient
 from authmock.sigma.control import users_of
 from authmock.sigma.models import TOKEN_TTL
@@ -113,6 +114,21 @@ class RemoteBigid:
     def errors(self, style: str) -> None:
         self._admin.call("POST", "/bigid/errors", {"errors": style})
 
+    @property
+    def default_deployment(self) -> str | None:
+        """The deployment served at ``/api/v1`` on the server (first in the scenario)."""
+        name = self._state()["defaultDeployment"]
+        return None if name is None else str(name)
+
+    @property
+    def system_token_ttl(self) -> int:
+        return int(self._state()["systemTokenTtl"])
+
+    def secret(self, deployment: str) -> str:
+        """The HS256 key of a deployment's tokens, for services that verify them."""
+        path = f"/bigid/deployments/{_segment(deployment)}/secret"
+        return str(self._admin.call("GET", path)["secret"])
+
     def add_deployment(self, name: str, secret: str | None = None) -> str:
         body = {"name": name} if secret is None else {"name": name, "secret": secret}
         self._admin.call("POST", "/bigid/deployments", body)
@@ -144,7 +160,14 @@ class RemoteBigid:
             "DELETE", f"/bigid/deployments/{_segment(deployment)}/users/{_segment(username)}"
         )
 
-    def create_user_token(self, username: str, deployment: str = "sandbox", days: int = 30) -> str:
+    def user_token(self, username: str, deployment: str = SANDBOX) -> str:
+        """The user token seeded for a user when the server was (re)set."""
+        path = f"/bigid/deployments/{_segment(deployment)}/users/{_segment(username)}/user-token"
+        return str(self._admin.call("GET", path)["token"])
+
+    def create_user_token(
+        self, username: str, deployment: str = SANDBOX, days: int = USER_TOKEN_DAYS
+    ) -> str:
         body = {"username": username, "deployment": deployment, "days": days}
         return str(self._admin.call("POST", "/bigid/user-tokens", body)["token"])
 
@@ -152,14 +175,11 @@ class RemoteBigid:
         self._admin.call("POST", "/bigid/user-tokens/revoke", {"token": token})
 
     def issue_system_token(
-        self, username: str, deployment: str = "sandbox", expires_in: int | None = None
+        self, username: str, deployment: str = SANDBOX, expires_in: int | None = None
     ) -> str:
         """A system token (the server's TTL unless ``expires_in``; negative: expired)."""
         body = {"username": username, "deployment": deployment, "expiresIn": expires_in}
         return str(self._admin.call("POST", "/bigid/system-tokens", body)["token"])
-
-    def secret(self, deployment: str) -> NoReturn:
-        _in_process_only("mock.bigid.secret")
 
     def route(self, method: str, path: str) -> NoReturn:
         _in_process_only("mock.bigid.route")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from authmock.clock import iso8601
 from authmock.faults import Fault, FaultError, never_fired, parse_fault
 from authmock.journal import Call, CallLog
 from authmock.remote.client import AdminClient, AdminNotFound
@@ -36,6 +37,10 @@ class RemoteClock:
     def resume(self) -> float:
         return self._post({"resume": True})
 
+    def iso(self, epoch: float | None = None) -> str:
+        """``2026-02-15T09:00:00.000Z``: the server's now, or ``epoch``."""
+        return iso8601(self.now() if epoch is None else epoch)
+
 
 class RemoteFaults:
     """``mock.faults`` over ``/_authmock/faults``."""
@@ -62,11 +67,18 @@ class RemoteFaults:
     def clear(self) -> None:
         self._admin.call("DELETE", "/faults")
 
-    def list(self) -> list[Fault]:
+    def get(self, fault_id: str) -> Fault:
+        """A live fault by id (``KeyError`` when there is none)."""
+        return Fault.from_json(self._admin.call("GET", f"/faults/{quote(fault_id, safe='')}"))
+
+    def list(self) -> builtins.list[Fault]:
         return [Fault.from_json(item) for item in self._admin.call("GET", "/faults")]
 
     def __len__(self) -> int:
         return len(self.list())
+
+    def __iter__(self) -> Iterator[Fault]:
+        return iter(self.list())
 
     def unfired(self) -> builtins.list[Fault]:
         """Faults limited by `times` that never fired (a test that did not test)."""

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from authmock.clock import Clock
 from authmock.errors import ApiError
+from authmock.reasons import clip
 from authmock.scenario import PERMISSIONS, SIGMA_ROLES
 from authmock.security import new_secret, same, sha256_hex
 from authmock.seed import SeedData
@@ -335,7 +336,9 @@ class SigmaBackend:
             candidates = [tenant] if tenant else []
             if tenant is None:
                 raise unauthorized(
-                    BAD_LOGIN, "workspace_not_found", f"workspace '{workspace_id}' does not exist"
+                    BAD_LOGIN,
+                    "workspace_not_found",
+                    f"workspace '{clip(workspace_id)}' does not exist",
                 )
         else:
             candidates = list(self.tenants.values())
@@ -348,10 +351,10 @@ class SigmaBackend:
                     return self.issue_token(user), user
                 wrong_password.append(tenant.workspace_id)
         if wrong_password:
-            detail = f"wrong password for '{email}' in workspace '{wrong_password[0]}'"
+            detail = f"wrong password for '{clip(email)}' in workspace '{wrong_password[0]}'"
         else:
             where = f"workspace '{workspace_id}'" if workspace_id is not None else "any workspace"
-            detail = f"no user with email '{email}' in {where}"
+            detail = f"no user with email '{clip(email)}' in {where}"
         raise unauthorized(BAD_LOGIN, "bad_credentials", detail)
 
     def _token_user(self, token: str) -> tuple[User, dict[str, Any]]:
@@ -464,7 +467,7 @@ class SigmaBackend:
             raise not_found(
                 f"API key '{key_id}' not found",
                 "key_unknown",
-                f"no API key '{key_id}' in workspace '{workspace_id}'",
+                f"no API key '{clip(key_id)}' in workspace '{workspace_id}'",
             )
         return key
 

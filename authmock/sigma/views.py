@@ -11,7 +11,7 @@ from werkzeug.routing import RequestRedirect
 
 from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
 from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
-from authmock.reasons import Refusal, json_kind
+from authmock.reasons import Refusal, clip, json_kind
 from authmock.sigma.models import (
     ROLE_ORDER,
     ROLES,
@@ -132,7 +132,7 @@ class SigmaHttp:
                 "NOT_FOUND",
                 f"Route {ex.method} {ex.path} not found",
                 reason="invalid_request",
-                detail=f"no Sigma route {ex.path}",
+                detail=f"no Sigma route {clip(ex.path)}",
             ) from None
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or ()))

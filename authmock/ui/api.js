@@ -27,7 +27,10 @@ export function onAdminLocked(listener) {
   lockListeners.push(listener);
 }
 
-/** One HTTP call; resolves to {status, ok, body} for any HTTP answer. */
+/** One HTTP call; resolves to {status, ok, body} for any HTTP answer. An emulated API
+ * may also close the connection on purpose (a BigID deployment that does not exist, a
+ * reset fault): that is its answer too, {status: 0}, as the journal records it. Only
+ * an admin call that gets no answer throws: then the server itself is gone. */
 export async function call(method, url, { json, headers = {} } = {}) {
   const init = { method, headers: { ...headers }, cache: "no-store" };
   if (json !== undefined) {
@@ -40,6 +43,7 @@ export async function call(method, url, { json, headers = {} } = {}) {
   try {
     response = await fetch(BASE + url, init);
   } catch {
+    if (!admin) return { status: 0, ok: false, body: null };
     throw new Failure(`cannot reach authmock for ${method} ${url}: is the server still running?`);
   }
   const text = await response.text();
@@ -59,6 +63,9 @@ export async function call(method, url, { json, headers = {} } = {}) {
 /** "401 UNAUTHORIZED: Invalid email or password" from any of authmock's error bodies. */
 export function explain(reply) {
   const body = reply.body;
+  if (reply.status === 0) {
+    return "no HTTP answer: the connection was closed (as for a BigID deployment that does not exist or a reset fault), or authmock stopped";
+  }
   if (body && typeof body === "object" && body.message) {
     // BigID's production style fails with HTTP 200: say so, that is the point of it.
     if (reply.ok && body.success === false) return `HTTP ${reply.status} with success false: ${body.message}`;

@@ -1,10 +1,10 @@
 // BigID: each deployment's users, sign-in via /sessions, user token -> system token.
-import { expectOk } from "./api.js";
+import { call, expectOk, explain } from "./api.js";
 import { tokenView } from "./claims.js";
 import { byId, describe, el, fill, pickGroup } from "./dom.js";
-import { act, say } from "./status.js";
+import { act, reveal, say } from "./status.js";
 
-let session = null; // {deployment, user, body}
+let session = null; // {deployment, user, body, gone, userToken}
 
 /** A deployment's API base on the live server (every deployment has one). */
 function base(deployment) {
@@ -24,10 +24,18 @@ export function renderDeployments(state) {
   }
   const deployments = state.bigid.deployments || [];
   fill(box, deployments.length ? deployments.map(deploymentView) : el("p", {}, "No BigID deployments."));
-  if (session && !deployments.some((d) => d.name === session.deployment)) {
-    // The deployment was removed: keep the tokens on screen, they now fail.
-    say(`BigID deployment ${session.deployment} no longer exists; its tokens are now refused.`, "info");
+  const gone = session !== null && !deployments.some((d) => d.name === session.deployment);
+  if (session && gone !== session.gone) {
+    // Said once, when it happens (any later state change redraws this list too, and
+    // must not bury the feedback of whatever caused it); the session keeps a note.
+    session.gone = gone;
+    renderSession();
+    if (gone) say(goneNote(session.deployment), "info");
   }
+}
+
+function goneNote(deployment) {
+  return `BigID deployment ${deployment} no longer exists: its API now closes every connection, tokens or not.`;
 }
 
 function deploymentView(deployment, index) {
@@ -56,11 +64,11 @@ async function signIn(deployment, user) {
   const body = await expectOk(`BigID sign-in as ${user.username}`, "POST", `${base(deployment)}/sessions`, {
     json: { username: user.username, password: user.password },
   });
-  session = { deployment, user, body };
+  session = { deployment, user, body, gone: false, userToken: null };
   fill(byId("bigid-exchange-result"));
   renderSession();
-  byId("bigid-session-title").focus();
   say(`Signed in to BigID ${deployment} as ${body.username}.`, "ok");
+  reveal(byId("bigid-session-title"));
 }
 
 function renderSession() {
@@ -70,6 +78,7 @@ function renderSession() {
   const { deployment, body } = session;
   fill(
     byId("bigid-user"),
+    session.gone ? el("p", { class: "message info" }, goneNote(deployment)) : null,
     describe([
       ["Deployment", el("code", {}, deployment)],
       ["Username", body.username],
@@ -89,19 +98,31 @@ export function signOut() {
 
 /** Make a user token (admin API), then exchange it as real clients do: raw in Authorization. */
 async function exchange() {
-  const { deployment, user } = session;
-  const created = await expectOk("Creating a BigID user token", "POST", "/_authmock/bigid/user-tokens", {
-    json: { username: user.username, deployment },
-  });
+  const current = session;
+  const { deployment, user } = current;
+  const created = await call("POST", "/_authmock/bigid/user-tokens", { json: { username: user.username, deployment } });
+  let token = created.ok ? created.body.token : null;
+  let note = "";
+  if (token) {
+    current.userToken = token;
+  } else {
+    // No new user token (the deployment was removed, say): still ask the API, with the
+    // last user token or else the session token, so the page shows what the API answers.
+    token = current.userToken || current.body.auth_token;
+    note = `. No new user token could be made (${explain(created)}), so the ${current.userToken ? "previous user" : "session"} token was sent.`;
+  }
   const body = await expectOk("Exchanging the user token", "GET", `${base(deployment)}/refresh-access-token`, {
-    headers: { Authorization: created.token },
+    headers: { Authorization: token },
+  }).catch((error) => {
+    error.message += note;
+    throw error;
   });
   fill(
     byId("bigid-exchange-result"),
-    tokenView("User token (refresh-token)", created.token),
+    tokenView("User token (refresh-token)", token),
     tokenView("System token", body.systemToken),
   );
-  say(`BigID ${deployment}: user token exchanged for a system token.`, "ok");
+  say(`BigID ${deployment}: user token exchanged for a system token${note || "."}`, "ok");
 }
 
 export function initBigid() {

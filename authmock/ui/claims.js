@@ -46,11 +46,30 @@ function renderExpiry(line) {
   const left = Number(line.dataset.exp) - mockNow();
   // Valid while now < exp, as the mock checks it (zero leeway).
   const expired = left <= 0;
-  line.classList.toggle("expired", expired);
+  const refused = line.dataset.refused;
+  line.classList.toggle("expired", expired || refused !== undefined);
+  const when = expired ? `expired ${formatDuration(-left)} ago` : `expires in ${formatDuration(left)}`;
+  if (refused !== undefined) {
+    // Its exp is not the whole story: the mock said no (workspace removed, key revoked, a fault).
+    line.replaceChildren(el("strong", {}, "Refused"), ` when last used: ${refused} (${when} on the mock clock)`);
+    return;
+  }
   line.replaceChildren(
     el("strong", {}, expired ? "Expired" : "Valid"),
     expired ? ` ${formatDuration(-left)} ago on the mock clock` : `: expires in ${formatDuration(left)} on the mock clock`,
   );
+}
+
+/** Record on a shown token what the mock answered when it was last used: a refusal
+ * (the reason, e.g. "401 UNAUTHORIZED: Workspace not found") or null once accepted. */
+export function markRefused(container, reason) {
+  for (const line of container.querySelectorAll(".expiry[data-exp]")) {
+    // An expired token's refusal is its expiry, already shown (and undone by moving the clock back).
+    if (reason !== null && Number(line.dataset.exp) <= mockNow()) continue;
+    if (reason === null) delete line.dataset.refused;
+    else line.dataset.refused = reason;
+    renderExpiry(line);
+  }
 }
 
 function tick() {

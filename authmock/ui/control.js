@@ -10,12 +10,14 @@ const FAULT_KINDS = {
   503: { label: "503 Service Unavailable", spec: { status: 503 } },
   delay: { label: "3-second delay", spec: { delay: 3 } },
 };
+// Short labels: a <select> cannot wrap, and a phone has 330 px for it. The call each
+// one matches is spelled out below the form (targetHint).
 const FAULT_TARGETS = {
-  "sigma-login": { label: "Sigma login (POST /api/v1/auth/login)", spec: { api: "sigma", method: "POST", path: "/api/v1/auth/login" } },
-  "sigma-refresh": { label: "Sigma refresh (POST /api/v1/auth/refresh)", spec: { api: "sigma", method: "POST", path: "/api/v1/auth/refresh" } },
+  "sigma-login": { label: "Sigma login", spec: { api: "sigma", method: "POST", path: "/api/v1/auth/login" } },
+  "sigma-refresh": { label: "Sigma refresh", spec: { api: "sigma", method: "POST", path: "/api/v1/auth/refresh" } },
   "sigma-any": { label: "Any Sigma call", spec: { api: "sigma" } },
-  "bigid-sessions": { label: "BigID sign-in (POST /api/v1/sessions)", spec: { api: "bigid", method: "POST", path: "/api/v1/sessions" } },
-  "bigid-refresh": { label: "BigID token exchange (/api/v1/refresh-access-token)", spec: { api: "bigid", path: "/api/v1/refresh-access-token" } },
+  "bigid-sessions": { label: "BigID sign-in", spec: { api: "bigid", method: "POST", path: "/api/v1/sessions" } },
+  "bigid-refresh": { label: "BigID token exchange", spec: { api: "bigid", path: "/api/v1/refresh-access-token" } },
   any: { label: "Any API call", spec: {} },
 };
 
@@ -44,12 +46,17 @@ function clockButton(id, change, done) {
   });
 }
 
+/** "POST /api/v1/auth/login (sigma)": the calls a fault (or a fault spec) matches. */
+function describeWhere(fault) {
+  return `${fault.method || "any method"} ${fault.path || "any path"} (${fault.api || "both APIs"})`;
+}
+
 function describeFault(fault) {
   // `kind` is left out of the listing when it is the default, "http".
   const kind = fault.kind || "http";
   const what = fault.status ? `HTTP ${fault.status}` : kind !== "http" ? kind : "no status";
   const delay = fault.delay ? ` after ${fault.delay} s` : "";
-  const where = `${fault.method || "any method"} ${fault.path || "any path"} (${fault.api || "both APIs"})`;
+  const where = describeWhere(fault);
   const left = fault.times ? `${fault.times - fault.fired} of ${fault.times} left` : "until removed";
   return `${what}${delay} on ${where}, ${left}; fired ${fault.fired}`;
 }
@@ -67,7 +74,7 @@ function renderFaults(faults) {
   fill(
     list,
     faults.map((fault) => {
-      const remove = el("button", { type: "button", class: "small", "aria-label": `Remove ${fault.id}` }, "Remove");
+      const remove = el("button", { type: "button", class: "small danger", "aria-label": `Remove ${fault.id}` }, "Remove");
       act(remove, async () => {
         await expectOk(`Removing ${fault.id}`, "DELETE", `/_authmock/faults/${encodeURIComponent(fault.id)}`);
         say(`${fault.id} removed.`, "ok");
@@ -107,7 +114,8 @@ export function renderState(state) {
   const sigmaGroup = el(
     "optgroup",
     { label: "Sigma workspaces" },
-    (state.sigma?.tenants || []).map((t) => el("option", { value: `sigma:${t.workspaceId}` }, `${t.workspaceId} (${t.name})`)),
+    // The id alone: the tenant's name is on its quick-login group, and a phone is narrow.
+    (state.sigma?.tenants || []).map((t) => el("option", { value: `sigma:${t.workspaceId}` }, t.workspaceId)),
   );
   const bigidGroup = bigid
     ? el("optgroup", { label: "BigID deployments" }, bigid.deployments.map((d) => el("option", { value: `bigid:${d.name}` }, d.name)))
@@ -126,7 +134,9 @@ async function removeTarget() {
       : `/_authmock/bigid/deployments/${encodeURIComponent(name)}`;
   await expectOk(`Removing ${name}`, "DELETE", path);
   say(
-    `${api === "sigma" ? "Workspace" : "Deployment"} ${name} removed: its tokens and keys now fail with 401.`,
+    api === "sigma"
+      ? `Workspace ${name} removed: its tokens and keys now fail with 401.`
+      : `Deployment ${name} removed: its API now closes every connection, as a deployment that does not exist.`,
     "ok",
   );
   await hooks.afterStateChange();
@@ -179,6 +189,11 @@ export function initControl(given) {
   fill(kinds, Object.entries(FAULT_KINDS).map(([value, kind]) => el("option", { value }, kind.label)));
   const targets = byId("fault-target");
   fill(targets, Object.entries(FAULT_TARGETS).map(([value, target]) => el("option", { value }, target.label)));
+  const targetHint = () => {
+    byId("fault-target-hint").textContent = `Matches ${describeWhere(FAULT_TARGETS[targets.value].spec)}.`;
+  };
+  targets.addEventListener("change", targetHint);
+  targetHint();
   const form = byId("fault-form");
   act(byId("fault-add"), () => addFault(form), { on: form, type: "submit" });
   act(byId("fault-clear"), async () => {

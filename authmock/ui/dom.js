@@ -43,6 +43,13 @@ export function formatEpoch(seconds) {
   return new Date(seconds * 1000).toISOString().slice(0, 19).replace("T", " ") + " UTC";
 }
 
+/** An ISO 8601 timestamp from the API as a <time> reading like formatEpoch (kept on one line). */
+export function isoTime(iso) {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return el("code", {}, String(iso));
+  return el("time", { class: "date", datetime: iso }, formatEpoch(Math.floor(ms / 1000)));
+}
+
 /** "09:00:00" (UTC), for the journal. */
 export function formatTime(seconds) {
   return new Date(seconds * 1000).toISOString().slice(11, 19);

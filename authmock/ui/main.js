@@ -5,7 +5,7 @@ import { syncClock } from "./clock.js";
 import { initControl, refreshFaults, renderState } from "./control.js";
 import { initJournal, refreshCalls } from "./journal.js";
 import { initSigma, loadTenants, signOut as sigmaSignOut } from "./sigma.js";
-import { guard, say } from "./status.js";
+import { guard, initMessageBar, say } from "./status.js";
 
 const POLL_MS = 1000;
 const RETRY_MS = 3000;
@@ -67,6 +67,7 @@ async function afterStateChange() {
 }
 
 function start() {
+  initMessageBar();
   initSigma();
   initBigid();
   initControl({ afterReset, afterStateChange });

@@ -1,9 +1,9 @@
 // Sigma PIM: quick-login buttons, the signed-in session, and API keys.
-import { expectOk } from "./api.js";
-import { tokenView } from "./claims.js";
-import { byId, describe, el, fill, formatEpoch, pickGroup } from "./dom.js";
+import { expectOk, explain } from "./api.js";
+import { markRefused, tokenView } from "./claims.js";
+import { byId, describe, el, fill, formatEpoch, isoTime, pickGroup } from "./dom.js";
 import { decodeJwt } from "./jwt.js";
-import { act, say } from "./status.js";
+import { act, reveal, say } from "./status.js";
 
 const PERMISSIONS = ["read", "update-data", "delete-data", "update-model", "delete-model"];
 let session = null; // {token, user} from login or refresh
@@ -62,9 +62,9 @@ export async function signIn(tenant, user) {
   fill(byId("sigma-keys"));
   fill(byId("sigma-new-key"));
   renderSession();
-  // Take keyboard and screen-reader users to what changed (on a phone it is far below).
-  byId("sigma-session-title").focus();
   say(`Signed in to Sigma PIM as ${body.user.email} (${roleName(body.user.roleId)}, ${body.user.workspaceId}).`, "ok");
+  // Take everyone to what changed (on a phone it is far below), past the message just shown.
+  reveal(byId("sigma-session-title"));
 }
 
 function renderSession() {
@@ -96,8 +96,22 @@ function bearer() {
   return { Authorization: `Bearer ${session.token}` };
 }
 
+/** A call made with the session's token: a 401 marks the token on screen as refused
+ * (its countdown alone would still say "Valid"), a success clears the mark. */
+async function withToken(what, method, url, options) {
+  const box = byId("sigma-token");
+  try {
+    const body = await expectOk(what, method, url, options);
+    markRefused(box, null);
+    return body;
+  } catch (error) {
+    if (error.reply?.status === 401) markRefused(box, explain(error.reply));
+    throw error;
+  }
+}
+
 async function refresh() {
-  const body = await expectOk("Refreshing the token", "POST", "/api/v1/auth/refresh", { json: { token: session.token } });
+  const body = await withToken("Refreshing the token", "POST", "/api/v1/auth/refresh", { json: { token: session.token } });
   session = body;
   renderSession();
   const exp = decodeJwt(body.token)?.claims.exp;
@@ -105,7 +119,7 @@ async function refresh() {
 }
 
 async function listKeys() {
-  const keys = await expectOk("Listing API keys", "GET", "/api/v1/api-keys", { headers: bearer() });
+  const keys = await withToken("Listing API keys", "GET", "/api/v1/api-keys", { headers: bearer() });
   fill(byId("sigma-keys"), keysTable(keys));
   say(`${keys.length} API key${keys.length === 1 ? "" : "s"} in ${session.user.workspaceId}.`, "ok");
 }
@@ -133,8 +147,8 @@ function keysTable(keys) {
             el("td", { "data-label": head[1] }, el("code", {}, key.id)),
             el("td", { "data-label": head[2] }, key.permissions.join(", ")),
             el("td", { "data-label": head[3] }, key.active ? "yes" : "no"),
-            el("td", { "data-label": head[4] }, key.createdAt),
-            el("td", { "data-label": head[5] }, key.lastUsedAt ?? "never"),
+            el("td", { "data-label": head[4] }, isoTime(key.createdAt)),
+            el("td", { "data-label": head[5] }, key.lastUsedAt ? isoTime(key.lastUsedAt) : "never"),
           ),
         ),
       ),
@@ -145,7 +159,7 @@ function keysTable(keys) {
 async function createKey(form) {
   const name = form.elements.namedItem("key-name").value.trim();
   const permissions = PERMISSIONS.filter((p) => form.elements.namedItem(`perm-${p}`).checked);
-  const body = await expectOk("Creating an API key", "POST", "/api/v1/api-keys", {
+  const body = await withToken("Creating an API key", "POST", "/api/v1/api-keys", {
     headers: bearer(),
     json: { name, permissions },
   });

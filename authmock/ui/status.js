@@ -6,12 +6,21 @@ import { busy, byId, el, fill } from "./dom.js";
 const FADE_MS = 10000;
 let fade = null;
 
+/** The sticky bar covers the top of the viewport: scroll-padding-top (app.css) keeps
+ * headings reached by a link, focus() or scrollIntoView() below it. Measured at once
+ * (a focus right after say() must see the new height) and on every resize. */
+function fitBar() {
+  const height = byId("message-bar").getBoundingClientRect().height;
+  document.documentElement.style.setProperty("--message-bar-height", `${Math.ceil(height)}px`);
+}
+
 function clear() {
   clearTimeout(fade);
   const region = byId("messages");
   region.className = "";
   fill(region);
   byId("message-dismiss").hidden = true;
+  fitBar();
 }
 
 /** Show a message; kind is "info", "ok" or "error". */
@@ -24,6 +33,26 @@ export function say(text, kind = "info") {
   dismiss.hidden = false;
   dismiss.onclick = clear;
   if (kind !== "error") fade = setTimeout(clear, FADE_MS);
+  fitBar();
+}
+
+/** Keep the scroll padding in step with the bar (a phone rotated, text wrapping anew). */
+export function initMessageBar() {
+  new ResizeObserver(fitBar).observe(byId("message-bar"));
+  fitBar();
+}
+
+/** Move focus to what an action changed (a signed-in session): keyboard and screen-reader
+ * users land there, and it is scrolled to the top of the viewport, below the message bar,
+ * unless it is already in view. Call after say(): the bar's new height counts. */
+export function reveal(heading) {
+  heading.focus({ preventScroll: true });
+  const box = heading.getBoundingClientRect();
+  const barBottom = byId("message-bar").getBoundingClientRect().bottom;
+  // Room for the heading and a few lines of what follows it.
+  if (box.top < barBottom || box.bottom + 120 > window.innerHeight) {
+    heading.scrollIntoView({ block: "start" });
+  }
 }
 
 /** Run `action` when `button` is clicked (or when `on` fires `type`, for a form's
