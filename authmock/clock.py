@@ -62,19 +62,20 @@ class Clock:
             self._frozen = None
         return self.now()
 
-    def describe(self) -> str:
-        """How the emulator's clock differs from real time, for refusal details:
-        "" when it follows it, else " (advanced by 86401 s)" or " (set to ...)"."""
-        frozen, offset = self._frozen, self._offset
-        if frozen is not None:
-            return f" (set to {iso8601(frozen)})"
-        if offset:
-            verb = "advanced" if offset > 0 else "moved back"
-            return f" ({verb} by {seconds(abs(offset))} s)"
-        return ""
-
     def iso(self, epoch: float | None = None) -> str:
         return iso8601(self.now() if epoch is None else epoch)
+
+
+def describe(clock: Clock) -> str:
+    """How the emulator's clock differs from real time, for refusal details:
+    "" when it follows it, else " (advanced by 86401 s)" or " (set to ...)"."""
+    frozen, offset = clock._frozen, clock._offset
+    if frozen is not None:
+        return f" (set to {iso8601(frozen)})"
+    if offset:
+        verb = "advanced" if offset > 0 else "moved back"
+        return f" ({verb} by {seconds(abs(offset))} s)"
+    return ""
 
 
 def seconds(value: float) -> str:

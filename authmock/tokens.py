@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 
-from authmock.clock import Clock, seconds
+from authmock.clock import Clock, describe, seconds
 from authmock.reasons import Refusal, json_kind
 
 ALGORITHM = "HS256"
@@ -74,7 +74,7 @@ class TokenCodec:
         return claims
 
     def _timing_error(self, claims: Mapping[str, Any], now: float) -> TokenError:
-        where = f"on the emulator's clock{self.clock.describe()}"
+        where = f"on the emulator's clock{describe(self.clock)}"
         if now < claims["iat"]:
             ahead = seconds(math.ceil(claims["iat"] - now))
             return TokenError("not_yet_valid", f"issued {ahead} s in the future {where}")
