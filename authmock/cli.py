@@ -89,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         " idle timeout (default: 10)",
     )
     serve.add_argument(
+        "--tls", action="store_true", help="serve HTTPS with a local CA (extra 'tls')"
+    )
+    serve.add_argument(
+        "--tls-dir", default=None, metavar="DIR", help="keep the --tls CA here (reused if present)"
+    )
+    serve.add_argument(
         "--scenario-dir",
         default=None,
         metavar="DIR",
@@ -108,6 +114,12 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_INSTANCE_TTL,
         metavar="SECONDS",
         help="an instance unused this long is deleted (default 4 hours)",
+    )
+    serve.add_argument(
+        "--state-file",
+        default=None,
+        metavar="PATH",
+        help="load the state from PATH if it exists and save it there after every change",
     )
 
     tenants = commands.add_parser("tenants", help="print the seeded tenants, users and keys")
@@ -168,6 +180,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
     if args.header_timeout is not None and not 0 < args.header_timeout < 86400:
         raise UsageError("--header-timeout must be a positive number of seconds")
+    if args.tls_dir is not None and not args.tls:
+        raise UsageError("--tls-dir needs --tls")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
     for flag in ("journal_body_limit", "journal_body_budget"):
@@ -201,6 +215,17 @@ def _serve(args: argparse.Namespace) -> int:
         journal_body_limit=args.journal_body_limit,
         journal_body_budget=args.journal_body_budget,
     )
+    state_file = None
+    if args.state_file is not None:
+        from authmock.statefile import StateFile, StateFileError
+
+        state_file = StateFile(args.state_file, mock.snapshot, mock.restore)
+        try:
+            # A loaded state wins: its faults are there already, --fault would repeat them.
+            if state_file.load():
+                faults = []
+        except StateFileError as exc:
+            raise UsageError(f"--state-file {exc}") from None
     for spec in faults:
         mock.faults.add(spec)
     instances = mock.wsgi_app.instances
@@ -210,11 +235,29 @@ def _serve(args: argparse.Namespace) -> int:
 
     header_timeout = args.header_timeout or HEADER_TIMEOUT
     try:
-        server = LiveServer(mock.wsgi_app, args.host, args.port, header_timeout=header_timeout)
+        server = LiveServer(
+            mock.wsgi_app,
+            args.host,
+            args.port,
+            header_timeout=header_timeout,
+            tls=args.tls,
+            tls_dir=args.tls_dir,
+            after_request=state_file.after_request if state_file is not None else None,
+        )
+    except ImportError as exc:  # the tls extra is missing
+        raise UsageError(str(exc)) from None
+    except ValueError as exc:  # TlsError: an unusable --tls-dir
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
+    if state_file is not None:
+        try:
+            state_file.start()
+        except StateFileError as exc:
+            server.stop()
+            raise UsageError(f"--state-file {exc}") from None
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -233,12 +276,16 @@ def _serve(args: argparse.Namespace) -> int:
         print(_table(credentials(mock), server.url), flush=True)
         print("\n".join(user_token_lines(mock)), flush=True)
         print(f"demo page: {server.url}/", flush=True)
+        if server.tls is not None:
+            print("\n".join(server.tls.trust_lines()), flush=True)
         print(f"authmock listening on {server.url}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+        if state_file is not None:
+            state_file.close()
     return 0
 
 

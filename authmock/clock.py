@@ -62,6 +62,16 @@ class Clock:
             self._frozen = None
         return self.now()
 
+    def export(self) -> dict[str, float | None]:
+        """The offset from real time and the frozen instant (None when running)."""
+        with self._lock:
+            return {"offset": self._offset, "frozen": self._frozen}
+
+    def restore(self, offset: float, frozen: float | None) -> None:
+        with self._lock:
+            self._offset = float(offset)
+            self._frozen = None if frozen is None else float(frozen)
+
     def iso(self, epoch: float | None = None) -> str:
         return iso8601(self.now() if epoch is None else epoch)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import json
 import random
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,13 +30,19 @@ FIELDS = (
     "status",
     "error",
     "message",
+    "body",
+    "content_type",
+    "headers",
     "kind",
     "delay",
     "times",
     "after",
     "probability",
 )
-_HTTP_ONLY = ("status", "error", "message")
+_HTTP_ONLY = ("status", "error", "message", "body", "content_type", "headers")
+# An HTTP header name (RFC 9110 token); the framing headers stay the server's.
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_FRAMING = ("content-length", "transfer-encoding", "connection")
 _MAX_DELAY = 3600.0
 _UNRESOLVED: Any = object()
 
@@ -53,6 +61,9 @@ class Fault:
     status: int | None = None
     error: str | None = None
     message: str | None = None
+    body: str | None = None
+    content_type: str | None = None
+    headers: dict[str, str] | None = None
     kind: str = "http"
     delay: float = 0.0
     times: int | None = None
@@ -89,6 +100,24 @@ class Fault:
         fault.fired = int(data.get("fired") or 0)
         return fault
 
+    def dress(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """An answer's headers with ``content_type`` and ``headers`` put over them."""
+        given = dict(self.headers or {})
+        if self.content_type:
+            given.setdefault("Content-Type", self.content_type)
+        lowered = {name.lower() for name in given}
+        return [h for h in headers if h[0].lower() not in lowered] + list(given.items())
+
+    def body_type(self) -> str:
+        """The Content-Type of a ``body`` given without one: JSON if it parses."""
+        if self.content_type:
+            return self.content_type
+        try:
+            json.loads(self.body or "")
+        except ValueError:
+            return "text/plain; charset=utf-8"
+        return "application/json"
+
     def describe(self) -> str:
         parts = [f"{k}={v!r}" for k, v in self.spec().items()]
         return f"fault {self.id} ({', '.join(parts)})"
@@ -119,6 +148,31 @@ def _text(spec: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
+def _headers(spec: Mapping[str, Any]) -> dict[str, str] | None:
+    value = spec.get("headers")
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise FaultError("fault field 'headers' must be an object of header names to strings")
+    out: dict[str, str] = {}
+    for name, text in value.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise FaultError(f"fault field 'headers': {name!r} is not a header name")
+        if name.lower() in _FRAMING:
+            raise FaultError(f"fault field 'headers' cannot set '{name}' (the server frames it)")
+        if not isinstance(text, str) or "\r" in text or "\n" in text:
+            raise FaultError(f"fault field 'headers': '{name}' must be a one-line string")
+        out[name] = text
+    return out
+
+
+def _one_line(spec: Mapping[str, Any], name: str) -> str | None:
+    value = _text(spec, name)
+    if value is not None and ("\r" in value or "\n" in value):
+        raise FaultError(f"fault field '{name}' must be one line")
+    return value
+
+
 def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
     """Validate a fault given as keyword arguments or admin-API JSON."""
     if not isinstance(spec, Mapping):
@@ -132,7 +186,34 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
     kind = _text(spec, "kind") or "http"
     if kind not in KINDS:
         raise FaultError(f"fault field 'kind' must be one of {', '.join(KINDS)}")
-    status = _number(spec, "status", True, 400, 599)
+    body = spec.get("body")
+    if body is not None and not isinstance(body, str):
+        raise FaultError("fault field 'body' must be a string (sent verbatim)")
+    if body is not None:
+        # A verbatim answer: any status, 200 unless given.
+        status = _number(spec, "status", True, 100, 599) or 200
+        for name in ("error", "message"):
+            if spec.get(name) is not None:
+                raise FaultError(
+                    f"fault field '{name}' does not go with 'body' (put it in the body)"
+                )
+    elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
+        # BigID's production failure: {"success": false, "message": ...} at HTTP 200.
+        if api != "bigid" or spec.get("message") is None:
+            raise FaultError(
+                "fault field 'status' 200 needs a 'body', or api 'bigid' and a 'message' "
+                "(BigID's production failure)"
+            )
+        status = 200
+    else:
+        try:
+            status = _number(spec, "status", True, 400, 599)
+        except FaultError as exc:
+            if "between" not in str(exc):
+                raise
+            raise FaultError(
+                "fault field 'status' must be between 400 and 599 (any of 100-599 with a 'body')"
+            ) from None
     delay = _number(spec, "delay", False, 0, _MAX_DELAY) or 0.0
     if kind != "http":
         for name in _HTTP_ONLY:
@@ -140,10 +221,12 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
                 raise FaultError(f"fault field '{name}' only applies to kind 'http'")
     elif status is None:
         if not delay:
-            raise FaultError("fault field 'status' is required for kind 'http' (or give a 'delay')")
-        for name in ("error", "message"):
+            raise FaultError(
+                "fault field 'status' is required for kind 'http' (or give a 'body' or a 'delay')"
+            )
+        for name in ("error", "message", "content_type", "headers"):
             if spec.get(name) is not None:
-                raise FaultError(f"fault field '{name}' needs a 'status'")
+                raise FaultError(f"fault field '{name}' needs a 'status' or a 'body'")
     method = _text(spec, "method")
     if method is not None and not method.isalpha():
         raise FaultError("fault field 'method' must be an HTTP method such as 'GET'")
@@ -163,6 +246,9 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
         status=status,
         error=_text(spec, "error"),
         message=_text(spec, "message"),
+        body=body,
+        content_type=_one_line(spec, "content_type"),
+        headers=_headers(spec),
         kind=kind,
         delay=delay,
         times=_number(spec, "times", True, 1, 10**9),
@@ -313,6 +399,25 @@ class FaultSet:
     def unfired(self) -> builtins.list[Fault]:
         """Faults limited by ``times`` that never fired (a test that did not test)."""
         return never_fired(self._snapshot.faults)
+
+    def export(self) -> dict[str, Any]:
+        """Everything a snapshot needs: the faults with their counts, the next id,
+        and the RNG's state (so ``probability`` draws go on where they were)."""
+        with self._lock:
+            next_id = next(self._ids)
+            self._ids = itertools.count(next_id)
+            version, internal, gauss = self._rng.getstate()
+            return {
+                "faults": [f.to_json() for f in self._snapshot.faults],
+                "nextId": next_id,
+                "rng": [version, builtins.list(internal), gauss],
+            }
+
+    def restore(self, faults: tuple[Fault, ...], next_id: int, rng: random.Random) -> None:
+        with self._lock:
+            self._replace(faults)
+            self._ids = itertools.count(next_id)
+            self._rng = rng
 
 
 def never_fired(faults: Iterable[Fault]) -> list[Fault]:

@@ -189,6 +189,22 @@ class AuthMock:
         """What ``GET /_authmock/state`` returns: never a hash or a raw key."""
         return self._emulator.state()
 
+    def snapshot(self) -> dict[str, Any]:
+        """Everything this emulator holds as one versioned JSON document (what
+        ``GET /_authmock/snapshot`` returns): data, secrets, key hashes, revocations,
+        clock, faults with their counts, the fault RNG's state and the journal."""
+        from authmock.snapshot import snapshot
+
+        return snapshot(self._emulator)
+
+    def restore(self, document: Mapping[str, Any]) -> None:
+        """Replace the whole state with a :meth:`snapshot`'s, here or in another
+        process: tokens and API keys issued before it work again. A document of
+        another version or a damaged one raises ``ValueError`` and changes nothing."""
+        from authmock.snapshot import restore
+
+        restore(self._emulator, document)
+
     @property
     def handler_errors(self) -> list[BaseException]:
         return self._emulator.handler_errors
@@ -222,13 +238,20 @@ class AuthMock:
         port: int = 0,
         *,
         header_timeout: float = 10.0,
+        tls: bool = False,
+        tls_dir: str | os.PathLike[str] | None = None,
     ) -> Iterator[Any]:
         """Run the engine on a threaded werkzeug server with HTTP/1.1 keep-alive;
         yields it (``.url``). ``header_timeout``: seconds a client has to send its
-        request line and headers (also how long an idle connection stays open)."""
+        request line and headers (also how long an idle connection stays open).
+        ``tls=True`` serves HTTPS (needs the ``tls`` extra) with a certificate from
+        a local CA whose bundle is ``.ca_path``; ``tls_dir`` keeps that CA across
+        runs (reused when present)."""
         from authmock.ways.server import LiveServer
 
-        server = LiveServer(self._app, host, port, header_timeout=header_timeout)
+        server = LiveServer(
+            self._app, host, port, header_timeout=header_timeout, tls=tls, tls_dir=tls_dir
+        )
         server.start()
         try:
             yield server

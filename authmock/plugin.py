@@ -4,8 +4,9 @@ Fixtures: ``authmock`` (an active in-process AuthMock per test),
 ``authmock_server`` (a live server per session, reset before each test),
 ``authmock_seed`` / ``authmock_scenario`` (override them). Marker
 ``@pytest.mark.authmock(seed=, scenario=, bigid_errors=, faults=[...])``; ini
-options ``authmock_seed``, ``authmock_scenario`` and ``authmock_server_url``
-(a running server: each test gets its own instance there). The logic lives in
+options ``authmock_seed``, ``authmock_scenario``, ``authmock_server_url``
+(a running server: each test gets its own instance there) and
+``authmock_server_tls`` (the session's own server over HTTPS). The logic lives in
 :mod:`authmock.testkit`.
 """
 
@@ -24,6 +25,7 @@ from authmock.remote import RemoteAuthMock
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    _addini_tls(parser)
     parser.addini(
         "authmock_seed", "seed of the authmock fixtures (default: the scenario's, else 0)"
     )
@@ -37,6 +39,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "an authmock server already running (e.g. started by CI): authmock_server then"
         " gives each test its own instance there (env AUTHMOCK_SERVER_URL when unset;"
         " admin token from env AUTHMOCK_ADMIN_TOKEN)",
+    )
+
+
+def _addini_tls(parser: pytest.Parser) -> None:
+    parser.addini(
+        "authmock_server_tls",
+        "authmock_server serves HTTPS with a local CA (needs authmock[tls]); its bundle is"
+        " authmock_server.ca_path",
+        type="bool",
+        default=False,
     )
 
 
@@ -135,7 +147,8 @@ def _authmock_session_server(
         token = os.environ.get("AUTHMOCK_ADMIN_TOKEN") or None
         server = testkit.SharedServer(url, seed, scenario, token)
     else:
-        server = testkit.SessionServer(seed, scenario)
+        tls = bool(pytestconfig.getini("authmock_server_tls"))
+        server = testkit.SessionServer(seed, scenario, tls=tls)
     try:
         yield server
     finally:
@@ -154,7 +167,8 @@ def authmock_server(
     the rest is the ``RemoteAuthMock`` control API (clock, faults, calls, sigma, ...).
     With the ini option ``authmock_server_url``, each test gets instead a fresh
     instance of that server of its own (``.url`` is the instance's base), deleted
-    after the test."""
+    after the test. With ``authmock_server_tls = true`` the session's server serves
+    HTTPS; ``.ca_path`` is then the CA bundle (a .pem) for clients to trust."""
     with _configuring():
         remote = _authmock_session_server.before_test(_settings(request))
     yield remote

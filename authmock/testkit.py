@@ -124,14 +124,22 @@ class SessionServer:
     with its seed and scenario, so nothing of one test survives into the next.
     """
 
-    def __init__(self, seed: int | None = None, scenario: ScenarioSource | None = None) -> None:
+    def __init__(
+        self,
+        seed: int | None = None,
+        scenario: ScenarioSource | None = None,
+        *,
+        tls: bool = False,
+    ) -> None:
         self.mock = AuthMock(seed=seed, scenario=scenario)
         self._seed = seed
         # {} is the generated data: it replaces a scenario an earlier test's marker chose.
         self._scenario: ScenarioSource = scenario if scenario is not None else {}
-        self._server = LiveServer(self.mock.wsgi_app).start()
+        self._server = LiveServer(self.mock.wsgi_app, tls=tls).start()
         self.url = self._server.url
-        self.remote = RemoteAuthMock(self.url)
+        # With tls, the CA bundle clients must trust (a .pem); None otherwise.
+        self.ca_path = self._server.ca_path
+        self.remote = RemoteAuthMock(self.url, verify=self.ca_path or True)
 
     def before_test(self, settings: TestSettings) -> RemoteAuthMock:
         remote = self.remote

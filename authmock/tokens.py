@@ -8,8 +8,11 @@ the cost of an authenticated call, and a token's payload never changes.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import math
+import re
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
@@ -34,6 +37,40 @@ class TokenError(Exception):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
         self.refusal = Refusal(reason, detail)
+
+
+# A JWT segment in canonical base64url: its alphabet only, no padding.
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def canonical_segments(token: str) -> tuple[bytes, bytes, bytes]:
+    """The decoded header, payload and signature of a token in canonical
+    compact form, or :class:`TokenError`.
+
+    pyjwt tolerates ``=`` padding, and Python's base64 skips characters
+    outside the alphabet and ignores the unused low bits of the last one:
+    many strings decode to one token. Anything keyed on the string (a
+    revocation list, a cache) would be sidestepped by re-encoding, so only
+    the one canonical spelling is accepted."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise TokenError("malformed_token", f"not a JWT ({len(parts)} segments, not 3)")
+    decoded = []
+    for name, part in zip(("header", "payload", "signature"), parts, strict=True):
+        if len(part) % 4 == 1 or not _SEGMENT.fullmatch(part):
+            raise TokenError("malformed_token", f"the {name} is not unpadded base64url")
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != part:
+            # Stray low bits in the last character.
+            raise TokenError("malformed_token", f"the {name} is not canonical base64url")
+        decoded.append(raw)
+    return decoded[0], decoded[1], decoded[2]
+
+
+def signature_id(token: str) -> str:
+    """What identifies a token for revocation: SHA-256 of its signature bytes
+    (the HMAC over header and payload; the raw token is never kept)."""
+    return hashlib.sha256(canonical_segments(token)[2]).hexdigest()
 
 
 class TokenCodec:
@@ -100,6 +137,7 @@ class TokenCodec:
                 "malformed_token",
                 f"the token has {len(token)} characters, over the {MAX_TOKEN_LENGTH} accepted",
             )
+        canonical_segments(token)
         try:
             header = jwt.get_unverified_header(token)
         except (jwt.PyJWTError, ValueError, TypeError, UnicodeError) as exc:

@@ -13,6 +13,8 @@ import requests
 
 from authmock.cli import main
 
+PROXY_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
 
 @pytest.fixture
 def served() -> Iterator[str]:
@@ -20,6 +22,7 @@ def served() -> Iterator[str]:
         {"path": "/api/v1/auth/refresh", "status": 401, "after": 1, "times": 1},
         {"path": "/api/v1/roles", "kind": "reset"},
         {"path": "/api/v1/no-such-*", "status": 503, "message": "Down"},
+        {"path": "/api/v1/proxied", "body": PROXY_PAGE, "content_type": "text/html"},
     ]
     args = [sys.executable, "-m", "authmock", "serve", "--port", "0", "--seed", "7"]
     for fault in faults:
@@ -60,6 +63,15 @@ def test_serve_registers_every_fault(served: str) -> None:
             "seen": 0,
             "fired": 0,
         },
+        {
+            "id": "fault-4",
+            "path": "/api/v1/proxied",
+            "status": 200,
+            "body": PROXY_PAGE,
+            "content_type": "text/html",
+            "seen": 0,
+            "fired": 0,
+        },
     ]
 
 
@@ -79,6 +91,9 @@ def test_serve_faults_fire(served: str) -> None:
         503,
         {"error": "SERVICE_UNAVAILABLE", "message": "Down"},
     )
+    proxied = requests.get(f"{served}/api/v1/proxied", timeout=5)
+    assert (proxied.status_code, proxied.text) == (200, PROXY_PAGE)
+    assert proxied.headers["Content-Type"] == "text/html"
 
 
 @pytest.mark.parametrize(
@@ -88,6 +103,8 @@ def test_serve_faults_fire(served: str) -> None:
         ('["/healthz"]', "a fault must be a JSON object"),
         ('{"path": "/x", "kind": "explode"}', "fault field 'kind' must be one of"),
         ('{"path": "/x"}', "fault field 'status' is required for kind 'http'"),
+        ('{"status": 200}', "fault field 'status' 200 needs a 'body', or api 'bigid'"),
+        ('{"body": "x", "status": 700}', "fault field 'status' must be between 100 and 599"),
     ],
 )
 def test_a_bad_fault_is_one_line_and_exit_2(

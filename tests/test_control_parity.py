@@ -234,15 +234,26 @@ IN_PROCESS_ONLY = {
         "handler_errors",
         "raise_handler_errors",
     },
-    "faults": {"check", "reset", "may_sleep"},  # the engine's, not a test's
-    "calls": {"record", "limit", "query"},  # query: the admin API's parser of ?filters
-    "clock": set(),
+    # The engine's, not a test's (export/restore: what a snapshot takes and gives back).
+    "faults": {"check", "reset", "may_sleep", "export", "restore"},
+    # query: the admin API's parser of ?filters; limits and budget: the server's own settings
+    "calls": {"record", "limit", "query", "body_limit", "body_budget", "body_bytes"},
+    "clock": {"export", "restore"},
     "sigma": {"route"},
     "bigid": {"route"},
 }
 # A server's: its URL, the admin connection, and its isolated instances.
 REMOTE_ONLY = {
-    "mock": {"url", "close", "server_url", "instance_id", "new_instance", "instances", "delete"},
+    "mock": {
+        "url",
+        "close",
+        "server_url",
+        "instance_id",
+        "new_instance",
+        "instances",
+        "delete",
+        "ca_path",
+    },
     "faults": set(),
     "calls": {"query"},
     "clock": set(),

@@ -86,6 +86,17 @@ MARKER = """
         assert requests.get(authmock_server.url + "/healthz").status_code == 503
 
 
+    PROXY = {"path": "/api/v1/x", "body": "<h1>502 Bad Gateway</h1>", "content_type": "text/html"}
+
+
+    @pytest.mark.authmock(faults=[PROXY])
+    def test_marker_fault_with_a_verbatim_body(authmock, authmock_server):
+        for url in ("https://api.sigma-pim.com", authmock_server.url):
+            answer = requests.get(url + "/api/v1/x")
+            assert (answer.status_code, answer.text) == (200, "<h1>502 Bad Gateway</h1>")
+            assert answer.headers["Content-Type"] == "text/html"
+
+
     @pytest.mark.authmock(scenario="acme")
     def test_bundled_scenario(authmock, authmock_server):
         assert ids(authmock.sigma.tenants) == ["ws-acme"]
@@ -120,7 +131,7 @@ def test_fixtures_marker_and_isolation_with_only_the_installed_plugin(
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--strict-markers", "-W", "error"
     )
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=9)
 
 
 def test_fixtures_are_listed_with_their_docstrings(pytester: pytest.Pytester) -> None:

@@ -239,6 +239,35 @@ def test_advancing_the_clock_past_expiry_shows_the_token_expired(browser: Any) -
         demo.assert_clean(http_errors=[401])
 
 
+def test_recorded_production_failures_from_the_fault_form(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+        page = demo.open()
+        kind, target = page.get_by_label("Failure"), page.get_by_label("On", exact=True)
+        # BigID's failure shape is BigID's: on a Sigma call the API says why, clearly.
+        kind.select_option(label="BigID failure at 200")
+        target.select_option(label="Sigma login")
+        page.get_by_role("button", name="Add fault").click()
+        expect(demo.message).to_contain_text("api 'bigid' and a 'message'")
+        target.select_option(label="BigID token exchange")
+        page.get_by_role("button", name="Add fault").click()
+        expect(demo.message).to_contain_text("added")
+        kind.select_option(label="Proxy 502 page at 200")
+        target.select_option(label="Any Sigma call")
+        page.get_by_role("button", name="Add fault").click()
+        page.get_by_label("Answer body (optional, sent verbatim)").fill("upstream down")
+        kind.select_option(label="503 Service Unavailable")
+        page.get_by_role("button", name="Add fault").click()
+        faults = page.get_by_role("list", name="Active faults")
+        expect(faults).to_contain_text("HTTP 200 with a given body on any method any path (sigma)")
+        expect(faults).to_contain_text("HTTP 503 with a given body on any method any path (sigma)")
+        specs = [f.spec() for f in mock.faults.list()]
+        assert specs[0]["status"] == 200 and specs[0]["message"] == "Refresh token not valid"
+        assert specs[1]["body"] == "<html><body><h1>502 Bad Gateway</h1></body></html>"
+        assert (specs[2]["status"], specs[2]["body"]) == (503, "upstream down")
+        demo.assert_clean(http_errors=[400])
+
+
 def test_a_one_shot_401_fault_fails_the_login_once(browser: Any) -> None:
     mock = AuthMock(seed=7)
     with mock.serve() as server, demo_page(browser, server.url) as demo:

@@ -15,9 +15,9 @@ from authmock.clock import Clock
 from authmock.errors import ApiError
 from authmock.reasons import clip
 from authmock.scenario import DNS_LABEL
-from authmock.security import new_secret, same, sha256_hex
+from authmock.security import new_secret, same
 from authmock.seed import SeedData
-from authmock.tokens import TokenCodec, TokenError
+from authmock.tokens import TokenCodec, TokenError, signature_id
 
 ACCESS = "access-token"
 REFRESH = "refresh-token"
@@ -104,6 +104,9 @@ class BigidUser:
     last_name: str
     email: str
     role: str
+    # signature_id of every user token minted for this user (not for a
+    # re-added user of the same name): revoked when the user is removed.
+    tokens: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def role_ids(self) -> list[str]:
@@ -131,7 +134,7 @@ class Deployment:
     name: str
     codec: TokenCodec
     users: dict[str, BigidUser] = field(default_factory=dict)
-    # SHA-256 of each revoked user token: the raw token is never kept.
+    # signature_id of each revoked user token (the raw token is never kept).
     revoked: set[str] = field(default_factory=set)
     # The user token seeded for each user at load time, minted on first use
     # (signing costs ~40 µs a token: too much for every mock or instance created).
@@ -176,6 +179,9 @@ class BigidBackend:
         )
         self.system_ttl = self.configured_ttl or SYSTEM_TTL
         self.deployments: dict[str, Deployment] = {}
+        # The user tokens of removed deployments: one re-added under the name
+        # with its configured secret must not revive them.
+        self.retired: set[str] = set()
         # Served at /api/v1 in server mode: the first deployment of the scenario.
         self.default_deployment: str | None = None
 
@@ -187,6 +193,7 @@ class BigidBackend:
             self.errors = self.configured_errors
             self.system_ttl = self.configured_ttl or data.bigid_system_token_ttl or SYSTEM_TTL
             self.deployments = {}
+            self.retired = set()
             self.default_deployment = None
             now = self.clock.now_int()
             for d in data.bigid_deployments:
@@ -228,7 +235,10 @@ class BigidBackend:
 
     def remove_deployment(self, name: str) -> None:
         with self.lock:
-            self.deployment(name)
+            target = self.deployment(name)
+            for user in list(target.users.values()):
+                self._retire(target, user)
+            self.retired |= target.revoked
             del self.deployments[name]
 
     def add_user(
@@ -258,10 +268,21 @@ class BigidBackend:
     def remove_user(self, deployment: str, username: str) -> None:
         with self.lock:
             target = self.deployment(deployment)
-            if target.users.pop(username, None) is None:
+            user = target.users.get(username)
+            if user is None:
                 raise KeyError(f"no user '{username}' in deployment '{deployment}'")
+            self._retire(target, user)
+            del target.users[username]
             target.seeded_tokens.pop(username, None)
             target.seeded_ttls.pop(username, None)
+
+    def _retire(self, deployment: Deployment, user: BigidUser) -> None:
+        """Revoke every user token minted for ``user``, its seeded one included
+        (minted now if nobody asked for it yet: it is the same token), so that
+        none works for a user re-added under the name."""
+        if user.username in deployment.seeded_ttls:
+            self.seeded_user_token(deployment.name, user.username)
+        deployment.revoked |= user.tokens
 
     def find_user(self, deployment: str, username: str) -> tuple[Deployment, BigidUser]:
         target = self.deployment(deployment)
@@ -287,6 +308,25 @@ class BigidBackend:
             }
         )
 
+    def _mint_user_token(
+        self, deployment: Deployment, user: BigidUser, ttl: int, now: int | None = None
+    ) -> str:
+        issued = self.clock.now_int() if now is None else now
+        with self.lock:
+            while True:
+                token = self._mint(deployment, user, REFRESH, ttl, issued)
+                token_id = signature_id(token)
+                if not self._is_revoked(deployment, token_id):
+                    break
+                # The same claims in the same second make the same token, and
+                # that one is revoked: issue it a second earlier instead.
+                issued -= 1
+            user.tokens.add(token_id)
+        return token
+
+    def _is_revoked(self, deployment: Deployment, token_id: str) -> bool:
+        return token_id in deployment.revoked or token_id in self.retired
+
     def create_user_token(self, deployment: str, username: str, days: int = USER_TOKEN_DAYS) -> str:
         """A long-lived user token (``refresh-token``) of 1 to 999 days."""
         if isinstance(days, bool) or not isinstance(days, int):
@@ -294,7 +334,7 @@ class BigidBackend:
         if not 1 <= days <= MAX_USER_TOKEN_DAYS:
             raise ValueError(f"days must be 1 to {MAX_USER_TOKEN_DAYS}, not {days}")
         target, user = self.find_user(deployment, username)
-        return self._mint(target, user, REFRESH, days * DAY)
+        return self._mint_user_token(target, user, days * DAY)
 
     def issue_system_token(
         self, deployment: str, username: str, expires_in: int | None = None
@@ -321,7 +361,7 @@ class BigidBackend:
                     f"no seeded user token for '{username}' in deployment '{deployment}'"
                 )
             # Issued at load time, whenever first asked for: the same token every time.
-            token = self._mint(target, user, REFRESH, ttl, target.loaded_at)
+            token = self._mint_user_token(target, user, ttl, target.loaded_at)
             target.seeded_tokens[username] = token
         return token
 
@@ -337,7 +377,7 @@ class BigidBackend:
                     continue
                 if claims["type"] != REFRESH:
                     raise ValueError(f"not a user token (its type is '{claims['type']}')")
-                deployment.revoked.add(sha256_hex(token))
+                deployment.revoked.add(signature_id(token))
                 return deployment.name
         raise ValueError("not a live user token of any deployment")
 
@@ -411,7 +451,7 @@ class BigidBackend:
             raise unauthorized(NOT_REFRESH, "wrong_token_type", detail)
         if user is None:
             raise unauthorized(NOT_REFRESH, "user_not_found", self._no_user(claims, deployment))
-        if sha256_hex(token) in target.revoked:
+        if self._is_revoked(target, signature_id(token)):
             detail = f"this user token of '{user.username}' was revoked"
             raise unauthorized(NOT_REFRESH, "revoked", detail)
         return self._mint(target, user, ACCESS, self.system_ttl), user

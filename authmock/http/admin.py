@@ -18,7 +18,14 @@ from werkzeug.routing import Rule
 from authmock import scenario as scenarios
 from authmock.errors import ApiError
 from authmock.faults import FaultError
-from authmock.http.exchange import BadJson, PayloadTooLarge, Reply, json_reply, read_body
+from authmock.http.exchange import (
+    MAX_BODY,
+    BadJson,
+    PayloadTooLarge,
+    Reply,
+    json_reply,
+    read_body,
+)
 from authmock.http.routes import RouteSpec, shared_map
 from authmock.scenario import ScenarioError
 from authmock.security import same
@@ -88,6 +95,7 @@ class Admin:
     def __init__(self, app: App) -> None:
         from authmock.bigid.admin import bigid_admin_routes
         from authmock.http.instances import instance_admin_routes
+        from authmock.http.persist import persist_admin_routes
         from authmock.sigma.admin import sigma_admin_routes
 
         self.app = app
@@ -96,6 +104,7 @@ class Admin:
         # Handlers marked with @takes_query get the URL query as a dict.
         self._takes_query: set[str] = set()
         self._takes_environ: set[str] = set()
+        self._body_limits: dict[str, int] = {}
         self._specs: list[RouteSpec] = []
         routes: list[tuple[Rule, AdminHandler]] = [
             (Rule("/_authmock/reset", methods=["POST"]), self.reset),
@@ -114,6 +123,7 @@ class Admin:
         routes += sigma_admin_routes(app)
         routes += bigid_admin_routes(app)
         routes += instance_admin_routes(app)
+        routes += persist_admin_routes(app)
         self.extend(routes)
 
     def extend(self, routes: list[tuple[Rule, AdminHandler]]) -> None:
@@ -125,6 +135,9 @@ class Admin:
                 self._takes_query.add(endpoint)
             if getattr(handler, "takes_environ", False):
                 self._takes_environ.add(endpoint)
+            # A handler's own body limit (a snapshot's journal may pass 1 MiB).
+            if hasattr(handler, "body_limit"):
+                self._body_limits[endpoint] = handler.body_limit
             self._specs.append((rule.rule, methods, endpoint))
         # Built once per process for a given set of routes (see shared_map).
         self._map = shared_map(tuple(self._specs))
@@ -144,7 +157,7 @@ class Admin:
             reply.headers.append(("Allow", ", ".join(sorted(exc.valid_methods or ()))))
             return reply
         try:
-            body = self._body(environ)
+            body = self._body(environ, self._body_limits.get(endpoint, MAX_BODY))
             args = dict(args)
             if endpoint in self._takes_query:
                 args["query"] = dict(parse_qsl(environ.get("QUERY_STRING") or ""))
@@ -163,13 +176,13 @@ class Admin:
             return admin_error(400, str(exc))
 
     @staticmethod
-    def _body(environ: dict[str, Any]) -> Any:
+    def _body(environ: dict[str, Any], limit: int = MAX_BODY) -> Any:
         try:
-            raw = read_body(environ)
+            raw = read_body(environ, limit)
         except BadJson:
             raise AdminError(400, "bad Content-Length") from None
         except PayloadTooLarge:
-            raise AdminError(400, "request body over 1 MiB") from None
+            raise AdminError(400, f"request body over {limit // MAX_BODY} MiB") from None
         if not raw.strip():
             return None
         try:

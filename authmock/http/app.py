@@ -195,8 +195,14 @@ class App:
                 self._pause(ex.environ, fault.delay)
             if fault.kind in ("reset", "timeout"):
                 raise ConnectionFault(fault.kind, fault.id)
+            if fault.kind == "http" and fault.body is not None:
+                body = fault.body.encode("utf-8")
+                headers = fault.dress([("Content-Type", fault.body_type())])
+                return Reply(fault.status or 200, body, headers)
             if fault.kind == "http" and fault.status is not None:
-                return api.error(fault.status, fault.error, fault.message)
+                reply = api.error(fault.status, fault.error, fault.message)
+                reply.headers = fault.dress(reply.headers)
+                return reply
         length = ex.declared_length()
         if length is not None and length > MAX_BODY:
             reply = api.error(413)

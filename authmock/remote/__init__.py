@@ -45,10 +45,21 @@ class RemoteAuthMock:
     a ``ValueError``, as the in-process API does).
     """
 
-    def __init__(self, url: str, admin_token: str | None = None, *, timeout: float = 30.0) -> None:
-        self._admin = AdminClient(url, admin_token, timeout)
+    def __init__(
+        self,
+        url: str,
+        admin_token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        verify: bool | str = True,
+    ) -> None:
+        # verify: as in requests, e.g. the .ca_path of a server started with tls=True.
+        self._admin = AdminClient(url, admin_token, timeout, verify)
         self._admin_token = admin_token
         self._timeout = timeout
+        self._verify = verify
+        # The CA bundle the server is verified with (a tls=True server's), else None.
+        self.ca_path: str | None = verify if isinstance(verify, str) else None
         self.url = self._admin.url
         # An instance's URL is {server}/_i/{id}: everything here then drives that instance.
         server, marker, instance_id = self.url.rpartition(INSTANCE_PREFIX)
@@ -97,6 +108,14 @@ class RemoteAuthMock:
         """``GET /_authmock/state``: never a hash or a raw key."""
         return dict(self._admin.call("GET", "/state"))
 
+    def snapshot(self) -> dict[str, Any]:
+        """``GET /_authmock/snapshot``: the whole state as one versioned document."""
+        return dict(self._admin.call("GET", "/snapshot"))
+
+    def restore(self, document: Mapping[str, Any]) -> None:
+        """``POST /_authmock/snapshot``: replace the whole state with a snapshot's."""
+        self._admin.call("POST", "/snapshot", dict(document))
+
     # -- instances --------------------------------------------------------------------
     def new_instance(
         self,
@@ -116,7 +135,9 @@ class RemoteAuthMock:
         if bigid_errors is not None:
             body["bigid_errors"] = bigid_errors
         created = self._server_admin().call("POST", "/instances", body)
-        instance = RemoteAuthMock(created["url"], self._admin_token, timeout=self._timeout)
+        instance = RemoteAuthMock(
+            created["url"], self._admin_token, timeout=self._timeout, verify=self._verify
+        )
         instance._owned = True
         return instance
 
@@ -134,7 +155,9 @@ class RemoteAuthMock:
         if self.instance_id is None:
             return self._admin
         if self._server is None:
-            self._server = AdminClient(self.server_url, self._admin_token, self._timeout)
+            self._server = AdminClient(
+                self.server_url, self._admin_token, self._timeout, self._verify
+            )
         return self._server
 
     def assert_called(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,13 +77,23 @@ class _DirectSession(requests.Session):
 class AdminClient:
     """Calls one server's admin API; raises :class:`AdminApiError` on any error status."""
 
-    def __init__(self, url: str, admin_token: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        admin_token: str | None = None,
+        timeout: float = 30.0,
+        verify: bool | str = True,
+    ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._session = _DirectSession()
         # No proxy, .netrc or CA lookups from the environment for a loopback server:
         # they would cost more than the admin call itself.
         self._session.trust_env = not _is_loopback(self.url)
+        if verify is True and not self._session.trust_env:
+            # ...except the CA bundle a `serve --tls` told the user to export.
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+        self._session.verify = verify
         if admin_token is not None:
             self._session.headers["X-Authmock-Admin"] = admin_token
 

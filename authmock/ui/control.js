@@ -9,6 +9,15 @@ const FAULT_KINDS = {
   401: { label: "401 Unauthorized", spec: { status: 401 } },
   503: { label: "503 Service Unavailable", spec: { status: 503 } },
   delay: { label: "3-second delay", spec: { delay: 3 } },
+  // Recorded from production: BigID's failure at HTTP 200, and a proxy's error page.
+  "bigid-200": {
+    label: "BigID failure at 200",
+    spec: { api: "bigid", status: 200, message: "Refresh token not valid", content_type: "text/html" },
+  },
+  "proxy-502": {
+    label: "Proxy 502 page at 200",
+    spec: { status: 200, body: "<html><body><h1>502 Bad Gateway</h1></body></html>", content_type: "text/html" },
+  },
 };
 // Short labels: a <select> cannot wrap, and a phone has 330 px for it. The call each
 // one matches is spelled out below the form (targetHint).
@@ -54,7 +63,8 @@ function describeWhere(fault) {
 function describeFault(fault) {
   // `kind` is left out of the listing when it is the default, "http".
   const kind = fault.kind || "http";
-  const what = fault.status ? `HTTP ${fault.status}` : kind !== "http" ? kind : "no status";
+  const status = fault.status ? `HTTP ${fault.status}` : kind !== "http" ? kind : "no status";
+  const what = "body" in fault ? `${status} with a given body` : status;
   const delay = fault.delay ? ` after ${fault.delay} s` : "";
   const where = describeWhere(fault);
   const left = fault.times ? `${fault.times - fault.fired} of ${fault.times} left` : "until removed";
@@ -93,8 +103,15 @@ async function addFault(form) {
   const kind = FAULT_KINDS[form.elements.namedItem("fault-kind").value];
   const target = FAULT_TARGETS[form.elements.namedItem("fault-target").value];
   const timesText = form.elements.namedItem("fault-times").value.trim();
-  const spec = { ...target.spec, ...kind.spec };
+  const bodyText = form.elements.namedItem("fault-body").value;
+  // The target's api wins: BigID's 200 failure on a Sigma call is refused, not moved.
+  const spec = { ...kind.spec, ...target.spec };
   if (timesText) spec.times = Number(timesText);
+  // A body of one's own is sent verbatim, at the failure's status (200 if it has none).
+  if (bodyText) {
+    delete spec.message;
+    spec.body = bodyText;
+  }
   const body = await expectOk("Adding a fault", "POST", "/_authmock/faults", { json: spec });
   say(`${body.id} added: ${kind.label} on ${target.label}${spec.times ? `, ${spec.times} time(s)` : ""}.`, "ok");
   await refreshFaults();

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import socket
 import ssl
 import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import (
     LISTEN_QUEUE,
@@ -33,6 +35,9 @@ from werkzeug.serving import (
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+
+if TYPE_CHECKING:
+    from authmock.ways.tls import LocalTls
 
 # serve_forever() polls for shutdown every 0.5 s by default; this makes stop fast.
 POLL_INTERVAL = 0.02
@@ -69,10 +74,19 @@ def reset(sock: socket.socket) -> None:
 class SocketFaults:
     """Turns the engine's connection faults into what a socket client sees."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, after_request: Callable[[dict[str, Any]], None] | None) -> None:
         self.app = app
+        self.after_request = after_request
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            return self._call(environ, start_response)
+        finally:
+            # Before werkzeug writes a byte of the answer (e.g. the state file's save).
+            if self.after_request is not None:
+                self.after_request(environ)
+
+    def _call(self, environ: dict[str, Any], start_response: Any) -> Any:
         try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
@@ -376,6 +390,10 @@ def wsgi_server(
 
 
 class LiveServer:
+    """The engine on :class:`LiveWSGIServer`; with ``tls``, over HTTPS with a
+    certificate from a local CA (:class:`~authmock.ways.tls.LocalTls`;
+    ``tls_dir`` keeps the CA across restarts)."""
+
     def __init__(
         self,
         app: App,
@@ -383,18 +401,33 @@ class LiveServer:
         port: int = 0,
         *,
         header_timeout: float = HEADER_TIMEOUT,
-        tls: ssl.SSLContext | None = None,
-        ca_path: str | None = None,
+        tls: bool = False,
+        tls_dir: str | os.PathLike[str] | None = None,
+        after_request: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.app = app
-        self._server = wsgi_server(
-            SocketFaults(app), host, port, header_timeout=header_timeout, tls=tls
-        )
+        self.tls: LocalTls | None = None
+        if tls:
+            from authmock.ways.tls import LocalTls
+
+            self.tls = LocalTls(host, tls_dir)
+        try:
+            self._server = wsgi_server(
+                SocketFaults(app, after_request),
+                host,
+                port,
+                header_timeout=header_timeout,
+                tls=self.tls.context if self.tls else None,
+            )
+        except BaseException:
+            if self.tls is not None:
+                self.tls.close()
+            raise
         self.host = host
         self.port: int = self._server.port
-        self.scheme = "https" if tls is not None else "http"
-        # The CA bundle that signed the certificate (TLS only).
-        self.ca_path = ca_path
+        self.scheme = "https" if tls else "http"
+        # The CA bundle (a .pem) that signed the certificate: what clients must trust.
+        self.ca_path: str | None = self.tls.ca_path if self.tls else None
         self._thread: threading.Thread | None = None
         # shutdown() waits for serve_forever() to end: forever, if it never began.
         self._serving = False
@@ -432,3 +465,5 @@ class LiveServer:
                 sock.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self.tls is not None:
+            self.tls.close()

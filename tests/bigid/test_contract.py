@@ -26,6 +26,7 @@ from tests.bigid.helpers import (
     forge,
 )
 from tests.counts import count
+from tests.jwt_variants import non_canonical
 
 ACME_SECRET = "acme-known-secret-for-tests-0123456789"
 ADMIN_PERMISSIONS = [
@@ -239,6 +240,72 @@ def test_refresh_refuses_tokens_that_are_not_live_user_tokens(
     orphan = env.mock.bigid.create_user_token("scanner", deployment=acme)
     env.mock.bigid.remove_user(acme, "scanner")
     expect(refresh(env, orphan, deployment=acme), style, 401, failure(NOT_REFRESH))
+
+
+def test_non_canonical_encodings_of_a_user_token_are_malformed(
+    env: Any, style: str, acme: str
+) -> None:
+    """The issue's bypass: a revoked user token with one '=' appended refreshed
+    again. Now every other spelling of a token is malformed, revoked or not."""
+    genuine = env.mock.bigid.create_user_token("scanner", deployment=acme, days=7)
+    variants = {
+        k: v for k, v in non_canonical(genuine).items() if "\t" not in v and "\x00" not in v
+    }
+    count("forged tokens tried (BigID)", 2 * len(variants))
+    for name, token in variants.items():
+        assert refresh(env, token, deployment=acme).json() == failure(BAD_TOKEN), name
+    env.mock.bigid.revoke_user_token(genuine)
+    expect(refresh(env, genuine, deployment=acme), style, 401, failure(NOT_REFRESH))
+    for token in variants.values():
+        response = refresh(env, "Bearer " + token, "POST", deployment=acme)
+        expect(response, style, 401, failure(BAD_TOKEN))
+
+
+def test_a_session_token_has_one_spelling_too(env: Any, style: str) -> None:
+    token = system_token(env)
+    variants = non_canonical(token)
+    count("forged tokens tried (BigID)", 1)
+    expect(refresh(env, variants["padded signature"]), style, 401, failure(BAD_TOKEN))
+
+
+def test_user_tokens_die_with_their_user(env: Any, style: str, acme: str) -> None:
+    """Removed and re-added under the same name, a user gets none of the old
+    user's tokens (the seeded one included)."""
+    seeded = env.mock.bigid.user_token("bigid")
+    created = env.mock.bigid.create_user_token("bigid", days=3)
+    other = env.mock.bigid.create_user_token("scanner", deployment=acme)
+    env.mock.bigid.remove_user("sandbox", "bigid")
+    env.mock.bigid.add_user("sandbox", "bigid", "bigid", first_name="BigID Admin", role="admin")
+    for token in (seeded, created):
+        expect(refresh(env, token), style, 401, failure(NOT_REFRESH))
+    # Minted in the same second with the same lifetime as the old seeded token
+    # (the same claims), the new user's token still differs from it.
+    fresh = env.mock.bigid.create_user_token("bigid")
+    assert fresh != seeded
+    assert refresh(env, fresh).json()["success"] is True
+    assert refresh(env, other, deployment=acme).json()["success"] is True
+
+
+def test_a_token_created_after_revoking_its_twin_works(env: Any, style: str, acme: str) -> None:
+    env.mock.clock.set(1_900_000_000)  # frozen: the twin has the very same claims
+    first = env.mock.bigid.create_user_token("scanner", deployment=acme, days=2)
+    env.mock.bigid.revoke_user_token(first)
+    second = env.mock.bigid.create_user_token("scanner", deployment=acme, days=2)
+    assert second != first
+    assert claims(second)["exp"] - claims(second)["iat"] == 2 * DAY
+    assert refresh(env, second, deployment=acme).json()["success"] is True
+    expect(refresh(env, first, deployment=acme), style, 401, failure(NOT_REFRESH))
+
+
+def test_user_tokens_die_with_their_deployment(env: Any, style: str, acme: str) -> None:
+    """A deployment removed and re-added with its configured secret revives none."""
+    old = env.mock.bigid.create_user_token("scanner", deployment=acme)
+    env.mock.bigid.remove_deployment(acme)
+    env.mock.bigid.add_deployment(acme, secret=ACME_SECRET)
+    env.mock.bigid.add_user(acme, "scanner", "s3cret", first_name="Scan", role="viewer")
+    expect(refresh(env, old, deployment=acme), style, 401, failure(NOT_REFRESH))
+    fresh = env.mock.bigid.create_user_token("scanner", deployment=acme)
+    assert refresh(env, fresh, deployment=acme).json()["success"] is True
 
 
 def test_one_deployments_token_is_refused_by_another(env: Any, style: str, acme: str) -> None:

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from tests.counts import count
+from tests.jwt_variants import non_canonical
 from tests.sigma.helpers import bearer, claims, error, login, user_of_role
 
 ROLES = ("role-admin", "role-editor", "role-viewer")
@@ -370,6 +371,27 @@ def test_forged_tokens_are_rejected_everywhere(env: Any) -> None:
                 "error": "UNAUTHORIZED",
                 "message": "Invalid or expired token",
             }, name
+
+
+def test_non_canonical_encodings_of_a_genuine_token_are_malformed(env: Any) -> None:
+    """Padding, whitespace, stray characters or bits, trailing bytes: one token
+    has one spelling (no revocation or cache can be sidestepped by another)."""
+    genuine = _token_for(env, "role-viewer")
+    variants = non_canonical(genuine)
+    count("forged tokens tried (Sigma)", 2 * len(variants))
+    for name, token in variants.items():
+        for response in (
+            env.sigma("POST", "/api/v1/auth/refresh", json={"token": token}),
+            env.sigma("GET", "/api/v1/roles", headers={"Authorization": f"Bearer {token}"})
+            if "\t" not in token and "\x00" not in token  # no client sends these in a header
+            else env.sigma("POST", "/api/v1/auth/refresh", json={"token": token + " "}),
+        ):
+            assert response.status_code == 401, name
+            assert response.json() == {
+                "error": "UNAUTHORIZED",
+                "message": "Invalid or expired token",
+            }, name
+    assert env.sigma("POST", "/api/v1/auth/refresh", json={"token": genuine}).status_code == 200
 
 
 def test_validly_signed_tokens_of_the_wrong_shape_are_rejected(mock: Any) -> None:
