@@ -57,6 +57,8 @@ def canonical_segments(token: str) -> tuple[bytes, bytes, bytes]:
         raise TokenError("malformed_token", f"not a JWT ({len(parts)} segments, not 3)")
     decoded = []
     for name, part in zip(("header", "payload", "signature"), parts, strict=True):
+        if not part and name == "signature":
+            raise TokenError("malformed_token", "the signature is empty (an unsigned token)")
         if len(part) % 4 == 1 or not _SEGMENT.fullmatch(part):
             raise TokenError("malformed_token", f"the {name} is not unpadded base64url")
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
