@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         help="send X-Authmock-Reason on every refusal (debugging; off: byte-identical)",
     )
     serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this Host name (repeatable; *.domain; * = any);"
+        " loopback names and the bound address are always answered",
+    )
+    serve.add_argument(
         "--journal-body-limit",
         type=int,
         default=DEFAULT_BODY_LIMIT,
@@ -87,6 +95,19 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time a client has to send its request headers; also the keep-alive"
         " idle timeout (default: 10)",
+    )
+    serve.add_argument(
+        "--server",
+        choices=("werkzeug", "granian"),
+        default="werkzeug",
+        help="HTTP server: werkzeug (default) or granian for load tests (extra 'granian')",
+    )
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="granian's Python threads (default 8)",
     )
     serve.add_argument(
         "--tls", action="store_true", help="serve HTTPS with a local CA (extra 'tls')"
@@ -180,10 +201,21 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("--bigid-system-ttl must be a positive number of seconds")
     if args.header_timeout is not None and not 0 < args.header_timeout < 86400:
         raise UsageError("--header-timeout must be a positive number of seconds")
+    if args.threads is not None and args.server != "granian":
+        raise UsageError("--threads needs --server granian")
+    if args.threads is not None and not 1 <= args.threads <= 1024:
+        raise UsageError(f"--threads must be 1 to 1024, not {args.threads}")
     if args.tls_dir is not None and not args.tls:
         raise UsageError("--tls-dir needs --tls")
     if args.sigma_secret is not None and not args.sigma_secret:
         raise UsageError("--sigma-secret must not be empty")
+    from authmock.http.guard import check_allowed_host
+
+    for name in args.allow_host:
+        try:
+            check_allowed_host(name)
+        except ValueError as exc:
+            raise UsageError(f"--allow-host: {exc}") from None
     for flag in ("journal_body_limit", "journal_body_budget"):
         if getattr(args, flag) < 0:
             name = "--" + flag.replace("_", "-")
@@ -233,18 +265,23 @@ def _serve(args: argparse.Namespace) -> int:
         instances.configure(args.max_instances, args.instance_ttl)
     from authmock.ways.server import HEADER_TIMEOUT, LiveServer
 
-    header_timeout = args.header_timeout or HEADER_TIMEOUT
+    options: dict[str, Any] = {
+        "header_timeout": args.header_timeout or HEADER_TIMEOUT,
+        "tls": args.tls,
+        "tls_dir": args.tls_dir,
+        "after_request": state_file.after_request if state_file is not None else None,
+        "allow_hosts": args.allow_host,
+    }
+    server: Any
     try:
-        server = LiveServer(
-            mock.wsgi_app,
-            args.host,
-            args.port,
-            header_timeout=header_timeout,
-            tls=args.tls,
-            tls_dir=args.tls_dir,
-            after_request=state_file.after_request if state_file is not None else None,
-        )
-    except ImportError as exc:  # the tls extra is missing
+        if args.server == "granian":
+            from authmock.ways.granian_server import DEFAULT_THREADS, GranianServer
+
+            options["threads"] = args.threads or DEFAULT_THREADS
+            server = GranianServer(mock.wsgi_app, args.host, args.port, **options)
+        else:
+            server = LiveServer(mock.wsgi_app, args.host, args.port, **options)
+    except ImportError as exc:  # the tls or granian extra is missing
         raise UsageError(str(exc)) from None
     except ValueError as exc:  # TlsError: an unusable --tls-dir
         raise UsageError(str(exc)) from None
@@ -278,8 +315,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"demo page: {server.url}/", flush=True)
         if server.tls is not None:
             print("\n".join(server.tls.trust_lines()), flush=True)
-        print(f"authmock listening on {server.url}", flush=True)
-        server.serve_forever()
+        # Once the port is listening (granian binds it only when it starts).
+        server.serve_forever(ready=lambda: print(f"authmock listening on {server.url}", flush=True))
     except KeyboardInterrupt:
         pass
     finally:

@@ -11,6 +11,7 @@ from authmock import scenario as scenarios
 from authmock.bigid.models import BigidBackend
 from authmock.clock import Clock
 from authmock.faults import FaultSet
+from authmock.http.declared import DeclaredRoutes
 from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Journal
 from authmock.seed import SeedData, seed_data
 from authmock.sigma.models import SigmaBackend
@@ -40,6 +41,8 @@ class Emulator:
         self.seed = 0
         self._configure(seed, scenario)
         self.faults = FaultSet(self.seed)
+        # Declared stand-in routes: the scenario's, plus any added at run time until a reset.
+        self.routes = DeclaredRoutes()
         self.sigma = SigmaBackend(self.clock, sigma_secret)
         self.bigid = BigidBackend(self.clock, bigid_errors, bigid_system_token_ttl)
         # Exceptions raised by user-registered route handlers (re-raised in tests).
@@ -77,6 +80,7 @@ class Emulator:
         self.sigma.load(data)
         self.bigid.load(data)
         self.faults.reset(self.seed)
+        self.routes.load(self.scenario)
         self.journal.clear()
         self.handler_errors.clear()
 

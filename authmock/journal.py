@@ -6,11 +6,12 @@ import json
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, overload
 
 from authmock.globs import path_matcher
 from authmock.reasons import check_reason
+from authmock.security import mask_body
 
 DEFAULT_LIMIT = 10_000
 # Bytes of JSON: one body is kept up to this, all bodies together up to the budget.
@@ -18,6 +19,13 @@ DEFAULT_BODY_LIMIT = 16 * 1024
 DEFAULT_BODY_BUDGET = 4 * 1024 * 1024
 TRUNCATED = "... [authmock: body truncated, {size} bytes]"
 DROPPED = "[authmock: body dropped, over the journal's body budget]"
+# An entry's path and headers are capped too (a request line or header can be
+# 64 KiB): each header value at 1 KiB, all headers at 8 KiB, the path at 2 KiB.
+HEADER_VALUE_LIMIT = 1024
+HEADERS_LIMIT = 8 * 1024
+PATH_LIMIT = 2048
+CUT = "... [authmock: truncated, {size} characters]"
+MORE_HEADERS = "X-Authmock-Headers-Dropped"
 # The filters `filter()` and `GET /_authmock/calls?...` take (body and headers
 # as JSON objects in the query string).
 FILTERS = (
@@ -43,11 +51,10 @@ class Call:
     ``reset``/``timeout`` fault, or a refused connection to a BigID deployment
     that does not exist); ``fault`` is the id of the fault that fired, if any.
     ``reason``/``detail`` say why authmock refused it (None for a success; see
-    :data:`authmock.reasons.REASONS`). Headers and both bodies are stored
-    already masked; ``response_body`` is the decoded JSON answer (a note of its
-    size when it is not JSON); both are bounded by the journal's body limit and
-    budget.
-    ``duration_ms`` is the time the engine took to answer."""
+    :data:`authmock.reasons.REASONS`). Headers and bodies are stored already masked.
+
+    For HAR export (:meth:`CallLog.to_har`) it also keeps the full ``url``, the
+    answer's headers and body (masked the same way) and ``duration`` (seconds)."""
 
     api: str
     method: str
@@ -59,10 +66,12 @@ class Call:
     headers: dict[str, str]
     body: Any
     fault: str | None = None
+    url: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: Any = None
+    duration: float = 0.0
     reason: str | None = None
     detail: str | None = None
-    response_body: Any = None
-    duration_ms: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,10 +100,12 @@ class Call:
             headers=dict(data.get("headers") or {}),
             body=data.get("body"),
             fault=data.get("fault"),
+            url=str(data.get("url") or ""),
+            response_headers=dict(data.get("response_headers") or {}),
+            response_body=data.get("response_body"),
+            duration=float(data.get("duration") or 0.0),
             reason=data.get("reason"),
             detail=data.get("detail"),
-            response_body=data.get("response_body"),
-            duration_ms=data.get("duration_ms"),
         )
 
 
@@ -152,9 +163,9 @@ def _headers_check(headers: Mapping[str, str]) -> Check:
     return check
 
 
-def _equal_check(field: str, value: Any) -> Check:
+def _equal_check(name: str, value: Any) -> Check:
     return lambda c: (
-        None if getattr(c, field) == value else f"{field} {getattr(c, field)}, not {value}"
+        None if getattr(c, name) == value else f"{name} {getattr(c, name)}, not {value}"
     )
 
 
@@ -191,14 +202,30 @@ def checks(
     if reason is not None:
         check_reason(reason)
         out.append(_equal_check("reason", reason))
-    for field, value in (("tenant", tenant), ("principal", principal), ("fault", fault)):
+    for name, value in (("tenant", tenant), ("principal", principal), ("fault", fault)):
         if value is not None:
-            out.append(_equal_check(field, value))
+            out.append(_equal_check(name, value))
     if body is not None:
         out.append(lambda c: _subset_diff(body, c.body, "body"))
     if headers is not None:
         out.append(_headers_check(headers))
     return out
+
+
+class PendingAnswer:
+    """An answer's raw body, decoded and masked only when the journal is read."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def decode(self) -> Any:
+        """Its JSON (masked like request bodies), else its text."""
+        try:
+            return mask_body(json.loads(self.raw))
+        except (ValueError, RecursionError):
+            return self.raw.decode("utf-8", "replace")
 
 
 class CallLog:
@@ -291,15 +318,24 @@ class CallLog:
             )
         return found
 
+    def to_har(self) -> dict[str, Any]:
+        """The calls as a HAR 1.2 document (open it in browser devtools, Charles,
+        any HAR viewer), with the journal's masking."""
+        from authmock.har import to_har
+
+        document: dict[str, Any] = to_har(self._copy())
+        return document
+
 
 class _Entry:
     """A journal slot: the call (its body replaceable) and its body's size."""
 
-    __slots__ = ("call", "size")
+    __slots__ = ("call", "pending", "size")
 
     def __init__(self, call: Call, size: int) -> None:
         self.call = call
         self.size = size
+        self.pending = isinstance(call.response_body, PendingAnswer)
 
 
 def body_size(body: Any) -> int:
@@ -313,6 +349,26 @@ def _check_size(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
     return value
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + CUT.format(size=len(text))
+
+
+def _capped_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The headers within HEADERS_LIMIT characters; the same dict when they fit."""
+    if sum(len(k) + len(v) for k, v in headers.items()) <= HEADERS_LIMIT:
+        return headers
+    kept: dict[str, str] = {}
+    total = 0
+    for number, (name, value) in enumerate(headers.items()):
+        name, value = _cut(name, 256), _cut(value, HEADER_VALUE_LIMIT)
+        if total + len(name) + len(value) > HEADERS_LIMIT:
+            kept[MORE_HEADERS] = str(len(headers) - number)
+            break
+        kept[name] = value
+        total += len(name) + len(value)
+    return kept
 
 
 class Journal(CallLog):
@@ -342,7 +398,7 @@ class Journal(CallLog):
         """The bytes all journaled bodies take together (at most ``body_budget``)."""
         return self._body_bytes
 
-    def _bounded(self, body: Any) -> tuple[Any, int]:
+    def _within_limit(self, body: Any) -> tuple[Any, int]:
         size = body_size(body)
         if size > self.body_limit:
             text = json.dumps(body, separators=(",", ":"))[: self.body_limit]
@@ -351,12 +407,22 @@ class Journal(CallLog):
         return body, size
 
     def record(self, call: Call) -> None:
-        # Request and response bodies share the limit and the budget.
-        body, size = self._bounded(call.body)
-        answer, answer_size = self._bounded(call.response_body)
-        if body is not call.body or answer is not call.response_body:
-            call = replace(call, body=body, response_body=answer)
-        size += answer_size
+        headers, path = _capped_headers(call.headers), _cut(call.path, PATH_LIMIT)
+        if headers is not call.headers or path is not call.path:
+            call = replace(call, headers=headers, path=path)
+        body, size = self._within_limit(call.body)
+        if body is not call.body:
+            call = replace(call, body=body)
+        # The answer's body counts toward the same limits (its raw length until read).
+        answer = call.response_body
+        if isinstance(answer, PendingAnswer) and len(answer.raw) <= self.body_limit:
+            size += len(answer.raw)
+        elif answer is not None:
+            if isinstance(answer, PendingAnswer):
+                answer = answer.decode()  # too large to keep raw until read
+            answer, answer_size = self._within_limit(answer)
+            call = replace(call, response_body=answer)
+            size += answer_size
         entry = _Entry(call, size)
         with self._lock:
             if not self.limit:
@@ -380,6 +446,7 @@ class Journal(CallLog):
                     body=None if old.body is None else DROPPED,
                     response_body=None if old.response_body is None else DROPPED,
                 )
+                dropped.pending = False
                 dropped.size = 0
 
     def clear(self) -> None:
@@ -390,6 +457,13 @@ class Journal(CallLog):
 
     def _copy(self) -> list[Call]:
         with self._lock:
+            for entry in self._calls:
+                if entry.pending:
+                    answer = entry.call.response_body
+                    assert isinstance(answer, PendingAnswer)
+                    decoded, _ = self._within_limit(answer.decode())
+                    entry.call = replace(entry.call, response_body=decoded)
+                    entry.pending = False
             return [entry.call for entry in self._calls]
 
     def __len__(self) -> int:

@@ -6,7 +6,7 @@ import functools
 import importlib.util
 import inspect
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -61,6 +61,7 @@ class AuthMock:
         admin_token: str | None = None,
         reason_header: bool = False,
         scenario_dir: str | os.PathLike[str] | None = None,
+        allow_network: bool = True,
     ) -> None:
         # bigid_system_token_ttl: 86400 unless given here or as the scenario's
         # bigid.system_token_ttl (this argument wins).
@@ -83,7 +84,11 @@ class AuthMock:
         if scenario_dir is None and isinstance(scenario, (str, os.PathLike)):
             scenario_dir = scenarios.resolve(scenario).resolve().parent
         self._app.scenario_dir = scenario_dir
-        self._requests = RequestsInterceptor(self._app, self._app.intercepts, tuple(passthrough))
+        # allow_network=False: other hosts fail fast instead of reaching the real network.
+        self.allow_network = allow_network
+        self._requests = RequestsInterceptor(
+            self._app, self._app.intercepts, tuple(passthrough), allow_network
+        )
         self._passthrough = tuple(passthrough)
         self._httpx: Any = None
         self.sigma = SigmaControl(self._emulator.sigma, self._app.sigma)
@@ -103,7 +108,9 @@ class AuthMock:
         if self._httpx is None and importlib.util.find_spec("httpx") is not None:
             from authmock.ways.httpx_mode import HttpxInterceptor
 
-            self._httpx = HttpxInterceptor(self._app, self._app.intercepts, self._passthrough)
+            self._httpx = HttpxInterceptor(
+                self._app, self._app.intercepts, self._passthrough, self.allow_network
+            )
         if self._httpx is not None:
             self._httpx.start()
         self._started = True
@@ -240,17 +247,28 @@ class AuthMock:
         header_timeout: float = 10.0,
         tls: bool = False,
         tls_dir: str | os.PathLike[str] | None = None,
+        allow_hosts: Iterable[str] = (),
     ) -> Iterator[Any]:
         """Run the engine on a threaded werkzeug server with HTTP/1.1 keep-alive;
         yields it (``.url``). ``header_timeout``: seconds a client has to send its
         request line and headers (also how long an idle connection stays open).
         ``tls=True`` serves HTTPS (needs the ``tls`` extra) with a certificate from
         a local CA whose bundle is ``.ca_path``; ``tls_dir`` keeps that CA across
-        runs (reused when present)."""
+        runs (reused when present).
+
+        It answers loopback Host names, its own address and the emulated API
+        hosts; ``allow_hosts`` adds names (``*.domain``; ``*`` for any), e.g. a
+        compose service name. See docs/security.md."""
         from authmock.ways.server import LiveServer
 
         server = LiveServer(
-            self._app, host, port, header_timeout=header_timeout, tls=tls, tls_dir=tls_dir
+            self._app,
+            host,
+            port,
+            header_timeout=header_timeout,
+            tls=tls,
+            tls_dir=tls_dir,
+            allow_hosts=allow_hosts,
         )
         server.start()
         try:

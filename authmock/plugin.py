@@ -12,9 +12,13 @@ options ``authmock_seed``, ``authmock_scenario``, ``authmock_server_url``
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,8 +27,16 @@ from authmock.emulator import ScenarioSource
 from authmock.mock import AuthMock
 from authmock.remote import RemoteAuthMock
 
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("authmock").addoption(
+        "--authmock-har",
+        metavar="DIR",
+        default=None,
+        help="write the authmock journal of each failing test to DIR as HAR 1.2",
+    )
     _addini_tls(parser)
     parser.addini(
         "authmock_seed", "seed of the authmock fixtures (default: the scenario's, else 0)"
@@ -35,11 +47,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         " or a bundled name",
     )
     parser.addini(
+        "authmock_allow_network",
+        "false: while the authmock fixture is active, requests/httpx calls to hosts that are"
+        " not authmock's, not loopback and not answered by your responses/respx mocks fail"
+        " fast (default true)",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
         "authmock_server_url",
         "an authmock server already running (e.g. started by CI): authmock_server then"
         " gives each test its own instance there (env AUTHMOCK_SERVER_URL when unset;"
         " admin token from env AUTHMOCK_ADMIN_TOKEN)",
     )
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    # Kept so a fixture's teardown knows whether its test failed (for --authmock-har).
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+
+
+def _write_har(request: pytest.FixtureRequest, calls: Any, name: str) -> None:
+    """``--authmock-har DIR``: the journal of a failed test as DIR/<test id>.<name>.har."""
+    folder = request.config.getoption("authmock_har")
+    if folder is None:
+        return
+    reports = request.node.stash.get(_REPORTS, {})
+    if not any(r.failed for r in reports.values()):
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^\w.-]+", "_", request.node.nodeid).strip("_")
+    path = Path(folder) / f"{stem}.{name}.har"
+    path.write_text(json.dumps(calls.to_har(), indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def _addini_tls(parser: pytest.Parser) -> None:
@@ -120,12 +162,18 @@ def authmock(
     faults with ``times`` that never fired are reported as warnings, and an exception
     raised in a route handler of yours is re-raised."""
     with _configuring():
-        mock = testkit.new_mock(_settings(request), authmock_seed, authmock_scenario)
+        mock = testkit.new_mock(
+            _settings(request),
+            authmock_seed,
+            authmock_scenario,
+            bool(request.config.getini("authmock_allow_network")),
+        )
     mock.start()
     try:
         yield mock
     finally:
         mock.stop()
+        _write_har(request, mock.calls, "authmock")
     testkit.finish_test(mock, _where(request))
 
 
@@ -171,5 +219,8 @@ def authmock_server(
     HTTPS; ``.ca_path`` is then the CA bundle (a .pem) for clients to trust."""
     with _configuring():
         remote = _authmock_session_server.before_test(_settings(request))
-    yield remote
+    try:
+        yield remote
+    finally:
+        _write_har(request, remote.calls, "authmock_server")
     _authmock_session_server.after_test(_where(request))

@@ -36,6 +36,7 @@ _SCHEMA: dict[str, Any] = {
     "seed": int,
     "sigma": {
         "secret": str,
+        "routes": [dict],
         "tenants": [
             {
                 "workspaceId!": str,
@@ -56,6 +57,7 @@ _SCHEMA: dict[str, Any] = {
     },
     "bigid": {
         "system_token_ttl": int,
+        "routes": [dict],
         "deployments": [
             {
                 "name!": str,
@@ -76,7 +78,7 @@ _SCHEMA: dict[str, Any] = {
     },
 }
 
-_TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
+_TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false", dict: "a table/object"}
 
 
 def _check(value: Any, schema: Any, where: str, fail: Any) -> None:
@@ -113,6 +115,14 @@ def validate(data: Any, source: str = "scenario") -> dict[str, Any]:
         raise ScenarioError(f"{source}: {where or 'top level'}: {problem}")
 
     _check(data, _SCHEMA, "", fail)
+    from authmock.http.declared import RouteError, parse_route
+
+    for api in ("sigma", "bigid"):
+        for r, route in enumerate(data.get(api, {}).get("routes", [])):
+            try:
+                parse_route(route, api)
+            except RouteError as exc:
+                fail(f"{api}.routes[{r}].{exc.key}", exc.problem)
     tenants = data.get("sigma", {}).get("tenants", [])
     seen_ws: set[str] = set()
     for t, tenant in enumerate(tenants):

@@ -45,6 +45,7 @@ def mask(value: str) -> str:
     return "*" * min(len(value) - 4, 8) + value[-4:]
 
 
+@functools.lru_cache(maxsize=1024)  # asked for every header of every journaled request
 def is_credential_header(name: str) -> bool:
     lowered = name.lower()
     return lowered in CREDENTIAL_HEADERS or any(hint in lowered for hint in _HEADER_HINTS)

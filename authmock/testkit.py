@@ -22,10 +22,11 @@ from authmock.mock import AuthMock
 from authmock.remote import AdminNotFound, RemoteAuthMock
 from authmock.ways.server import LiveServer
 
-MARKER_OPTIONS = ("seed", "scenario", "bigid_errors", "faults")
+MARKER_OPTIONS = ("seed", "scenario", "bigid_errors", "faults", "allow_network")
 BIGID_ERROR_STYLES = ("spec", "production")
 MARKER_HELP = (
-    "authmock(seed=None, scenario=None, bigid_errors=None, faults=[]): configure the "
+    "authmock(seed=None, scenario=None, bigid_errors=None, faults=[], allow_network=None): "
+    "configure the "
     "authmock and authmock_server fixtures for this test (faults are dicts of fault fields)"
 )
 
@@ -40,6 +41,7 @@ class TestSettings:
     scenario: ScenarioSource | None = None
     bigid_errors: str | None = None
     faults: tuple[Mapping[str, Any], ...] = ()
+    allow_network: bool | None = None
 
 
 def marker_settings(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> TestSettings:
@@ -63,7 +65,10 @@ def marker_settings(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> TestSet
         raise ValueError("faults must be a list of dicts of fault fields")
     for fault in faults:
         parse_fault(fault, "marker")  # FaultError (a ValueError) names the field
-    return TestSettings(seed, scenario, errors, tuple(faults))
+    network = kwargs.get("allow_network")
+    if network is not None and not isinstance(network, bool):
+        raise ValueError(f"allow_network must be True or False, not {network!r}")
+    return TestSettings(seed, scenario, errors, tuple(faults), network)
 
 
 def ini_seed(raw: str) -> int | None:
@@ -84,12 +89,19 @@ def ini_scenario(raw: str, base: Path) -> str | None:
     return str(candidate) if candidate.exists() else raw
 
 
-def new_mock(settings: TestSettings, seed: int | None, scenario: ScenarioSource | None) -> AuthMock:
-    """The ``authmock`` fixture's mock: the marker's options over the fixtures' defaults."""
+def new_mock(
+    settings: TestSettings,
+    seed: int | None,
+    scenario: ScenarioSource | None,
+    allow_network: bool = True,
+) -> AuthMock:
+    """The ``authmock`` fixture's mock: the marker's options over the fixtures' defaults
+    (``allow_network``: the ini option's)."""
     mock = AuthMock(
         seed=settings.seed if settings.seed is not None else seed,
         scenario=settings.scenario if settings.scenario is not None else scenario,
         bigid_errors=settings.bigid_errors or "spec",
+        allow_network=allow_network if settings.allow_network is None else settings.allow_network,
     )
     for fault in settings.faults:
         mock.faults.add(fault)

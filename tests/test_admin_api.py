@@ -30,7 +30,8 @@ def admin(env: Env, method: str, path: str, **kwargs: Any) -> Any:
 
 
 NO_SCENARIO_DIR = (
-    "'scenario' must be a bundled scenario name (acme, two-tenants); files are read only from a"
+    "'scenario' must be a bundled scenario name (acme, bigid-resources, two-tenants);"
+    " files are read only from a"
     " scenario directory (serve --scenario-dir)"
 )
 
@@ -114,7 +115,13 @@ def test_clock_bad_bodies(env: Env, body: Any, message: str) -> None:
 
 @pytest.mark.parametrize("raw", ['{"advance": NaN}', '{"set": Infinity}', "{", "[1,", "\xff"])
 def test_bodies_that_are_not_json(env: Env, raw: str) -> None:
-    response = admin(env, "POST", "/clock", data=raw.encode("latin-1"))
+    response = admin(
+        env,
+        "POST",
+        "/clock",
+        data=raw.encode("latin-1"),
+        headers={"Content-Type": "application/json"},
+    )
     assert (response.status_code, response.json()) == (
         400,
         {"error": "BAD_REQUEST", "message": "request body is not valid JSON"},

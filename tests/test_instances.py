@@ -145,17 +145,20 @@ def test_an_instance_manages_no_instances(server: tuple[AuthMock, str]) -> None:
         ({"scenario": 3}, "'scenario' must be a scenario object or a bundled scenario's name"),
         (
             {"scenario": "../fixtures/acme.toml"},
-            "'scenario' must be a bundled scenario name (acme, two-tenants); files are read"
+            "'scenario' must be a bundled scenario name (acme, bigid-resources, two-tenants);"
+            " files are read"
             " only from a scenario directory (serve --scenario-dir)",
         ),
         (
             {"scenario": "/etc/passwd"},
-            "'scenario' must be a bundled scenario name (acme, two-tenants); files are read"
+            "'scenario' must be a bundled scenario name (acme, bigid-resources, two-tenants);"
+            " files are read"
             " only from a scenario directory (serve --scenario-dir)",
         ),
         (
             {"scenario": "nosuch"},
-            "'scenario' must be a bundled scenario name (acme, two-tenants); files are read"
+            "'scenario' must be a bundled scenario name (acme, bigid-resources, two-tenants);"
+            " files are read"
             " only from a scenario directory (serve --scenario-dir)",
         ),
         (

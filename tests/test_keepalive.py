@@ -98,11 +98,12 @@ def test_pipelined_requests_are_answered_in_order(served: tuple[AuthMock, LiveSe
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
         body = json.dumps(LOGIN).encode()
         sock.sendall(
-            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\n"
             + f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body
-            + b"GET /api/v1/roles HTTP/1.1\r\nHost: x\r\n\r\n"
+            + b"GET /api/v1/roles HTTP/1.1\r\nHost: localhost\r\n\r\n"
         )
         assert _read_response(sock)[0] == b"HTTP/1.1 200 OK"
         status, _, login = _read_response(sock)
@@ -118,7 +119,8 @@ def test_an_unread_body_is_skipped_and_the_connection_reused(
     mock.faults.add(path="/api/v1/auth/login", status=503, times=1)
     body = b'{"email": "admin@sigma.io", "password": "admin"}'
     request = (
-        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Type: application/json\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
@@ -136,7 +138,8 @@ def test_chunked_bodies_keep_the_connection(served: tuple[AuthMock, LiveServer])
     body = json.dumps(LOGIN).encode()
     chunked = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
     request = (
-        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n" + chunked
     )
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
@@ -150,10 +153,10 @@ def test_chunked_bodies_keep_the_connection(served: tuple[AuthMock, LiveServer])
 @pytest.mark.parametrize(
     "request_head",
     [
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         b"GET /healthz HTTP/1.0\r\n\r\n",
         # A length that is no plain number: the next request cannot be found safely.
-        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: +2\r\n\r\n{}",
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Length: +2\r\n\r\n{}",
     ],
     ids=["connection-close", "http-1.0", "unframeable-length"],
 )
@@ -181,9 +184,9 @@ def test_a_reset_fault_resets_a_kept_alive_connection(served: tuple[AuthMock, Li
     mock, server = served
     mock.faults.add(path="/api/v1/roles", kind="reset", times=1)
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert _read_response(sock)[0] == b"HTTP/1.1 200 OK"
-        sock.sendall(b"GET /api/v1/roles HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /api/v1/roles HTTP/1.1\r\nHost: localhost\r\n\r\n")
         with pytest.raises(ConnectionResetError):  # an RST, not a FIN and not an answer
             sock.recv(1000)
     # The fault is spent; a new connection is served as usual.
@@ -200,9 +203,9 @@ def test_a_timeout_fault_stalls_a_kept_alive_connection(
     mock, server = served
     mock.faults.add(path="/api/v1/roles", kind="timeout", times=1)
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert _read_response(sock)[0] == b"HTTP/1.1 200 OK"
-        sock.sendall(b"GET /api/v1/roles HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /api/v1/roles HTTP/1.1\r\nHost: localhost\r\n\r\n")
         sock.settimeout(0.3)
         with pytest.raises(TimeoutError):
             sock.recv(1000)
@@ -216,7 +219,7 @@ def test_stop_closes_kept_alive_connections() -> None:
     mock = AuthMock(seed=7)
     with mock.serve() as server:
         sock = socket.create_connection((server.host, server.port), timeout=10)
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert _read_response(sock)[0] == b"HTTP/1.1 200 OK"
     with sock:
         assert _closed_by_server(sock)  # not left to be served by the stopped server
@@ -234,7 +237,7 @@ def test_half_open_connections_neither_block_others_nor_outlive_the_timeout() ->
         try:
             for _ in range(200):
                 sock = socket.create_connection((server.host, server.port), timeout=30)
-                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Never: ")
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Never: ")
                 stuck.append(sock)
             conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
             conn.request("GET", "/healthz")
@@ -282,7 +285,7 @@ def test_an_idle_kept_alive_connection_is_closed_after_the_timeout() -> None:
         mock.serve(header_timeout=0.5) as server,
         socket.create_connection((server.host, server.port), timeout=30) as sock,
     ):
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert _read_response(sock)[0] == b"HTTP/1.1 200 OK"
         assert _closed_by_server(sock)
 

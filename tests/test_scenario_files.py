@@ -21,11 +21,13 @@ from tests.test_cli import serve
 
 SIGMA = "https://api.sigma-pim.com"
 NO_DIR = (
-    "'scenario' must be a bundled scenario name (acme, two-tenants); files are read only from a"
+    "'scenario' must be a bundled scenario name (acme, bigid-resources, two-tenants);"
+    " files are read only from a"
     " scenario directory (serve --scenario-dir)"
 )
 OUTSIDE_DIR = (
-    "'scenario' must be a bundled scenario name (acme, two-tenants) or a file in the scenario"
+    "'scenario' must be a bundled scenario name (acme, bigid-resources, two-tenants)"
+    " or a file in the scenario"
     " directory"
 )
 MINE = "[[sigma.tenants]]\nworkspaceId = 'ws-mine'\nname = 'Mine'\n"

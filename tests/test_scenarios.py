@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +150,7 @@ def test_admin_reset_with_a_scenario_dict() -> None:
             "scenario": {"sigma": {"tenants": [{"workspaceId": "ws-r", "name": "R"}]}},
             "seed": 9,
         }
-        assert requests.post(f"{SIGMA}/_authmock/reset", data=json.dumps(body)).status_code == 204
+        assert requests.post(f"{SIGMA}/_authmock/reset", json=body).status_code == 204
         tenants = requests.get(f"{SIGMA}/_authmock/state").json()["sigma"]["tenants"]
         assert [t["workspaceId"] for t in tenants] == ["ws-r"]
         bad = requests.post(f"{SIGMA}/_authmock/reset", json={"scenario": {"nope": 1}})

@@ -104,7 +104,7 @@ def test_reset_and_timeout_faults_over_tls() -> None:
         mock.faults.add(path="/api/v1/roles", kind="reset", times=1)
         with socket.create_connection((server.host, server.port), timeout=10) as raw:
             tls, outgoing = _tls_over(raw, server.ca_path)
-            tls.write(b"GET /api/v1/roles HTTP/1.1\r\nHost: x\r\n\r\n")
+            tls.write(b"GET /api/v1/roles HTTP/1.1\r\nHost: localhost\r\n\r\n")
             raw.sendall(outgoing.read())
             with pytest.raises(ConnectionResetError):
                 while raw.recv(65536):  # TLS 1.3 session tickets may come first

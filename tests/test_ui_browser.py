@@ -743,7 +743,32 @@ def test_exchange_after_removing_the_deployment_shows_the_api_answer(browser: An
         assert [(c.path, c.status) for c in mock.calls.filter(api="bigid")] == [
             ("/api/v1/sessions", 200)
         ]
-        demo.assert_clean(http_errors=[404, "ERR_CONNECTION_RESET"])
+
+        # After an exchange that worked, the user token it made is the one sent again.
+        page = demo.page
+        exchanges: list[str] = []
+        page.on(
+            "request",
+            lambda r: (
+                "refresh-access-token" in r.url and exchanges.append(r.headers["authorization"])
+            ),
+        )
+        page.get_by_role("button", name=re.compile(r"^linda\.cardenas ")).click()
+        expect(demo.message).to_have_text("Signed in to BigID austin-and-sons as linda.cardenas.")
+        exchange = session.get_by_role("button", name="Exchange a user token for a system token")
+        exchange.click()
+        expect(demo.message).to_have_text(
+            "BigID austin-and-sons: user token exchanged for a system token."
+        )
+        remove_in_the_control_panel(page, "bigid:austin-and-sons")
+        expect(session.locator("p.message")).to_contain_text("austin-and-sons no longer exists")
+        exchange.click()
+        expect(demo.message).to_contain_text(
+            "No new user token could be made (404 NOT_FOUND: no deployment 'austin-and-sons'), "
+            "so the previous user token was sent."
+        )
+        assert len(exchanges) == 2 and exchanges[0] == exchanges[1]
+        demo.assert_clean(http_errors=[404, "ERR_CONNECTION_RESET"] * 2)
 
 
 def test_a_refused_token_no_longer_shows_as_valid(browser: Any) -> None:

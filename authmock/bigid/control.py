@@ -97,3 +97,10 @@ class BigidControl:
             return handler
 
         return register
+
+    def add_route(self, path: str, **fields: Any) -> dict[str, Any]:
+        """Declare a protected stand-in route (fields as in a scenario's
+        ``[[bigid.routes]]``: ``method``, ``status``, ``json`` or ``body`` +
+        ``content_type``, ``deployments``); returns it as JSON. Gone after a reset
+        unless the scenario declares it."""
+        return self._http.declared.add("bigid", {"path": path, **fields}).to_json()

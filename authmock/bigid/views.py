@@ -18,6 +18,7 @@ from authmock.bigid.models import (
     BigidBackend,
     BigidError,
 )
+from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
     BadJson,
     ConnectionFault,
@@ -76,9 +77,15 @@ class BigidHttp:
 
     name = "bigid"
 
-    def __init__(self, backend: BigidBackend, on_handler_error: Callable[[BaseException], None]):
+    def __init__(
+        self,
+        backend: BigidBackend,
+        on_handler_error: Callable[[BaseException], None],
+        declared: DeclaredRoutes | None = None,
+    ):
         self.backend = backend
-        self.routes = RouteTable(_ROUTES)
+        self.declared = declared if declared is not None else DeclaredRoutes()
+        self.routes = RouteTable(_ROUTES, self.declared, "bigid")
         self._on_handler_error = on_handler_error
 
     # -- which requests are BigID's -------------------------------------------------
@@ -171,6 +178,15 @@ class BigidHttp:
         return ex.deployment
 
     def _user_route(self, ex: Exchange, route: UserRoute, args: dict[str, Any]) -> Reply:
+        deployments = route.options.get("deployments")
+        if deployments is not None and ex.deployment not in deployments:
+            # Declared for other deployments only: here the route does not exist.
+            raise BigidError(
+                404,
+                f"Route {ex.method} {ex.path} not found",
+                reason="invalid_request",
+                detail=f"the route is declared for other deployments, not '{ex.deployment}'",
+            )
         principal = self.backend.authenticate(self._deployment(ex), ex.header("Authorization"))
         ex.principal = principal.username
         reply = run_user_route(route, ex, principal, args, self._on_handler_error)

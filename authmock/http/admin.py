@@ -18,6 +18,7 @@ from werkzeug.routing import Rule
 from authmock import scenario as scenarios
 from authmock.errors import ApiError
 from authmock.faults import FaultError
+from authmock.http.declared import RouteError, add_declared_paths
 from authmock.http.exchange import (
     MAX_BODY,
     BadJson,
@@ -26,6 +27,7 @@ from authmock.http.exchange import (
     json_reply,
     read_body,
 )
+from authmock.http.guard import body_type_refusal, cross_site_refusal
 from authmock.http.routes import RouteSpec, shared_map
 from authmock.scenario import ScenarioError
 from authmock.security import same
@@ -46,7 +48,15 @@ class AdminError(Exception):
 
 
 def admin_error(status: int, message: str) -> Reply:
-    code = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+    code = {
+        400: "BAD_REQUEST",
+        401: "UNAUTHORIZED",
+        403: "FORBIDDEN",
+        404: "NOT_FOUND",
+        405: "METHOD_NOT_ALLOWED",
+        413: "PAYLOAD_TOO_LARGE",
+        415: "UNSUPPORTED_MEDIA_TYPE",
+    }
     return json_reply(status, {"error": code.get(status, "ERROR"), "message": message})
 
 
@@ -119,6 +129,8 @@ class Admin:
             (Rule("/_authmock/calls", methods=["GET"]), self.calls_list),
             (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
             (Rule("/_authmock/openapi/<name>.json", methods=["GET"]), self.openapi),
+            (Rule("/_authmock/sigma/routes", methods=["POST"]), self.sigma_route),
+            (Rule("/_authmock/bigid/routes", methods=["POST"]), self.bigid_route),
         ]
         routes += sigma_admin_routes(app)
         routes += bigid_admin_routes(app)
@@ -143,6 +155,10 @@ class Admin:
         self._map = shared_map(tuple(self._specs))
 
     def handle(self, environ: dict[str, Any]) -> Reply:
+        # Before the token: a page on another site is refused whatever it sends.
+        refusal = cross_site_refusal(environ)
+        if refusal is not None:
+            return admin_error(403, refusal)
         token = self.app.admin_token
         if token is not None and not same(environ.get("HTTP_X_AUTHMOCK_ADMIN", ""), token):
             return admin_error(401, "X-Authmock-Admin header missing or wrong")
@@ -183,6 +199,9 @@ class Admin:
             raise AdminError(400, "bad Content-Length") from None
         except PayloadTooLarge:
             raise AdminError(400, f"request body over {limit // MAX_BODY} MiB") from None
+        refusal = body_type_refusal(environ, has_body=bool(raw))
+        if refusal is not None:
+            raise AdminError(415, refusal)
         if not raw.strip():
             return None
         try:
@@ -272,7 +291,23 @@ class Admin:
             raise AdminError(
                 404, f"no OpenAPI document '{name}' (one of {', '.join(sorted(documents))})"
             )
-        return json_reply(200, documents[name]())
+        document = documents[name]()
+        if name in ("sigma", "bigid"):
+            add_declared_paths(document, self.emulator.routes.of(name))
+        return json_reply(200, document)
+
+    def _declare(self, api: str, body: Any) -> Reply:
+        try:
+            route = self.emulator.routes.add(api, body)
+        except RouteError as exc:
+            raise AdminError(400, str(exc)) from None
+        return json_reply(201, route.to_json())
+
+    def sigma_route(self, body: Any) -> Reply:
+        return self._declare("sigma", body)
+
+    def bigid_route(self, body: Any) -> Reply:
+        return self._declare("bigid", body)
 
     @takes_query
     def calls_clear(self, body: Any, query: dict[str, str]) -> Reply:

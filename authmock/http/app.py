@@ -8,7 +8,6 @@ API (``/_authmock/*``) is never faulted and never journaled.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -21,9 +20,10 @@ from authmock.bigid.views import SERVER_PREFIX, BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
+from authmock.http.guard import HostPolicy, host_name, refused_host_message
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
-from authmock.journal import Call
+from authmock.journal import Call, PendingAnswer
 from authmock.reasons import Refusal
 from authmock.security import mask_body, mask_headers
 from authmock.sigma.views import SigmaHttp
@@ -45,6 +45,17 @@ HARDENING = (
     ("Cache-Control", "no-store"),
     ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
 )
+
+
+def request_url(environ: dict[str, Any]) -> str:
+    """The URL a request was sent to, as its client saw it (an instance's prefix
+    included). Plain concatenation: werkzeug's get_current_url costs ~20 µs."""
+    url = (
+        f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+    )
+    query = environ.get("QUERY_STRING")
+    return f"{url}?{query}" if query else url
 
 
 class ApiHttp(Protocol):
@@ -80,12 +91,16 @@ class App:
         self.sigma_url = sigma_url.rstrip("/")
         self.sigma_host = host_of(self.sigma_url)
         self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
-        self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append)
-        self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append)
+        self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append, emulator.routes)
+        self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append, emulator.routes)
         self.ui = UiPages()
         self.admin_token: str | None = None
         # Opt-in: send each refusal's reason as X-Authmock-Reason (off: byte-identical).
         self.reason_header = False
+        # The Host names answered outside in-process calls. A live server puts
+        # its own policy (bound address, --allow-host) in ``authmock.hosts``.
+        self.host_policy = HostPolicy()
+        self._sigma_hostname = (urlsplit(self.sigma_url).hostname or "").rstrip(".")
         # Where POST /_authmock/reset may read scenario files (bundled names aside).
         self.scenario_dir: str | os.PathLike[str] | None = None
         # Isolated instances (/_i/<id>/, X-Authmock-Instance); None inside an instance.
@@ -152,8 +167,36 @@ class App:
             return [b""]
         return [reply.body]
 
+    def emulated_host(self, name: str) -> bool:
+        """Whether a host name is one of the emulated APIs' (Sigma's, any BigID one)."""
+        return name == self._sigma_hostname or host_deployment(name) is not None
+
+    def _host_refusal(self, environ: dict[str, Any]) -> Reply | None:
+        """403 for a Host this server does not answer (DNS rebinding): before
+        routing, so it changes nothing, not even the journal."""
+        header = environ.get("HTTP_HOST")
+        if header is None or environ.get("authmock.inprocess"):
+            return None  # no browser omits Host; in-process calls never crossed a network
+        policy: HostPolicy = environ.get("authmock.hosts") or self.host_policy
+        name = host_name(header)
+        if name is not None and policy.allows(name, self.emulated_host):
+            return None
+        message = refused_host_message(header)
+        try:
+            target = self._target(environ)
+        except ConnectionFault:
+            target = None
+        if target is None:
+            from authmock.http.admin import admin_error
+
+            return admin_error(403, message)
+        return target[0].error(403, "FORBIDDEN", message)
+
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
+        refused = self._host_refusal(environ)
+        if refused is not None:
+            return refused
         if self.instances is not None:
             routed = self.instances.route(environ)
             if routed is not None:
@@ -179,14 +222,14 @@ class App:
         except ConnectionFault as exc:
             exc.fault_id = fault.id if fault else None
             refusal = Refusal("fault", f"{fault.describe()} {exc.kind}") if fault else None
-            self._record(ex, None, fault, api, refusal, started)
+            self._record(ex, 0, fault, api, None, started, refusal)
             raise
         if fault is not None and (fault.kind != "http" or fault.status is not None):
             # The fault answered (a delay alone lets the real answer through).
             reply.refusal = Refusal("fault", f"{fault.describe()} answered {reply.status}")
-        self._record(ex, reply, fault, api, reply.refusal, started)
         if self.reason_header and reply.refusal is not None:
             reply.headers.append((REASON_HEADER, reply.refusal.header()))
+        self._record(ex, reply.status, fault, api, reply, started, reply.refusal)
         return reply
 
     def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
@@ -246,20 +289,22 @@ class App:
             else "no BigID deployment exists: the connection is refused"
         )
         refusal = Refusal("deployment_not_found", detail)
-        self._record(ex, None, None, self.bigid, refusal, started)
+        self._record(ex, 0, None, self.bigid, None, started, refusal)
 
     def _record(
         self,
         ex: Exchange,
-        reply: Reply | None,
+        status: int,
         fault: Fault | None,
         api: ApiHttp,
-        refusal: Refusal | None,
-        started: float,
+        reply: Reply | None = None,
+        started: float | None = None,
+        refusal: Refusal | None = None,
     ) -> None:
-        """Journal one call; ``reply`` None means no answer (status 0)."""
+        """Journal one call (status 0: no answer) with why it was refused, if it was."""
         if not self.emulator.journal.limit:
             return
+        duration = time.perf_counter() - started if started is not None else 0.0
         cached = ex.environ.get("authmock.body")
         has_body = bool(cached) if cached is not None else (ex.declared_length() or 0) > 0
         body = ex.json_or_none() if has_body else None
@@ -272,30 +317,19 @@ class App:
                 api=ex.api,
                 method=ex.method,
                 path=ex.path,
-                status=reply.status if reply is not None else 0,
+                status=status,
                 tenant=tenant,
                 principal=ex.principal,
                 timestamp=self.emulator.clock.now(),
                 headers=mask_headers(ex.headers()),
                 body=mask_body(body),
                 fault=fault.id if fault else None,
+                url=request_url(ex.environ),
+                response_headers=mask_headers(dict(reply.headers)) if reply else {},
+                # Decoded and masked when the journal is read, not on every call.
+                response_body=PendingAnswer(reply.body) if reply and reply.body else None,
+                duration=duration,
                 reason=refusal.reason if refusal else None,
                 detail=refusal.detail if refusal else None,
-                response_body=_response_copy(reply.body) if reply is not None else None,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
             )
         )
-
-
-def _response_copy(body: bytes) -> Any:
-    """What the journal keeps of a response body: the JSON, credentials masked
-    (the journal's body limit and budget then bound it); else a note of its size
-    (a cut-off or non-JSON body could show a token unmasked)."""
-    if not body:
-        return None
-    if len(body) > MAX_BODY:
-        return f"<{len(body)} bytes>"
-    try:
-        return mask_body(json.loads(body))
-    except (ValueError, RecursionError):
-        return f"<{len(body)} bytes, not JSON>"

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.wrappers import Response
 
+from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import JSON_TYPE, Exchange, Reply, dumps
 
 Handler = Callable[[Any, Any], Any]
@@ -41,35 +42,79 @@ def shared_map(specs: tuple[RouteSpec, ...]) -> Map:
 
 
 class RouteTable:
-    """Built-in endpoints plus the user's routes, matched by werkzeug routing."""
+    """Built-in endpoints, the user's routes and the declared ones (see
+    :mod:`authmock.http.declared`), matched by werkzeug routing."""
 
-    def __init__(self, builtin: tuple[RouteSpec, ...]) -> None:
+    def __init__(
+        self, builtin: tuple[RouteSpec, ...], declared: DeclaredRoutes | None = None, api: str = ""
+    ) -> None:
         self._builtin = builtin
         self.user_routes: list[UserRoute] = []
+        self._declared = declared
+        self._api = api
+        self._version = declared.version if declared is not None else 0
         self._map = shared_map(builtin)
+        self._bound = self._map.bind("authmock", url_scheme="http")
+        # path -> whether it is one of these routes: asked of every server-mode request.
+        self._owns: dict[str, bool] = {}
+        if declared is not None and declared.of(api):
+            self._rebuild()
 
     def add(self, method: str, path: str, handler: Handler, **options: Any) -> UserRoute:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
         route = UserRoute(method.upper(), path, handler, options)
         self.user_routes.append(route)
-        rules = [Rule(p, methods=list(m), endpoint=e) for p, m, e in self._builtin]
-        rules += [Rule(r.path, methods=[r.method], endpoint=r) for r in self.user_routes]
-        self._map = Map(rules, strict_slashes=False, merge_slashes=False)
+        self._rebuild()
         return route
 
+    def _rebuild(self) -> None:
+        routes = list(self.user_routes)
+        if self._declared is not None:
+            self._version = self._declared.version
+            routes += [
+                UserRoute(
+                    d.method,
+                    d.path,
+                    d.handler,
+                    {"permission": d.permission, "deployments": d.deployments},
+                )
+                for d in self._declared.of(self._api)
+            ]
+        rules = [Rule(p, methods=list(m), endpoint=e) for p, m, e in self._builtin]
+        rules += [Rule(r.path, methods=[r.method], endpoint=r) for r in routes]
+        self._map = Map(rules, strict_slashes=False, merge_slashes=False)
+        # Matching reads the adapter only, so one serves every request (and thread).
+        self._bound = self._map.bind("authmock", url_scheme="http")
+        self._owns = {}
+
     def adapter(self) -> MapAdapter:
-        return self._map.bind("authmock", url_scheme="http")
+        if self._declared is not None and self._declared.version != self._version:
+            self._rebuild()
+        return self._bound
 
     def matches(self, path: str, method: str = "GET") -> bool:
         """Whether ``path`` is one of these routes (any method)."""
+        adapter = self.adapter()
+        known = self._owns.get(path) if method == "GET" else None
+        if known is not None:
+            return known
         try:
-            self.adapter().match(path, method)
+            adapter.match(path, method)
         except NotFound:
+            self._remember(path, method, False)
             return False
         except HTTPException:  # MethodNotAllowed: the path exists
-            return True
+            pass
+        self._remember(path, method, True)
         return True
+
+    def _remember(self, path: str, method: str, known: bool) -> None:
+        if method != "GET":
+            return
+        if len(self._owns) >= 4096:
+            self._owns.clear()  # bounded: paths carry ids
+        self._owns[path] = known
 
 
 def run_user_route(

@@ -1,7 +1,8 @@
 """``mock.sigma`` and ``mock.bigid`` of a running server, over the admin API.
 
-Only what the admin API offers: routes exist in-process only (a handler is
-Python code in the test's process).
+Only what the admin API offers: routes with a handler exist in-process only
+(a handler is Python code in the test's process); declared routes
+(``add_route``) are data and work on a server too.
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ class RemoteSigma:
 
     def route(self, method: str, path: str, permission: str = "read") -> NoReturn:
         _in_process_only("mock.sigma.route")
+
+    def add_route(self, path: str, **fields: Any) -> dict[str, Any]:
+        """A declared route, over ``POST /_authmock/sigma/routes``."""
+        return dict(self._admin.call("POST", "/sigma/routes", {"path": path, **fields}))
 
 
 class RemoteBigid:
@@ -183,3 +188,7 @@ class RemoteBigid:
 
     def route(self, method: str, path: str) -> NoReturn:
         _in_process_only("mock.bigid.route")
+
+    def add_route(self, path: str, **fields: Any) -> dict[str, Any]:
+        """A declared route, over ``POST /_authmock/bigid/routes``."""
+        return dict(self._admin.call("POST", "/bigid/routes", {"path": path, **fields}))

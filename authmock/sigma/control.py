@@ -80,3 +80,10 @@ class SigmaControl:
             return handler
 
         return register
+
+    def add_route(self, path: str, **fields: Any) -> dict[str, Any]:
+        """Declare a protected stand-in route (fields as in a scenario's
+        ``[[sigma.routes]]``: ``method``, ``status``, ``json`` or ``body`` +
+        ``content_type``, ``permission``); returns it as JSON. Gone after a reset
+        unless the scenario declares it."""
+        return self._http.declared.add("sigma", {"path": path, **fields}).to_json()

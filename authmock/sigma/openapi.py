@@ -148,6 +148,14 @@ def sigma_openapi() -> dict[str, Any]:
     }
 
 
+# What the server calls blank is what Python's str.strip() removes. Spelled out
+# (not ``\S``) because regex engines disagree on \s: ECMA-262's omits
+# U+001C-U+001F and U+0085, which Python strips, so "\u001f" would pass the
+# document yet be refused as missing.
+_WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = {"type": "string", "minLength": 1, "pattern": f"[^{_WHITESPACE}]"}
+
+
 def _object(
     properties: dict[str, Any], required: list[str] | None = None, **extra: Any
 ) -> dict[str, Any]:
@@ -190,17 +198,17 @@ def _schemas() -> dict[str, Any]:
         ),
         "LoginRequest": _object(
             {
-                "email": {"type": "string", "minLength": 1},
+                "email": NOT_BLANK,
                 "password": {"type": "string", "minLength": 1},
                 "workspaceId": text,
             },
             ["email", "password"],
         ),
-        "RefreshRequest": _object({"token": {"type": "string", "minLength": 1}}),
+        "RefreshRequest": _object({"token": NOT_BLANK}),
         "Session": _object({"token": text, "user": _object(user)}),
         "CreateApiKey": _object(
             {
-                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+                "name": {**NOT_BLANK, "maxLength": 200},
                 "permissions": {
                     "type": "array",
                     "items": permission,

@@ -9,6 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
 
+from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
 from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
 from authmock.reasons import Refusal, clip, json_kind
@@ -80,9 +81,15 @@ class SigmaHttp:
 
     name = "sigma"
 
-    def __init__(self, backend: SigmaBackend, on_handler_error: Callable[[BaseException], None]):
+    def __init__(
+        self,
+        backend: SigmaBackend,
+        on_handler_error: Callable[[BaseException], None],
+        declared: DeclaredRoutes | None = None,
+    ):
         self.backend = backend
-        self.routes = RouteTable(_ROUTES)
+        self.declared = declared if declared is not None else DeclaredRoutes()
+        self.routes = RouteTable(_ROUTES, self.declared, "sigma")
         self._on_handler_error = on_handler_error
 
     # -- the engine's interface ------------------------------------------------

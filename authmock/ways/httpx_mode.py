@@ -29,17 +29,20 @@ imports this module only when httpx is installed and asked for.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio.to_thread
+import httpcore
 import httpx
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
 from authmock.ways.interception import Interceptor
+from authmock.ways.network import is_loopback, refusal
 from authmock.ways.wsgi_call import build_environ, call
 
 _PATCHED = "_transport_for_url"
@@ -143,9 +146,16 @@ _TRANSPORTS = (AuthmockTransport, AuthmockAsyncTransport)
 class HttpxInterceptor(Interceptor):
     """One mock's claim on its hosts for httpx clients (see the module docstring)."""
 
-    def __init__(self, app: App, owns: Callable[[str], bool], passthrough: tuple[str, ...]):
+    def __init__(
+        self,
+        app: App,
+        owns: Callable[[str], bool],
+        passthrough: tuple[str, ...],
+        allow_network: bool = True,
+    ):
         super().__init__(owns, passthrough, _INTERCEPTION)
         self.app = app
+        self.allow_network = allow_network
         self.transport = AuthmockTransport(app)
         self.async_transport = AuthmockAsyncTransport(app)
 
@@ -164,6 +174,10 @@ class _Interception:
         self.lock = threading.Lock()
         self.active: list[HttpxInterceptor] = []
         self.originals: dict[type, Any] = {}
+        self.connects: dict[type, Any] = {}
+
+    def forbids_network(self) -> bool:
+        return any(not interceptor.allow_network for interceptor in self.active)
 
     def add(self, interceptor: HttpxInterceptor) -> None:
         with self.lock:
@@ -179,6 +193,9 @@ class _Interception:
                     if original is not None:
                         self.originals[client] = original
                         setattr(client, _PATCHED, patched)
+                for backend, guard in _CONNECT_GUARDS:
+                    self.connects[backend] = backend.__dict__["connect_tcp"]
+                    setattr(backend, "connect_tcp", guard)  # noqa: B010
 
     def remove(self, interceptor: HttpxInterceptor) -> None:
         with self.lock:
@@ -188,6 +205,9 @@ class _Interception:
                 for client, original in self.originals.items():
                     setattr(client, _PATCHED, original)
                 self.originals = {}
+                for backend, connect in self.connects.items():
+                    setattr(backend, "connect_tcp", connect)  # noqa: B010
+                self.connects = {}
 
     def route(self, client: Any, url: httpx.URL, kind: type, sync: bool) -> Any:
         # After a concurrent stop() the original is back on the class.
@@ -199,10 +219,35 @@ class _Interception:
         for interceptor in self.active:
             if interceptor.claims(text):
                 return interceptor.standing_in_for(transport, sync)
+        _URL.set(text)  # for the refusal message, should the request reach a connect
         return transport
+
+    def connect(self, backend: type, host: str) -> Any:
+        if self.forbids_network() and not is_loopback(host):
+            raise httpcore.ConnectError(refusal(_URL.get() or host))
+        return self.connects.get(backend) or backend.__dict__["connect_tcp"]
 
 
 _INTERCEPTION = _Interception()
+# The URL an httpx client is sending, as its transport was chosen.
+_URL: contextvars.ContextVar[str | None] = contextvars.ContextVar("authmock_url", default=None)
+
+
+def _sync_connect(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+    original = _INTERCEPTION.connect(httpcore.SyncBackend, host)
+    return original(self, host, port, *args, **kwargs)
+
+
+async def _async_connect(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+    original = _INTERCEPTION.connect(httpcore.AnyIOBackend, host)
+    return await original(self, host, port, *args, **kwargs)
+
+
+# Where httpcore opens real sockets (respx and MockTransport answer before this).
+_CONNECT_GUARDS: tuple[tuple[type, Any], ...] = (
+    (httpcore.SyncBackend, _sync_connect),
+    (httpcore.AnyIOBackend, _async_connect),
+)
 
 
 def _sync_for_url(client: httpx.Client, url: httpx.URL) -> httpx.BaseTransport:

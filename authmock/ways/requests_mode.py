@@ -35,6 +35,7 @@ from urllib3.util.timeout import Timeout
 
 from authmock.http.exchange import ConnectionFault
 from authmock.ways.interception import Interceptor
+from authmock.ways.network import refusal, url_is_loopback
 from authmock.ways.wsgi_call import WsgiApp, build_environ, call
 
 
@@ -161,6 +162,9 @@ class _Interception:
                 return interceptor
         return None
 
+    def forbids_network(self) -> bool:
+        return any(not interceptor.allow_network for interceptor in self.active)
+
     def add(self, interceptor: RequestsInterceptor) -> None:
         with self.lock:
             if interceptor in self.active:
@@ -192,9 +196,13 @@ _PLAIN_ADAPTER = HTTPAdapter()
 def _get_connection_with_tls_context(
     adapter: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any
 ) -> Any:
-    interceptor = _INTERCEPTION.claimant(str(request.url))
+    url = str(request.url)
+    interceptor = _INTERCEPTION.claimant(url)
     if interceptor is not None:
-        return engine_pool(interceptor.app, str(request.url))
+        return engine_pool(interceptor.app, url)
+    if _INTERCEPTION.forbids_network() and not url_is_loopback(url):
+        # The user's responses mocks answered before this point; the network begins here.
+        raise requests.ConnectionError(refusal(url), request=request)
     original = _INTERCEPTION.original(HTTPAdapter, "get_connection_with_tls_context")
     return original(adapter, request, *args, **kwargs)
 
@@ -229,6 +237,13 @@ _PATCHES: tuple[tuple[type, str, Callable[..., Any]], ...] = (
 
 
 class RequestsInterceptor(Interceptor):
-    def __init__(self, app: WsgiApp, owns: Callable[[str], bool], passthrough: tuple[str, ...]):
+    def __init__(
+        self,
+        app: WsgiApp,
+        owns: Callable[[str], bool],
+        passthrough: tuple[str, ...],
+        allow_network: bool = True,
+    ):
         super().__init__(owns, passthrough, _INTERCEPTION)
         self.app = app
+        self.allow_network = allow_network

@@ -20,7 +20,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from werkzeug.serving import (
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+from authmock.http.guard import HostPolicy
 
 if TYPE_CHECKING:
     from authmock.ways.tls import LocalTls
@@ -49,6 +50,9 @@ HEADER_TIMEOUT = 10.0
 # An unread request body up to this size is read and dropped so the connection
 # can carry the next request; a larger one closes the connection instead.
 DRAIN_LIMIT = 2 * 1024 * 1024
+# Connections the kernel queues before accept(): a burst of clients connecting at
+# once (a load test's 100) must not have SYNs dropped and retried a second later.
+BACKLOG = 1024
 _DROPPED = (ConnectionError, TimeoutError)
 
 
@@ -74,11 +78,19 @@ def reset(sock: socket.socket) -> None:
 class SocketFaults:
     """Turns the engine's connection faults into what a socket client sees."""
 
-    def __init__(self, app: App, after_request: Callable[[dict[str, Any]], None] | None) -> None:
+    def __init__(
+        self,
+        app: App,
+        after_request: Callable[[dict[str, Any]], None] | None,
+        hosts: HostPolicy | None = None,
+    ) -> None:
         self.app = app
         self.after_request = after_request
+        self.hosts = hosts
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.hosts is not None:
+            environ["authmock.hosts"] = self.hosts  # this server's Host allow-list
         try:
             return self._call(environ, start_response)
         finally:
@@ -363,7 +375,7 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(get_sockaddr(host, port, family))
-        sock.listen(LISTEN_QUEUE)
+        sock.listen(max(LISTEN_QUEUE, BACKLOG))
     except BaseException:
         sock.close()
         raise
@@ -404,8 +416,12 @@ class LiveServer:
         tls: bool = False,
         tls_dir: str | os.PathLike[str] | None = None,
         after_request: Callable[[dict[str, Any]], None] | None = None,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
+        """``allow_hosts``: Host names answered besides loopback, the bound
+        address and the emulated APIs' (``*``: any); see docs/security.md."""
         self.app = app
+        hosts = HostPolicy(allow_hosts)  # ValueError for a bad name, before binding
         self.tls: LocalTls | None = None
         if tls:
             from authmock.ways.tls import LocalTls
@@ -413,7 +429,7 @@ class LiveServer:
             self.tls = LocalTls(host, tls_dir)
         try:
             self._server = wsgi_server(
-                SocketFaults(app, after_request),
+                SocketFaults(app, after_request, hosts),
                 host,
                 port,
                 header_timeout=header_timeout,
@@ -423,6 +439,7 @@ class LiveServer:
             if self.tls is not None:
                 self.tls.close()
             raise
+        hosts.add_bound((host, str(self._server.server_address[0])))
         self.host = host
         self.port: int = self._server.port
         self.scheme = "https" if tls else "http"
@@ -448,8 +465,12 @@ class LiveServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
+    def serve_forever(self, ready: Callable[[], None] | None = None) -> None:
+        """Serve in this thread until shut down; ``ready`` runs first (the socket is
+        listening since construction)."""
         self._serving = True
+        if ready is not None:
+            ready()
         self._server.serve_forever(poll_interval=POLL_INTERVAL)
 
     def stop(self) -> None:

@@ -90,7 +90,17 @@ class LocalTls:
         self.ca_path = str(ca_file.resolve())
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.set_alpn_protocols(["http/1.1"])
-        ca.issue_cert(*_cert_names(host)).configure_cert(self.context)
+        self._leaf = ca.issue_cert(*_cert_names(host))
+        self._leaf.configure_cert(self.context)
+        self._directory = where
+
+    def server_files(self) -> tuple[str, str]:
+        """The server certificate chain and its key as files (for servers that take
+        paths, such as granian): ``server.pem`` and ``server-key.pem`` beside the CA."""
+        cert, key = self._directory / "server.pem", self._directory / "server-key.pem"
+        cert.write_bytes(b"".join(blob.bytes() for blob in self._leaf.cert_chain_pems))
+        _write_private(key, self._leaf.private_key_pem.bytes())
+        return str(cert), str(key)
 
     def trust_lines(self) -> list[str]:
         """What to tell a person starting the server."""
