@@ -30,6 +30,32 @@ MAX_TOKEN_LENGTH = 8192
 _CACHE_SIZE = 4096
 
 
+class _PreparedHmac(jwt.algorithms.HMACAlgorithm):
+    """HS256 whose key checks run once per secret: pyjwt re-checks the key on
+    every call (is it PEM, SSH, DER, a JWK?), which cost about a third of a
+    login and made its cost swing with allocator state."""
+
+    def __init__(self) -> None:
+        super().__init__(jwt.algorithms.HMACAlgorithm.SHA256)
+        self._prepared: dict[str, bytes] = {}
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        if not isinstance(key, str):
+            return super().prepare_key(key)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = super().prepare_key(key)
+            if len(self._prepared) < 1024:  # secrets are few: one per tenant
+                self._prepared[key] = prepared
+        return prepared
+
+
+# authmock's own pyjwt instance (the global one is the user's to configure).
+_JWT = jwt.PyJWT()
+_JWT._jws.unregister_algorithm(ALGORITHM)
+_JWT._jws.register_algorithm(ALGORITHM, _PreparedHmac())
+
+
 class TokenError(Exception):
     """The token is malformed, forged, of the wrong shape, or expired; ``refusal``
     says which (``malformed_token``, ``bad_signature``, ``expired``, ``not_yet_valid``)."""
@@ -90,7 +116,7 @@ class TokenCodec:
 
     def encode(self, payload: Mapping[str, Any]) -> str:
         with self._quiet():
-            return jwt.encode(dict(payload), self.secret, algorithm=ALGORITHM, headers=_HEADER)
+            return _JWT.encode(dict(payload), self.secret, algorithm=ALGORITHM, headers=_HEADER)
 
     @contextlib.contextmanager
     def _quiet(self) -> Iterator[None]:
@@ -154,7 +180,7 @@ class TokenCodec:
             raise TokenError("malformed_token", f"unexpected header field {extra[0]!r}")
         try:
             with self._quiet():
-                claims: dict[str, Any] = jwt.decode(
+                claims: dict[str, Any] = _JWT.decode(
                     token,
                     self.secret,
                     algorithms=[ALGORITHM],
