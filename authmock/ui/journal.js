@@ -20,7 +20,7 @@ function callView(call, index) {
     tenant: call.tenant,
     principal: call.principal,
     fault: call.fault,
-    duration_ms: call.duration_ms,
+    duration: call.duration,
     headers: call.headers,
     body: call.body,
     response_body: call.response_body,
