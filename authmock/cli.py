@@ -20,13 +20,23 @@ from authmock.faults import FaultError, parse_fault
 from authmock.http.instances import DEFAULT_MAX as DEFAULT_MAX_INSTANCES
 from authmock.http.instances import DEFAULT_TTL as DEFAULT_INSTANCE_TTL
 from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT
-from authmock.scenario import ScenarioError
+from authmock.scenario import ScenarioError, bundled_names
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class UsageError(Exception):
     pass
+
+
+class _Help(argparse.HelpFormatter):
+    """Every option's help ends with its default (and argparse shows choices)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, [], argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)" if text else "(default: %(default)s)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,30 +46,65 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="authmock", description="Sigma PIM and BigID auth API emulator")
+    parser = _Parser(
+        prog="authmock", description="Sigma PIM and BigID auth API emulator", formatter_class=_Help
+    )
     parser.add_argument("--version", action="version", version=f"authmock {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help, formatter_class=_Help)
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
             "--seed", type=int, default=None, help="data seed (default: scenario's, else 0)"
         )
         sub.add_argument(
-            "--scenario", default=None, help="scenario file (.toml/.json) or bundled name"
+            "--scenario",
+            default=None,
+            metavar="FILE",
+            help="scenario file (.toml/.json) or bundled name: "
+            f"{', '.join(bundled_names())} (default: generated data only)",
         )
 
-    serve = commands.add_parser("serve", help="run the emulator as an HTTP server")
-    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    serve = command("serve", "run the emulator as an HTTP server")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="bind address (default: 127.0.0.1, loopback only)"
+    )
     serve.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
     common(serve)
-    serve.add_argument("--bigid-errors", choices=("spec", "production"), default="spec")
-    serve.add_argument("--sigma-secret", default=None, help="HS256 key for Sigma tokens")
-    serve.add_argument("--bigid-system-ttl", type=int, default=None, metavar="SECONDS")
     serve.add_argument(
-        "--fault", action="append", default=[], metavar="JSON", help="a fault (repeatable)"
+        "--bigid-errors",
+        choices=("spec", "production"),
+        default="spec",
+        help="BigID error bodies: the documented shapes (spec) or what production sends",
     )
     serve.add_argument(
-        "--admin-token", default=None, help="require X-Authmock-Admin on /_authmock/*"
+        "--sigma-secret",
+        default=None,
+        metavar="KEY",
+        help="HS256 key for Sigma tokens (default: the scenario's sigma.secret, else random)",
+    )
+    serve.add_argument(
+        "--bigid-system-ttl",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime of BigID system tokens (default: the scenario's, else 86400)",
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help='a fault as a JSON object, e.g. \'{"path": "/healthz", "status": 503}\''
+        " (repeatable; default: none)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="TOKEN",
+        help="require X-Authmock-Admin: TOKEN on /_authmock/* (default: not required)",
     )
     serve.add_argument(
         "--reason-header",
@@ -72,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="also answer requests for this Host name (repeatable; *.domain; * = any);"
-        " loopback names and the bound address are always answered",
+        " loopback names and the bound address are always answered (default: no others)",
     )
     serve.add_argument(
         "--journal-body-limit",
@@ -97,6 +142,11 @@ def _parser() -> argparse.ArgumentParser:
         " idle timeout (default: 10)",
     )
     serve.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no per-request log lines on stderr (default: one line per request)",
+    )
+    serve.add_argument(
         "--server",
         choices=("werkzeug", "granian"),
         default="werkzeug",
@@ -110,10 +160,15 @@ def _parser() -> argparse.ArgumentParser:
         help="granian's Python threads (default 8)",
     )
     serve.add_argument(
-        "--tls", action="store_true", help="serve HTTPS with a local CA (extra 'tls')"
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a local CA (extra 'tls'; default: plain HTTP)",
     )
     serve.add_argument(
-        "--tls-dir", default=None, metavar="DIR", help="keep the --tls CA here (reused if present)"
+        "--tls-dir",
+        default=None,
+        metavar="DIR",
+        help="keep the --tls CA here, reused if present (default: a new temporary directory)",
     )
     serve.add_argument(
         "--scenario-dir",
@@ -140,12 +195,17 @@ def _parser() -> argparse.ArgumentParser:
         "--state-file",
         default=None,
         metavar="PATH",
-        help="load the state from PATH if it exists and save it there after every change",
+        help="load the state from PATH if it exists and save it there after every change"
+        " (default: the state lives in memory only)",
     )
 
-    tenants = commands.add_parser("tenants", help="print the seeded tenants, users and keys")
+    tenants = command("tenants", "print the seeded tenants, users and keys")
     common(tenants)
-    tenants.add_argument("--json", action="store_true", help="machine-readable output")
+    tenants.add_argument(
+        "--json",
+        action="store_true",
+        help="machine-readable output, itself a valid scenario (default: a table)",
+    )
     return parser
 
 
@@ -157,11 +217,24 @@ def credentials(mock: Any) -> dict[str, Any]:
             "workspaceId": t.workspace_id,
             "name": t.name,
             "users": [
-                {"email": u.email, "password": u.password, "roleId": u.role_id, "id": u.id}
+                {
+                    "email": u.email,
+                    "password": u.password,
+                    "roleId": u.role_id,
+                    "id": u.id,
+                    "name": u.name,
+                    "quickLogin": u.quick_login,
+                }
                 for u in t.users
             ],
             "apiKeys": [
-                {"id": k.id, "name": k.name, "key": k.raw, "permissions": list(k.permissions)}
+                {
+                    "id": k.id,
+                    "name": k.name,
+                    "key": k.raw,
+                    "permissions": list(k.permissions),
+                    "active": k.active,
+                }
                 for k in t.api_keys
             ],
         }
@@ -232,6 +305,9 @@ def _serve(args: argparse.Namespace) -> int:
     for raw in args.fault:
         try:
             spec = json.loads(raw)
+        except ValueError as exc:
+            raise UsageError(f"--fault {raw!r}: invalid JSON ({exc})") from None
+        try:
             parse_fault(spec, "check")
         except ValueError as exc:
             raise UsageError(f"--fault {raw!r}: {exc}") from None
@@ -270,6 +346,7 @@ def _serve(args: argparse.Namespace) -> int:
         "tls": args.tls,
         "tls_dir": args.tls_dir,
         "after_request": state_file.after_request if state_file is not None else None,
+        "log": None if args.quiet else sys.stderr,
         "allow_hosts": args.allow_host,
     }
     server: Any

@@ -31,11 +31,14 @@ class ScenarioError(ValueError):
 
 
 # A tiny schema language: a type, a nested dict schema, or a one-item list of
-# a schema. Keys ending in "!" are required.
+# a schema. Keys ending in "!" are required. Strings must not be blank, except
+# MAYBE_EMPTY ones ("" is how the state and `tenants --json` say "none").
+MAYBE_EMPTY = "string, may be empty"
 _SCHEMA: dict[str, Any] = {
     "seed": int,
     "sigma": {
         "secret": str,
+        "url": str,  # informational (``tenants --json`` prints it); ignored
         "routes": [dict],
         "tenants": [
             {
@@ -51,24 +54,28 @@ _SCHEMA: dict[str, Any] = {
                         "quickLogin": bool,
                     }
                 ],
-                "apiKeys": [{"name!": str, "permissions!": [str], "key": str, "active": bool}],
+                "apiKeys": [
+                    {"id": str, "name!": str, "permissions!": [str], "key": str, "active": bool}
+                ],
             }
         ],
     },
     "bigid": {
         "system_token_ttl": int,
+        "systemTokenTtl": int,  # the same, spelt as GET /_authmock/state spells it
         "routes": [dict],
         "deployments": [
             {
                 "name!": str,
+                "url": str,  # informational, as sigma.url
                 "secret": str,
                 "users": [
                     {
                         "username!": str,
                         "password!": str,
-                        "firstName": str,
-                        "lastName": str,
-                        "email": str,
+                        "firstName": MAYBE_EMPTY,
+                        "lastName": MAYBE_EMPTY,
+                        "email": MAYBE_EMPTY,
                         "role": str,
                         "userTokenDays": int,
                     }
@@ -100,6 +107,9 @@ def _check(value: Any, schema: Any, where: str, fail: Any) -> None:
             fail(where, "must be an array")
         for i, item in enumerate(value):
             _check(item, schema[0], f"{where}[{i}]", fail)
+    elif schema is MAYBE_EMPTY:
+        if not isinstance(value, str):
+            fail(where, "must be a string")
     else:
         ok = isinstance(value, schema) and not (schema is int and isinstance(value, bool))
         if not ok:
@@ -155,7 +165,15 @@ def validate(data: Any, source: str = "scenario") -> dict[str, Any]:
                     f"sigma.tenants[{t}].users[{u}].roleId",
                     f"unknown role '{role}' (one of {', '.join(SIGMA_ROLES)})",
                 )
+        key_ids: set[str] = set()
         for k, key in enumerate(tenant.get("apiKeys", [])):
+            if "id" in key:
+                if key["id"] in key_ids:
+                    fail(
+                        f"sigma.tenants[{t}].apiKeys[{k}].id",
+                        f"duplicate API key id '{key['id']}' in tenant '{ws}'",
+                    )
+                key_ids.add(key["id"])
             perms = key["permissions"]
             bad = [p for p in perms if p not in PERMISSIONS]
             if not perms or bad or len(set(perms)) != len(perms):
@@ -170,9 +188,12 @@ def validate(data: Any, source: str = "scenario") -> dict[str, Any]:
                     "must be 'sigma_sk_live_' followed by at least 32 characters",
                 )
     bigid = data.get("bigid", {})
-    ttl = bigid.get("system_token_ttl")
-    if ttl is not None and ttl <= 0:
-        fail("bigid.system_token_ttl", "must be a positive number of seconds")
+    if "system_token_ttl" in bigid and "systemTokenTtl" in bigid:
+        fail("bigid.systemTokenTtl", "give system_token_ttl or systemTokenTtl, not both")
+    for spelling in ("system_token_ttl", "systemTokenTtl"):
+        ttl = bigid.get(spelling)
+        if ttl is not None and ttl <= 0:
+            fail(f"bigid.{spelling}", "must be a positive number of seconds")
     names: set[str] = set()
     for d, dep in enumerate(bigid.get("deployments", [])):
         name = dep["name"]
@@ -193,6 +214,28 @@ def validate(data: Any, source: str = "scenario") -> dict[str, Any]:
             if days is not None and not 1 <= days <= 999:
                 fail(f"bigid.deployments[{d}].users[{u}].userTokenDays", "must be 1 to 999")
     return dict(data)
+
+
+# What GET /_authmock/state has that describes the running emulator, not its data.
+RUN_TIME_FIELDS = {
+    "bigid": ("errors", "defaultDeployment"),
+    "apiKeys": ("createdAt", "lastUsedAt"),
+}
+
+
+def from_state(state: Mapping[str, Any]) -> dict[str, Any]:
+    """``GET /_authmock/state`` (or ``mock.state()``) as a scenario: the same
+    data without its run-time-only fields. Raw API keys are never in the
+    state, so loading it mints new ones (``tenants --json`` keeps them)."""
+    scenario: dict[str, Any] = json.loads(json.dumps(dict(state)))  # a deep copy
+    bigid = scenario.get("bigid", {})
+    for name in RUN_TIME_FIELDS["bigid"]:
+        bigid.pop(name, None)
+    for tenant in scenario.get("sigma", {}).get("tenants", []):
+        for key in tenant.get("apiKeys", []):
+            for name in RUN_TIME_FIELDS["apiKeys"]:
+                key.pop(name, None)
+    return scenario
 
 
 CacheKey = tuple[str, int, int, int]
@@ -222,6 +265,10 @@ def bundled(name: str) -> Path | None:
 
 def bundled_names() -> list[str]:
     return sorted(p.stem for p in bundled_dir().iterdir() if p.suffix in (".toml", ".json"))
+
+
+def bundled_hint() -> str:
+    return f"bundled scenarios: {', '.join(bundled_names())}"
 
 
 def resolve(name: str | os.PathLike[str]) -> Path:
@@ -260,7 +307,8 @@ def read_text(path: Path, cached: Callable[[CacheKey], bool] = lambda key: False
         # O_NONBLOCK: opening a FIFO must not wait for a writer.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+        hint = f"; {bundled_hint()}" if isinstance(exc, FileNotFoundError) else ""
+        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror}){hint}") from None
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -311,6 +359,10 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
         return validate(dict(source))
     path = resolve(source)
     if path.suffix not in (".toml", ".json"):
+        if not path.exists():
+            raise ScenarioError(
+                f"{path.name}: no such scenario file or bundled scenario; {bundled_hint()}"
+            )
         raise ScenarioError(f"{path.name}: scenario files must end in .toml or .json")
     seen: list[CacheKey] = []
 

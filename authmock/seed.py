@@ -138,7 +138,7 @@ class _Generator:
             sigma_secret=sigma.get("secret"),
             sigma_tenants=tenants,
             bigid_deployments=deployments,
-            bigid_system_token_ttl=bigid.get("system_token_ttl"),
+            bigid_system_token_ttl=bigid.get("system_token_ttl", bigid.get("systemTokenTtl")),
         )
 
     # -- Sigma -------------------------------------------------------------
@@ -146,14 +146,20 @@ class _Generator:
         return f"{prefix}-{self.rng.getrandbits(40):010x}"
 
     def _key(
-        self, name: str, permissions: tuple[str, ...], raw: str | None, active: bool
+        self,
+        name: str,
+        permissions: tuple[str, ...],
+        raw: str | None,
+        active: bool,
+        key_id: str | None = None,
     ) -> SigmaKeySeed:
         raw = raw or random_key(self.rng)
         created = (
             _CREATED_BASE + self.rng.randrange(0, 90 * 86400) + self.rng.randrange(1000) / 1000
         )
+        generated = self._id("apikey")  # drawn either way: later draws stay the same
         return SigmaKeySeed(
-            self._id("apikey"), name, permissions, raw, sha256_hex(raw), created, active
+            key_id or generated, name, permissions, raw, sha256_hex(raw), created, active
         )
 
     def _person(self, domain: str) -> tuple[str, str]:
@@ -216,7 +222,9 @@ class _Generator:
             for u in tenant.get("users", [])
         )
         keys = tuple(
-            self._key(k["name"], tuple(k["permissions"]), k.get("key"), k.get("active", True))
+            self._key(
+                k["name"], tuple(k["permissions"]), k.get("key"), k.get("active", True), k.get("id")
+            )
             for k in tenant.get("apiKeys", [])
         )
         return SigmaTenantSeed(tenant["workspaceId"], tenant["name"], users, keys)

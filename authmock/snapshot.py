@@ -19,6 +19,7 @@ from authmock.bigid.models import BigidUser, Deployment, check_deployment_name, 
 from authmock.clock import MAX_EPOCH
 from authmock.emulator import Emulator
 from authmock.faults import Fault, FaultError, parse_fault
+from authmock.http.declared import DeclaredRoute, RouteError, parse_route
 from authmock.journal import Call
 from authmock.sigma.models import ROLES, ApiKey, SigmaBackend, Tenant, User, normal_email
 from authmock.tokens import TokenCodec
@@ -104,6 +105,9 @@ def snapshot(emulator: Emulator) -> dict[str, Any]:
                 "deployments": deployments,
             },
             "faults": emulator.faults.export(),
+            "routes": {
+                api: [r.to_json() for r in emulator.routes.of(api)] for api in ("sigma", "bigid")
+            },
             "journal": [c.to_json() for c in emulator.journal],
         }
 
@@ -293,6 +297,22 @@ def _faults(node: _Node) -> tuple[tuple[Fault, ...], int, random.Random]:
     return tuple(faults), next_id, rng
 
 
+def _routes(root: _Node) -> dict[str, tuple[DeclaredRoute, ...]]:
+    routes: dict[str, tuple[DeclaredRoute, ...]] = {"sigma": (), "bigid": ()}
+    if root.get("routes", dict, optional=True) is None:
+        return routes  # a snapshot from before declared routes
+    node = root.child("routes")
+    for api in routes:
+        parsed = []
+        for r in node.items(api):
+            try:
+                parsed.append(parse_route(r.value, api))
+            except RouteError as exc:
+                raise r.fail(exc.problem, exc.key) from None
+        routes[api] = tuple(parsed)
+    return routes
+
+
 def _journal(root: _Node) -> list[Call]:
     calls = []
     for c in root.items("journal"):
@@ -339,6 +359,7 @@ def restore(emulator: Emulator, document: Any) -> None:
     if default is not None and default not in deployments:
         raise bigid_node.fail(f"no deployment '{default}'", "defaultDeployment")
     faults, next_id, rng = _faults(root.child("faults"))
+    routes = _routes(root)
     calls = _journal(root)
 
     # Everything is built and checked: now swap it in.
@@ -355,6 +376,7 @@ def restore(emulator: Emulator, document: Any) -> None:
         bigid.deployments = deployments
         bigid.default_deployment = default
         emulator.faults.restore(faults, next_id, rng)
+        emulator.routes.replace(routes)
         emulator.journal.clear()
         for call in calls:
             emulator.journal.record(call)

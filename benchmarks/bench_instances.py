@@ -10,8 +10,11 @@ idle instance with the default generated data.
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 import tracemalloc
+
+import requests
 
 from authmock import AuthMock
 from authmock.http.instances import Instances
@@ -20,6 +23,7 @@ from benchmarks.common import Ratio
 CREATE_LIMIT_MS = 0.5
 ADMIN_LIMIT_MS = 1.0
 MEMORY_LIMIT_KIB = 64.0
+HTTP_LIMIT_MS = 5.0  # the target of a reset between tests, which this replaces
 
 
 def _create_ms(instances: Instances, count: int) -> float:
@@ -55,6 +59,20 @@ def _memory_kib(instances: Instances, count: int) -> float:
     return (after - before) / count / 1024
 
 
+def _http_create_delete_ms(count: int) -> float:
+    """What the plugin pays per test with ``authmock_server_url``: create + delete."""
+    mock = AuthMock()
+    with mock.serve() as server, requests.Session() as http:
+        http.trust_env = False
+        spent = []
+        for _ in range(count):
+            start = time.perf_counter()
+            made = http.post(f"{server.url}/_authmock/instances").json()
+            http.delete(f"{server.url}/_authmock/instances/{made['id']}")
+            spent.append(time.perf_counter() - start)
+    return statistics.median(spent) * 1000
+
+
 def run() -> list[Ratio]:
     instances = AuthMock().wsgi_app.instances
     assert instances is not None
@@ -63,8 +81,10 @@ def run() -> list[Ratio]:
     create = min(_create_ms(instances, 500) for _ in range(5))
     admin = min(_first_admin_ms(instances, 200) for _ in range(3))
     memory = _memory_kib(instances, 500)
+    http = _http_create_delete_ms(200)
     return [
         Ratio("instance creation (ms, in-process registry)", create, CREATE_LIMIT_MS),
         Ratio("instance's first admin call builds its routes (ms)", admin, ADMIN_LIMIT_MS),
         Ratio("memory per idle instance (KiB, tracemalloc)", memory, MEMORY_LIMIT_KIB),
+        Ratio("create + delete over HTTP, median (ms, one test's cost)", http, HTTP_LIMIT_MS),
     ]

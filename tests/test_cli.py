@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,8 +20,10 @@ import requests
 
 from authmock import AdminApiError, AuthMock, RemoteAuthMock
 from authmock.cli import main
+from authmock.scenario import bundled_names
 
 LISTENING = "authmock listening on "
+BUNDLED = "bundled scenarios: " + ", ".join(bundled_names())
 
 
 def authmock_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -44,9 +48,12 @@ class Served:
         return self.process.returncode, err
 
 
-def serve(*args: str) -> Served:
+def serve(*args: str, log: bool = False) -> Served:
+    """``authmock serve`` in a process; ``--quiet`` unless ``log`` (nothing reads
+    stderr until the end, and a full pipe would block the server)."""
+    quiet = () if log else ("--quiet",)
     process = subprocess.Popen(
-        [sys.executable, "-m", "authmock", "serve", "--port", "0", *args],
+        [sys.executable, "-m", "authmock", "serve", "--port", "0", *quiet, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -69,7 +76,7 @@ def serve(*args: str) -> Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    server = serve("--seed", "7")
+    server = serve("--seed", "7", log=True)
     yield server
     if server.process.poll() is None:
         server.process.kill()
@@ -97,17 +104,24 @@ def test_serve_announces_itself_serves_sigma_and_exits_0_on_sigterm(served: Serv
         served.url + "/api/v1/roles", headers={"Authorization": "Bearer " + login.json()["token"]}
     )
     assert roles.status_code == 200
-    # A malformed request gets werkzeug's 400, and no log line either.
+    # A malformed request gets werkzeug's 400, and no log line (it reached no app).
     with socket.create_connection((host, int(port)), timeout=10) as raw:
         raw.sendall(b"GET / HTTP/1.1 extra\r\n\r\n")
         assert b"Error code: 400" in raw.recv(1000)
     code, err = served.stop(signal.SIGTERM)
-    assert (code, err) == (0, "")  # no request logs, no traceback
+    assert code == 0
+    # One line per request on stderr, no traceback.
+    assert [line.split()[:3] for line in err.splitlines()] == [
+        ["POST", "/api/v1/auth/login", "200"],
+        ["GET", "/api/v1/roles", "200"],
+    ]
 
 
 def test_serve_exits_0_on_ctrl_c(served: Served) -> None:
     assert requests.get(served.url + "/healthz").json() == {"status": "ok"}
-    assert served.stop(signal.SIGINT) == (0, "")
+    code, err = served.stop(signal.SIGINT)
+    assert code == 0
+    assert re.fullmatch(r"GET /healthz 200 \d+\.\dms\n", err)
 
 
 def test_serve_with_scenario_faults_and_secret(tmp_path: Path) -> None:
@@ -166,8 +180,8 @@ def test_admin_token_guards_the_admin_api() -> None:
         (["serve", "--port", "70000"], "authmock: error: --port must be 0 to 65535, not 70000"),
         (["serve", "--bigid-errors", "loud"], "authmock: error: argument --bigid-errors: invalid"
          " choice: 'loud' (choose from "),
-        (["serve", "--fault", "{"], "authmock: error: --fault '{': Expecting property name"
-         " enclosed in double quotes: line 1 column 2 (char 1)"),
+        (["serve", "--fault", "{"], "authmock: error: --fault '{': invalid JSON (Expecting"
+         " property name enclosed in double quotes: line 1 column 2 (char 1))"),
         (["serve", "--fault", '{"kind": "x"}'], "authmock: error: --fault '{\"kind\": \"x\"}':"
          " fault field 'kind' must be one of http, reset, timeout, malformed"),
         (["serve", "--header-timeout", "0"],
@@ -222,8 +236,72 @@ def test_missing_scenario_file(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == (
         f"authmock: error: {tmp_path / 'nope.toml'}: cannot read scenario file"
-        " (No such file or directory)\n"
+        f" (No such file or directory); {BUNDLED}\n"
     )
+
+
+def test_unknown_scenario_name_lists_the_bundled_ones() -> None:
+    done = authmock_cli("serve", "--scenario", "nosuch", "--port", "0")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"authmock: error: nosuch: no such scenario file or bundled scenario; {BUNDLED}\n"
+    )
+
+
+def test_serve_help_shows_every_default_and_choice() -> None:
+    done = authmock_cli("serve", "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())  # argparse wraps lines at the terminal width
+    assert "--bigid-errors {spec,production}" in text
+    assert "--port PORT port; 0 picks a free one (default: 8080)" in text
+    assert "BigID error bodies" in text and "(default: spec)" in text
+    assert "lifetime of BigID system tokens (default: the scenario's, else 86400)" in text
+    # Every option's help names its default, in words or as argparse renders it.
+    from authmock.cli import _parser
+
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        formatter = command.formatter_class(prog=name)
+        for action in command._actions:
+            if action.dest != "help":
+                assert "default" in (formatter._get_help_string(action) or ""), action.dest
+
+
+def test_quiet_serve_logs_nothing_per_request() -> None:
+    server = serve()  # --quiet
+    try:
+        assert requests.get(server.url + "/healthz").status_code == 200
+    finally:
+        code, err = server.stop()
+    assert (code, err) == (0, "")
+
+
+def test_request_log_names_faults_and_dropped_connections() -> None:
+    server = serve(
+        "--fault", json.dumps({"path": "/healthz", "status": 503, "times": 1}),
+        "--fault", json.dumps({"path": "/api/v1/roles", "kind": "reset"}),
+        log=True,
+    )  # fmt: skip
+    try:
+        assert requests.get(server.url + "/healthz").status_code == 503
+        assert requests.get(server.url + "/healthz").status_code == 200
+        with pytest.raises(requests.ConnectionError):
+            requests.get(server.url + "/api/v1/roles")
+        # The admin API is logged too (never journaled, so no fault or reason).
+        assert requests.get(server.url + "/_authmock/clock").status_code == 200
+    finally:
+        code, err = server.stop()
+    assert code == 0
+    lines = err.splitlines()
+    pattern = r"(\S+) (\S+) (\S+) \d+\.\dms(?: (.*))?"
+    parsed = [re.fullmatch(pattern, line) for line in lines]
+    assert all(parsed), lines
+    assert [m.groups() for m in parsed if m] == [
+        ("GET", "/healthz", "503", "fault=fault-1"),
+        ("GET", "/healthz", "200", None),
+        ("GET", "/api/v1/roles", "reset", "fault=fault-2"),
+        ("GET", "/_authmock/clock", "200", None),
+    ]
 
 
 def test_tenants_json_is_deterministic_and_complete() -> None:
@@ -241,6 +319,8 @@ def test_tenants_json_is_deterministic_and_complete() -> None:
         "password": "admin",
         "roleId": "role-admin",
         "id": "user-admin",
+        "name": "Admin User",
+        "quickLogin": True,
     }
     assert all(k["key"].startswith("sigma_sk_live_") for t in tenants for k in t["apiKeys"])
     other = authmock_cli("tenants", "--seed", "8", "--json")
@@ -273,3 +353,22 @@ def test_serve_names_the_demo_page_and_it_is_served(served: Served) -> None:
     page = requests.get(f"{served.url}/", timeout=10)
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("source", [["--seed", "7"], ["--scenario", "acme"]])
+def test_tenants_json_is_a_scenario_that_loads_back_identically(
+    source: list[str], tmp_path: Path
+) -> None:
+    exported = authmock_cli("tenants", *source, "--json")
+    assert exported.returncode == 0, exported.stderr
+    path = tmp_path / "exported.json"
+    path.write_text(exported.stdout)
+    again = authmock_cli("tenants", "--scenario", str(path), "--json")
+    assert (again.returncode, again.stderr) == (0, "")
+    assert again.stdout == exported.stdout
+    # Edited, it loads with the edit: the point of exporting.
+    data = json.loads(exported.stdout)
+    data["sigma"]["tenants"][0]["users"][0]["password"] = "changed"
+    path.write_text(json.dumps(data))
+    edited = json.loads(authmock_cli("tenants", "--scenario", str(path), "--json").stdout)
+    assert edited["sigma"]["tenants"][0]["users"][0]["password"] == "changed"

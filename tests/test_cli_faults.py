@@ -99,7 +99,8 @@ def test_serve_faults_fire(served: str) -> None:
 @pytest.mark.parametrize(
     ("fault", "problem"),
     [
-        ("{not json", "Expecting property name enclosed in double quotes"),
+        ("{not json", "invalid JSON (Expecting property name enclosed in double quotes"),
+        ("not json", "invalid JSON (Expecting value: line 1 column 1 (char 0))"),
         ('["/healthz"]', "a fault must be a JSON object"),
         ('{"path": "/x", "kind": "explode"}', "fault field 'kind' must be one of"),
         ('{"path": "/x"}', "fault field 'status' is required for kind 'http'"),

@@ -233,6 +233,7 @@ IN_PROCESS_ONLY = {
         "serve",
         "handler_errors",
         "raise_handler_errors",
+        "allow_network",  # what in-process interception lets through to the network
     },
     # The engine's, not a test's (export/restore: what a snapshot takes and gives back).
     "faults": {"check", "reset", "may_sleep", "export", "restore"},

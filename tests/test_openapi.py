@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import requests
@@ -67,3 +68,51 @@ def test_a_blank_email_is_refused_as_the_document_says(mock: AuthMock) -> None:
         400,
         {"error": "VALIDATION_ERROR", "message": "Email and password are required"},
     )
+
+
+def _admin_routes() -> set[tuple[str, str]]:
+    """(path, method) of every admin route (werkzeug adds HEAD to each GET)."""
+    specs = AuthMock(seed=1).wsgi_app.admin._specs
+    return {
+        (_werkzeug_to_openapi(path), m.lower())
+        for path, methods, _ in specs
+        for m in methods
+        if m != "HEAD"
+    }
+
+
+def test_admin_document_describes_exactly_the_admin_routes() -> None:
+    """A route added to the admin API without its entry in
+    authmock/http/admin_openapi.py (OPERATIONS) fails here."""
+    with AuthMock(seed=1):
+        document = requests.get("https://api.sigma-pim.com/_authmock/openapi/admin.json").json()
+    assert document["openapi"].startswith("3.")
+    described = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert described == _admin_routes()
+    text = json.dumps(document)
+    refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', text)
+    assert refs and set(refs) <= set(document["components"]["schemas"])
+    ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            # Every operation documents its error answers in the admin envelope.
+            assert operation["responses"]["401"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }
+            names = [p["name"] for p in operation.get("parameters", [])]
+            assert names == re.findall(r"\{(\w+)\}", path)
+
+
+def test_admin_index_lists_every_route_and_the_three_documents() -> None:
+    with AuthMock(seed=1):
+        for path in ("/_authmock", "/_authmock/"):
+            response = requests.get("https://api.sigma-pim.com" + path)
+            assert response.status_code == 200
+            index = response.json()
+            assert {(r["path"], r["method"].lower()) for r in index["routes"]} == _admin_routes()
+            assert index["openapi"] == {
+                name: f"/_authmock/openapi/{name}.json" for name in ("sigma", "bigid", "admin")
+            }
+            for url in index["openapi"].values():
+                assert requests.get("https://api.sigma-pim.com" + url).status_code == 200

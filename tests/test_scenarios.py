@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from authmock import AuthMock, ScenarioError
+from authmock.scenario import from_state
 
 SIGMA = "https://api.sigma-pim.com"
 
@@ -109,6 +110,30 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
             "[[sigma.tenants]]\nworkspaceId = ''\nname = 'A'\n",
             "k.toml: sigma.tenants[0].workspaceId: must not be empty",
         ),
+        (
+            "l.toml",
+            "[[sigma.tenants]]\nworkspaceId = 'ws-a'\nname = 'A'\n"
+            "[[sigma.tenants.apiKeys]]\nid = 'apikey-1'\nname = 'k'\npermissions = ['read']\n"
+            "[[sigma.tenants.apiKeys]]\nid = 'apikey-1'\nname = 'j'\npermissions = ['read']\n",
+            "l.toml: sigma.tenants[0].apiKeys[1].id: duplicate API key id 'apikey-1'"
+            " in tenant 'ws-a'",
+        ),
+        (
+            "m.toml",
+            "[bigid]\nsystem_token_ttl = 60\nsystemTokenTtl = 60\n",
+            "m.toml: bigid.systemTokenTtl: give system_token_ttl or systemTokenTtl, not both",
+        ),
+        (
+            "n.toml",
+            "[bigid]\nsystemTokenTtl = 0\n",
+            "n.toml: bigid.systemTokenTtl: must be a positive number of seconds",
+        ),
+        (
+            "o.toml",
+            "[[bigid.deployments]]\nname = 'a'\n[[bigid.deployments.users]]\n"
+            "username = 'u'\npassword = 'p'\nlastName = 3\n",
+            "o.toml: bigid.deployments[0].users[0].lastName: must be a string",
+        ),
     ],
 )
 def test_invalid_scenarios_name_file_key_and_problem(
@@ -172,3 +197,44 @@ def test_duplicate_user_ids_in_a_tenant_are_refused() -> None:
         str(info.value)
         == "scenario: sigma.tenants[0].users[1].id: duplicate user id 'u1' in tenant 'w'"
     )
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_the_state_minus_run_time_fields_is_a_scenario_that_loads_back(seed: int) -> None:
+    original = AuthMock(seed=seed)
+    original.bigid.errors = "production"  # run-time only: not part of the data
+    state = original.state()
+    scenario = from_state(state)
+    assert "errors" not in scenario["bigid"] and "defaultDeployment" not in scenario["bigid"]
+    loaded = AuthMock(scenario=scenario)
+    assert from_state(loaded.state()) == scenario
+    # The same data behaves the same: ids, passwords, TTLs, default deployment.
+    assert loaded.bigid.default_deployment == original.bigid.default_deployment
+    assert loaded.bigid.system_token_ttl == original.bigid.system_token_ttl
+    key_ids = [k["id"] for t in state["sigma"]["tenants"] for k in t["apiKeys"]]
+    assert key_ids == [k["id"] for t in loaded.state()["sigma"]["tenants"] for k in t["apiKeys"]]
+    with loaded:
+        for tenant in state["sigma"]["tenants"]:
+            user = tenant["users"][0]
+            login = requests.post(
+                "https://api.sigma-pim.com/api/v1/auth/login",
+                json={
+                    "email": user["email"],
+                    "password": user["password"],
+                    "workspaceId": tenant["workspaceId"],
+                },
+            )
+            assert login.json()["user"] == {
+                k: user[k] for k in ("id", "email", "name", "roleId")
+            } | {"workspaceId": tenant["workspaceId"]}
+
+
+def test_the_state_of_an_edited_mock_loads_back() -> None:
+    mock = AuthMock(seed=1)
+    mock.sigma.add_tenant("ws-new", "New")
+    mock.sigma.add_user("ws-new", "a@new.test", "pw", role_id="role-admin")
+    mock.sigma.create_api_key("ws-new", "ci", ["read"])
+    mock.bigid.add_deployment("extra")
+    mock.bigid.add_user("extra", "ops", "pw", first_name="")
+    scenario = from_state(mock.state())
+    assert from_state(AuthMock(scenario=scenario).state()) == scenario

@@ -30,6 +30,7 @@ def busy_mock() -> tuple[AuthMock, dict[str, str]]:
     revoked = mock.bigid.create_user_token("eve", "acme")
     mock.bigid.revoke_user_token(revoked)
     mock.bigid.errors = "production"
+    mock.sigma.add_route("/api/v1/things", json={"things": []})
     mock.clock.advance(3600)
     with mock, requests.Session() as http:
         token = http.post(f"{SIGMA}/api/v1/auth/login", json=SIGMA_ADMIN).json()["token"]
@@ -59,6 +60,8 @@ def test_snapshot_restores_everything_in_another_mock() -> None:
         other.faults.clear()
         other.bigid.errors = "spec"
         assert http.get(f"{SIGMA}/api/v1/api-keys", headers=bearer).status_code == 200
+        things = http.get(f"{SIGMA}/api/v1/things", headers=bearer)  # a declared route
+        assert (things.status_code, things.json()) == (200, {"things": []})
         keyed = http.get(f"{SIGMA}/api/v1/roles", headers={"X-Sigma-ApiKey": issued["key"]})
         assert keyed.status_code == 200
         refused = http.get(
@@ -114,6 +117,10 @@ def test_the_fault_rng_goes_on_where_it_was() -> None:
             "snapshot: faults.rng: is not a random generator state",
         ),
         (lambda d: d["clock"].update(frozen=-5), "snapshot: clock.frozen: is not a valid time"),
+        (
+            lambda d: d["routes"]["sigma"][0].update(status=7),
+            "snapshot: routes.sigma[0].status: must be an integer between 100 and 599",
+        ),
         (
             lambda d: d["journal"].append({"method": "GET"}),
             "snapshot: journal[3]: is not a journal entry (KeyError('api'))",

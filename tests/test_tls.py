@@ -188,7 +188,7 @@ def test_curl_against_authmock_serve_tls(tmp_path: Path) -> None:
     curl = shutil.which("curl")
     if curl is None:
         pytest.skip("no curl")
-    served = serve("--seed", "7", "--tls", "--tls-dir", str(tmp_path))
+    served = serve("--seed", "7", "--tls", "--tls-dir", str(tmp_path), log=True)
     try:
         assert served.url.startswith("https://127.0.0.1:")
         ca_line = next(line for line in served.banner if line.startswith("TLS CA bundle: "))
@@ -226,7 +226,12 @@ def test_curl_against_authmock_serve_tls(tmp_path: Path) -> None:
         roles = call("-H", f"Authorization: Bearer {login['token']}", f"{served.url}/api/v1/roles")
         assert isinstance(roles, list) and roles
         code, err = served.stop()
-        assert (code, err) == (0, "")
+        assert code == 0  # stderr: the request log only, no traceback
+        assert [line.split()[:3] for line in err.splitlines()] == [
+            ["GET", "/api/v1/refresh-access-token", "200"],
+            ["POST", "/api/v1/auth/login", "200"],
+            ["GET", "/api/v1/roles", "200"],
+        ]
     finally:
         if served.process.poll() is None:
             served.process.kill()

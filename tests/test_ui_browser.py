@@ -20,7 +20,7 @@ import jwt
 import pytest
 import requests
 
-from authmock import AuthMock
+from authmock import AuthMock, RemoteAuthMock
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The machine has no network: without the background-networking flags
@@ -895,6 +895,25 @@ def test_key_dates_are_readable_on_one_line(browser: Any, viewport: dict[str, in
                 assert lines == 1, f"{label} of {name} wraps onto {lines} lines"
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         demo.assert_clean()
+
+
+def test_opened_at_an_instance_the_page_drives_that_instance(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with (
+        mock.serve() as server,
+        RemoteAuthMock(server.url) as remote,
+        remote.new_instance(seed=7) as instance,
+        demo_page(browser, instance.url) as demo,
+    ):
+        demo.open()
+        demo.sign_in("admin@sigma.io")
+        # The page's calls reached the instance, none the root.
+        instance.assert_called("POST", "/api/v1/auth/login", times=1)
+        assert len(mock.calls) == 0
+        expect(demo.journal_entries().nth(0)).to_contain_text("POST /api/v1/auth/login 200")
+        assert demo.js_errors == [] and demo.http_errors == []
+        # Its assets come from the server root (the same files for every instance).
+        assert all(url.startswith(f"{server.url}/_authmock/ui/") for url in demo.foreign)
 
 
 def test_the_journal_shows_why_a_call_was_refused(browser: Any) -> None:

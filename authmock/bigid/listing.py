@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from authmock.bigid.models import SYSTEM_TTL
 from authmock.bigid.views import base_url
 from authmock.seed import SeedData
 
@@ -12,6 +13,7 @@ def bigid_credentials(data: SeedData) -> dict[str, Any]:
     """Deployments, users and passwords: derived from the seed data alone, so
     ``tenants --json`` is identical for identical inputs."""
     return {
+        "systemTokenTtl": data.bigid_system_token_ttl or SYSTEM_TTL,
         "deployments": [
             {
                 "name": d.name,
@@ -21,13 +23,16 @@ def bigid_credentials(data: SeedData) -> dict[str, Any]:
                         "username": u.username,
                         "password": u.password,
                         "firstName": u.first_name,
+                        "lastName": u.last_name,
+                        "email": u.email,
                         "role": u.role,
+                        "userTokenDays": u.token_days,
                     }
                     for u in d.users
                 ],
             }
             for d in data.bigid_deployments
-        ]
+        ],
     }
 
 

@@ -125,6 +125,8 @@ class BigidUser:
             "username": self.username,
             "password": self.password,
             "firstName": self.first_name,
+            "lastName": self.last_name,
+            "email": self.email,
             "role": self.role,
         }
 

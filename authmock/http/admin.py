@@ -7,6 +7,7 @@ Routes shared by both APIs live here; each API package contributes its own
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +22,7 @@ from authmock.faults import FaultError
 from authmock.http.declared import RouteError, add_declared_paths
 from authmock.http.exchange import (
     MAX_BODY,
+    BadFraming,
     BadJson,
     PayloadTooLarge,
     Reply,
@@ -84,9 +86,10 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 def openapi_documents() -> dict[str, Callable[[], dict[str, Any]]]:
     from authmock.bigid.openapi import bigid_openapi
+    from authmock.http.admin_openapi import admin_openapi
     from authmock.sigma.openapi import sigma_openapi
 
-    return {"sigma": sigma_openapi, "bigid": bigid_openapi}
+    return {"sigma": sigma_openapi, "bigid": bigid_openapi, "admin": admin_openapi}
 
 
 def takes_query(handler: H) -> H:
@@ -117,6 +120,8 @@ class Admin:
         self._body_limits: dict[str, int] = {}
         self._specs: list[RouteSpec] = []
         routes: list[tuple[Rule, AdminHandler]] = [
+            (Rule("/_authmock", methods=["GET"]), self.index),
+            (Rule("/_authmock/", methods=["GET"]), self.index),
             (Rule("/_authmock/reset", methods=["POST"]), self.reset),
             (Rule("/_authmock/state", methods=["GET"]), self.state),
             (Rule("/_authmock/clock", methods=["GET"]), self.clock_get),
@@ -197,6 +202,8 @@ class Admin:
             raw = read_body(environ, limit)
         except BadJson:
             raise AdminError(400, "bad Content-Length") from None
+        except BadFraming as exc:
+            raise AdminError(400, f"bad request body: {exc}") from None
         except PayloadTooLarge:
             raise AdminError(400, f"request body over {limit // MAX_BODY} MiB") from None
         refusal = body_type_refusal(environ, has_body=bool(raw))
@@ -284,6 +291,19 @@ class Admin:
         """The journal, oldest first; query parameters filter it
         (``?method=POST&path=/api/v1/auth/*&status=401``)."""
         return json_reply(200, [c.to_json() for c in self.emulator.journal.query(query)])
+
+    def index(self, body: Any) -> Reply:
+        """Every admin route, and where the three OpenAPI documents are."""
+        from authmock import __version__  # the package imports this module
+
+        routes = [
+            {"method": method, "path": re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)}
+            for path, methods, _ in self._specs
+            for method in methods
+            if method != "HEAD"
+        ]
+        documents = {name: f"/_authmock/openapi/{name}.json" for name in openapi_documents()}
+        return json_reply(200, {"authmock": __version__, "routes": routes, "openapi": documents})
 
     def openapi(self, body: Any, name: str) -> Reply:
         documents = openapi_documents()

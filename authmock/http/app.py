@@ -19,7 +19,16 @@ from werkzeug.http import HTTP_STATUS_CODES
 from authmock.bigid.views import SERVER_PREFIX, BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
-from authmock.http.exchange import MAX_BODY, ConnectionFault, Exchange, Reply
+from authmock.http.access_log import CALL_KEY
+from authmock.http.exchange import (
+    MAX_BODY,
+    BadFraming,
+    ConnectionFault,
+    Exchange,
+    PayloadTooLarge,
+    Reply,
+)
+from authmock.http.framing import framing_problem
 from authmock.http.guard import HostPolicy, host_name, refused_host_message
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
@@ -171,17 +180,25 @@ class App:
         """Whether a host name is one of the emulated APIs' (Sigma's, any BigID one)."""
         return name == self._sigma_hostname or host_deployment(name) is not None
 
-    def _host_refusal(self, environ: dict[str, Any]) -> Reply | None:
-        """403 for a Host this server does not answer (DNS rebinding): before
-        routing, so it changes nothing, not even the journal."""
+    def _refusal(self, environ: dict[str, Any]) -> Reply | None:
+        """403 for a Host this server does not answer (DNS rebinding), 400 for a
+        body whose length is ambiguous: before routing, so they change nothing."""
+        if environ.get("authmock.inprocess"):
+            return None  # never crossed a network; the body is already in memory
         header = environ.get("HTTP_HOST")
-        if header is None or environ.get("authmock.inprocess"):
-            return None  # no browser omits Host; in-process calls never crossed a network
-        policy: HostPolicy = environ.get("authmock.hosts") or self.host_policy
-        name = host_name(header)
-        if name is not None and policy.allows(name, self.emulated_host):
-            return None
-        message = refused_host_message(header)
+        if header is not None:  # no browser omits Host
+            policy: HostPolicy = environ.get("authmock.hosts") or self.host_policy
+            name = host_name(header)
+            if name is None or not policy.allows(name, self.emulated_host):
+                return self._refuse(environ, 403, refused_host_message(header))
+        problem = framing_problem(environ)
+        if problem is not None:
+            environ["authmock.body"] = b""  # never read: the framing is unknown
+            return self._refuse(environ, 400, problem)
+        return None
+
+    def _refuse(self, environ: dict[str, Any], status: int, message: str) -> Reply:
+        """An answer before routing, in the envelope of the API the path is for."""
         try:
             target = self._target(environ)
         except ConnectionFault:
@@ -189,12 +206,12 @@ class App:
         if target is None:
             from authmock.http.admin import admin_error
 
-            return admin_error(403, message)
-        return target[0].error(403, "FORBIDDEN", message)
+            return admin_error(status, message)
+        return target[0].error(status, "FORBIDDEN" if status == 403 else None, message)
 
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
-        refused = self._host_refusal(environ)
+        refused = self._refusal(environ)
         if refused is not None:
             return refused
         if self.instances is not None:
@@ -224,6 +241,14 @@ class App:
             refusal = Refusal("fault", f"{fault.describe()} {exc.kind}") if fault else None
             self._record(ex, 0, fault, api, None, started, refusal)
             raise
+        except BadFraming as exc:
+            environ["authmock.body"] = b""  # what could be read is no body
+            reply = api.error(400, None, f"bad request body: {exc}")
+            reply.refusal = Refusal("invalid_request", f"bad request body: {exc}")
+        except PayloadTooLarge:  # a chunked body read for a user route
+            environ["authmock.body"] = b""
+            reply = api.error(413)
+            reply.refusal = Refusal("invalid_request", "the request body is over 1 MiB")
         if fault is not None and (fault.kind != "http" or fault.status is not None):
             # The fault answered (a delay alone lets the real answer through).
             reply.refusal = Refusal("fault", f"{fault.describe()} answered {reply.status}")
@@ -313,7 +338,7 @@ class App:
             # Answered by the fault before routing: the tenant as faults see it.
             tenant = api.fault_tenant(ex)
         self.emulator.journal.record(
-            Call(
+            call := Call(
                 api=ex.api,
                 method=ex.method,
                 path=ex.path,
@@ -333,3 +358,4 @@ class App:
                 detail=refusal.detail if refusal else None,
             )
         )
+        ex.environ[CALL_KEY] = call  # for the server's access log

@@ -165,6 +165,12 @@ class DeclaredRoutes:
     def of(self, api: str) -> tuple[DeclaredRoute, ...]:
         return self._routes[api]
 
+    def replace(self, routes: Mapping[str, tuple[DeclaredRoute, ...]]) -> None:
+        """All routes at once (a snapshot's restore)."""
+        with self._lock:
+            self._routes = {"sigma": tuple(routes["sigma"]), "bigid": tuple(routes["bigid"])}
+            self.version += 1
+
 
 _PLACEHOLDER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

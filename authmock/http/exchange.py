@@ -44,6 +44,11 @@ class BadJson(Exception):
     """The request body is not valid JSON."""
 
 
+class BadFraming(Exception):
+    """The request body cannot be read as framed: ended early, bad chunks.
+    The engine answers 400 in the API's own envelope; the message says why."""
+
+
 class Reply:
     """An answer; ``refusal`` (why it refuses, for the journal) is never sent."""
 
@@ -81,28 +86,48 @@ def json_reply(status: int, value: Any, content_type: str = JSON_TYPE) -> Reply:
 def read_body(environ: dict[str, Any], limit: int = MAX_BODY) -> bytes:
     """The request body, never more than ``limit`` bytes and never blocking on a
     body that is not coming: :class:`BadJson` for an unreadable Content-Length,
-    :class:`PayloadTooLarge` past the limit."""
+    :class:`PayloadTooLarge` past the limit, :class:`BadFraming` for a body that
+    ends early or is badly chunked."""
     raw = environ.get("CONTENT_LENGTH")
     stream = environ.get("wsgi.input")
-    if raw:
-        try:
+    try:
+        if raw:
+            # Digits only: int() would take "+45", " 45" and "4_5".
+            if not (raw.isascii() and raw.isdigit()):
+                raise BadJson()
             length = int(raw)
-        except ValueError:
-            raise BadJson() from None
-        if length < 0:
-            raise BadJson()
-        if length > limit:
-            raise PayloadTooLarge()
-        data = stream.read(length) if stream is not None and length else b""
-    elif stream is not None and environ.get("wsgi.input_terminated"):
-        # Chunked: the server ends the stream; read at most one byte past the limit.
-        data = stream.read(limit + 1)
-    else:
-        # Neither a length nor chunked encoding: HTTP says there is no body.
-        data = b""
+            if length > limit:
+                raise PayloadTooLarge()
+            data = _read(stream, length)
+            if len(data) < length:
+                raise BadFraming(f"the body ended after {len(data)} of its {length} bytes")
+        elif stream is not None and environ.get("wsgi.input_terminated"):
+            # Chunked: the server ends the stream; read at most one byte past the limit.
+            data = _read(stream, limit + 1)
+        else:
+            # Neither a length nor chunked encoding: HTTP says there is no body.
+            data = b""
+    except OSError as exc:
+        # A server's own decoder (werkzeug's raises bare OSErrors), a read timeout.
+        raise BadFraming(f"the body could not be read: {exc}") from None
     if len(data) > limit:
         raise PayloadTooLarge()
-    return bytes(data)
+    return data
+
+
+def _read(stream: Any, size: int) -> bytes:
+    """Up to ``size`` bytes: a raw stream may return less per call than it has."""
+    if stream is None or size <= 0:
+        return b""
+    parts: list[bytes] = []
+    left = size
+    while left > 0:
+        part = stream.read(left)
+        if not part:
+            break
+        parts.append(bytes(part))
+        left -= len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _reject_constant(name: str) -> Any:
@@ -157,10 +182,7 @@ class Exchange:
 
     def declared_length(self) -> int | None:
         raw = self.environ.get("CONTENT_LENGTH")
-        try:
-            return int(raw) if raw else None
-        except ValueError:
-            return None
+        return int(raw) if raw and raw.isascii() and raw.isdigit() else None
 
     def body(self) -> bytes:
         cached = self.environ.get("authmock.body")
@@ -190,10 +212,10 @@ class Exchange:
     @property
     def request(self) -> Request:
         if self._request is None:
-            body = self.environ.get("authmock.body")
-            if body is not None:
-                # The stream was consumed by body(): hand the bytes back.
-                self.environ["wsgi.input"] = io.BytesIO(body)
-                self.environ["CONTENT_LENGTH"] = str(len(body))
+            # Read here, not by werkzeug in the user's handler: a badly framed or
+            # oversized body is the engine's 400/413, never the handler's error.
+            body = self.body()
+            self.environ["wsgi.input"] = io.BytesIO(body)
+            self.environ["CONTENT_LENGTH"] = str(len(body))
             self._request = Request(self.environ)
         return self._request

@@ -108,6 +108,7 @@ class Instances:
         app.reason_header = self.root.reason_header
         app.scenario_dir = self.root.scenario_dir
         app.ui = self.root.ui
+        app.host_policy = self.root.host_policy  # the Host names the server answers
         now = time.monotonic()
         instance = Instance(secrets.token_hex(8), app, time.time(), now)
         with self._lock:

@@ -20,8 +20,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
 from authmock.http.guard import HostPolicy
@@ -128,11 +129,14 @@ class GranianServer:
         tls_dir: str | os.PathLike[str] | None = None,
         after_request: Callable[[dict[str, Any]], None] | None = None,
         allow_hosts: Iterable[str] = (),
+        log: TextIO | None = None,
     ) -> None:
         self._granian = _granian()  # ImportError naming the extra, before anything else
         # ValueError for a bad name; the bound address as given (granian binds it).
         hosts = HostPolicy(allow_hosts, bound=(host,))
-        self.app = GranianFaults(app, after_request, hosts)
+        self.app: Any = GranianFaults(app, after_request, hosts)
+        if log is not None:
+            self.app = AccessLog(self.app, log)
         self._emulator = app.emulator
         self.host = host
         self.port = free_port(host, port)

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from werkzeug.serving import (
     LISTEN_QUEUE,
@@ -33,8 +33,10 @@ from werkzeug.serving import (
     select_address_family,
 )
 
+from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+from authmock.http.framing import ChunkedBody
 from authmock.http.guard import HostPolicy
 
 if TYPE_CHECKING:
@@ -256,17 +258,20 @@ class KeepAliveHandler(WSGIRequestHandler):
         if isinstance(error, DropConnection):
             reset(self.connection)
 
-    def _framed_body(self, environ: dict[str, Any]) -> _Body | DechunkedInput | None:
+    def _framed_body(self, environ: dict[str, Any]) -> _Body | ChunkedBody | None:
         """Wrap ``wsgi.input`` so the body cannot be over-read; None when the
         framing is unclear and the connection must close after this request."""
         if "HTTP_TRANSFER_ENCODING" in environ:
-            # werkzeug has wrapped a chunked body; anything else cannot be framed.
-            body = environ["wsgi.input"]
-            return (
-                body
-                if isinstance(body, DechunkedInput) and "CONTENT_LENGTH" not in environ
-                else None
-            )
+            # werkzeug has wrapped a chunked body in its lenient decoder: decode it
+            # strictly instead. Anything else cannot be framed (the engine says 400).
+            if (
+                isinstance(environ["wsgi.input"], DechunkedInput)
+                and "CONTENT_LENGTH" not in environ
+            ):
+                chunked = ChunkedBody(self.rfile)
+                environ["wsgi.input"] = chunked
+                return chunked
+            return None
         raw = environ.get("CONTENT_LENGTH")
         if not raw:
             return _Body(self.rfile, 0)
@@ -313,7 +318,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         elif isinstance(framed, _Body):
             if not (framed.left <= DRAIN_LIMIT and not framed.broken):
                 self.close_connection = True
-        elif not framed._done:
+        elif not framed.done:
             self.close_connection = True
         self._send(started, body, environ)
         if not self.close_connection and isinstance(framed, _Body) and not framed.drain():
@@ -417,6 +422,7 @@ class LiveServer:
         tls_dir: str | os.PathLike[str] | None = None,
         after_request: Callable[[dict[str, Any]], None] | None = None,
         allow_hosts: Iterable[str] = (),
+        log: TextIO | None = None,
     ) -> None:
         """``allow_hosts``: Host names answered besides loopback, the bound
         address and the emulated APIs' (``*``: any); see docs/security.md."""
@@ -427,9 +433,12 @@ class LiveServer:
             from authmock.ways.tls import LocalTls
 
             self.tls = LocalTls(host, tls_dir)
+        served: Any = SocketFaults(app, after_request, hosts)
+        if log is not None:
+            served = AccessLog(served, log)  # one line per request, dropped ones too
         try:
             self._server = wsgi_server(
-                SocketFaults(app, after_request, hosts),
+                served,
                 host,
                 port,
                 header_timeout=header_timeout,

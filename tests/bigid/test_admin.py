@@ -28,12 +28,19 @@ def test_state_lists_deployments_and_users_but_no_secret_or_token(mock: AuthMock
     assert state["deployments"][0] == {
         "name": "sandbox",
         "users": [
-            {"username": "bigid", "password": "bigid", "firstName": "BigID Admin", "role": "admin"},
+            {
+                "username": "bigid",
+                "password": "bigid",
+                "firstName": "BigID Admin",
+                "lastName": "",
+                "email": "",
+                "role": "admin",
+            },
             state["deployments"][0]["users"][1],
         ],
     }
     assert {tuple(u) for d in state["deployments"] for u in d["users"]} == {
-        ("username", "password", "firstName", "role")
+        ("username", "password", "firstName", "lastName", "email", "role")
     }
     dump = json.dumps(state)
     assert mock.bigid.secret("sandbox") not in dump and "eyJ" not in dump
@@ -48,7 +55,14 @@ def test_deployments_and_users_over_http(mock: AuthMock) -> None:
     )
     assert (created.status_code, created.json()) == (
         201,
-        {"username": "ops", "password": "pw", "firstName": "Ops", "role": "admin"},
+        {
+            "username": "ops",
+            "password": "pw",
+            "firstName": "Ops",
+            "lastName": "",
+            "email": "",
+            "role": "admin",
+        },
     )
     login = requests.post(
         "https://acme.bigid.com/api/v1/sessions", json={"username": "ops", "password": "pw"}

@@ -37,7 +37,15 @@ def test_tenants_json_lists_bigid_and_is_identical_across_runs() -> None:
         "name": "sandbox",
         "url": "https://sandbox.bigid.tools/api/v1",
         "users": [
-            {"username": "bigid", "password": "bigid", "firstName": "BigID Admin", "role": "admin"},
+            {
+                "username": "bigid",
+                "password": "bigid",
+                "firstName": "BigID Admin",
+                "lastName": "",
+                "email": "",
+                "role": "admin",
+                "userTokenDays": 30,
+            },
             bigid["deployments"][0]["users"][1],
         ],
     }

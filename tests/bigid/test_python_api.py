@@ -230,7 +230,16 @@ def test_add_and_remove_deployments_and_users(mock: AuthMock) -> None:
     assert mock.bigid.add_user("acme", "ops", "pw", first_name="Ops", role="viewer") == "ops"
     assert mock.bigid.deployments[-1] == {
         "name": "acme",
-        "users": [{"username": "ops", "password": "pw", "firstName": "Ops", "role": "viewer"}],
+        "users": [
+            {
+                "username": "ops",
+                "password": "pw",
+                "firstName": "Ops",
+                "lastName": "",
+                "email": "",
+                "role": "viewer",
+            }
+        ],
     }
     with pytest.raises(ValueError, match="deployment 'acme' already exists"):
         mock.bigid.add_deployment("acme")
@@ -279,6 +288,8 @@ def test_default_scenario() -> None:
         "username": "bigid",
         "password": "bigid",
         "firstName": "BigID Admin",
+        "lastName": "",
+        "email": "",
         "role": "admin",
     }
     assert len(deployments) == 2 and deployments[1]["name"] != "sandbox"
