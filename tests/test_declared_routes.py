@@ -159,6 +159,19 @@ def test_declared_routes_are_in_the_openapi_documents() -> None:
         ("sigma", {"path": "/x", "status": 204, "json": 1}, "sigma.routes[0].status: a 204"),
         ("bigid", {"path": "/api/v1/x", "deployments": "acme"}, "bigid.routes[0].deployments:"),
         ("sigma", {"json": 1}, "sigma.routes[0].path: is required"),
+        # A 1xx is no final answer (over HTTP/1.1 the client waits on for one).
+        ("sigma", {"path": "/x", "status": 100, "body": "x"}, "sigma.routes[0].status: must be"),
+        # The live server could not send these (latin-1), nor httpx read them.
+        ("sigma", {"path": "/x", "body": "x", "content_type": "text/\u20ac"}, "sigma.routes[0]."),
+        ("sigma", {"path": "/x", "body": "x", "content_type": "a\n"}, "sigma.routes[0].conte"),
+        # A built-in endpoint answers first: the declaration would never be served.
+        ("sigma", {"path": "/api/v1/auth/login", "method": "POST"}, "sigma.routes[0].path: POST"),
+        ("sigma", {"path": "/api/v1/api-keys/<k>", "method": "DELETE"}, "sigma.routes[0].path:"),
+        ("bigid", {"path": "/api/v1/sessions", "method": "POST"}, "bigid.routes[0].path: POST"),
+        # authmock serve sends a path a BigID route matches to BigID: Sigma's would be lost.
+        ("bigid", {"path": "/api/v1/roles"}, "bigid.routes[0].path: /api/v1/roles matches Sig"),
+        ("bigid", {"path": "/api/v1/<path:rest>"}, "bigid.routes[0].path: /api/v1/<path:rest> m"),
+        ("sigma", {"path": "/api/v1/sessions", "method": "POST"}, "sigma.routes[0].path: /api"),
     ],
 )
 def test_bad_declarations_name_file_key_and_problem(
@@ -170,6 +183,33 @@ def test_bad_declarations_name_file_key_and_problem(
     err = capsys.readouterr().err
     assert err.startswith(f"authmock: error: bad.json: {problem}"), err
     assert err.count("\n") == 1
+
+
+def test_toml_values_json_cannot_carry_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "dates.toml"
+    route = '[[bigid.routes]]\npath = "/api/v1/when"\n'
+    path.write_text(route + "json = { at = 2024-01-01T00:00:00Z }\n")
+    assert main(["serve", "--port", "0", "--scenario", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("authmock: error: dates.toml: bigid.routes[0].json: cannot be sent"), err
+    path.write_text(route + "json = { n = nan }\n")
+    assert main(["serve", "--port", "0", "--scenario", str(path)]) == 2
+    assert "bigid.routes[0].json: cannot be sent as JSON" in capsys.readouterr().err
+
+
+def test_a_bigid_route_cannot_take_sigma_login_on_the_server() -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server:
+        url = f"{server.url}/_authmock/bigid/routes"
+        response = requests.post(url, json={"path": "/api/v1/<path:rest>", "method": "POST"})
+        assert response.status_code == 400
+        assert "matches Sigma's" in response.json()["message"]
+        login = requests.post(
+            f"{server.url}/api/v1/auth/login", json={"email": "admin@sigma.io", "password": "admin"}
+        )
+        assert login.status_code == 200 and "token" in login.json()
 
 
 def test_admin_api_refuses_a_bad_declaration() -> None:

@@ -119,7 +119,7 @@ def test_the_fault_rng_goes_on_where_it_was() -> None:
         (lambda d: d["clock"].update(frozen=-5), "snapshot: clock.frozen: is not a valid time"),
         (
             lambda d: d["routes"]["sigma"][0].update(status=7),
-            "snapshot: routes.sigma[0].status: must be an integer between 100 and 599",
+            "snapshot: routes.sigma[0].status: must be an integer between 200 and 599",
         ),
         (
             lambda d: d["journal"].append({"method": "GET"}),

@@ -10,12 +10,15 @@ journal). They are state: a reset goes back to the scenario's routes.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
@@ -27,6 +30,9 @@ FIELDS = {
 }
 _NO_BODY_STATUSES = (204, 304)
 _ABSENT: Any = object()
+# A Content-Type every client parses alike (as for a fault's headers).
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_SAMPLE = re.compile(r"<[^<>]*>")
 
 
 class RouteError(ValueError):
@@ -103,9 +109,13 @@ def parse_route(spec: Any, api: str) -> DeclaredRoute:
         Map([Rule(path, methods=[method])])
     except (ValueError, LookupError) as exc:
         raise RouteError("path", f"not a werkzeug rule ({exc})") from None
+    clash = _collision(api, method, path)
+    if clash is not None:
+        raise RouteError("path", clash)
     status = spec.get("status", 200)
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise RouteError("status", "must be an integer between 100 and 599")
+    # A 1xx is no final answer: over HTTP/1.1 the client would wait on for one.
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise RouteError("status", "must be an integer between 200 and 599")
     body = spec.get("body")
     if body is not None and not isinstance(body, str):
         raise RouteError("body", "must be a string (sent verbatim)")
@@ -114,6 +124,11 @@ def parse_route(spec: Any, api: str) -> DeclaredRoute:
         raise RouteError("body", "give either 'json' or 'body', not both")
     if status in _NO_BODY_STATUSES and (body or json_body is not _ABSENT):
         raise RouteError("status", f"a {status} answer has no body")
+    if json_body is not _ABSENT:
+        try:  # TOML has dates and nan, JSON has neither: refuse now, not at the call
+            json.dumps(json_body, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise RouteError("json", f"cannot be sent as JSON ({exc})") from None
     permission = spec.get("permission", "read")
     if permission not in PERMISSIONS:
         raise RouteError(
@@ -127,11 +142,59 @@ def parse_route(spec: Any, api: str) -> DeclaredRoute:
             raise RouteError("deployments", "must be an array of deployment names ([a-z0-9-])")
         deployments = tuple(deployments)
     content_type = _text(spec, "content_type")
-    if content_type is not None and ("\r" in content_type or "\n" in content_type):
-        raise RouteError("content_type", "must be one line")
+    if content_type is not None and not _FIELD_VALUE.fullmatch(content_type):
+        raise RouteError("content_type", "must be one line of printable ASCII")
     return DeclaredRoute(
         api, method, path, status, json_body, body, content_type, permission, deployments
     )
+
+
+def _matches(rule: str, path: str) -> bool:
+    """Whether a werkzeug rule (any method) matches a path."""
+    adapter = Map([Rule(rule)], strict_slashes=False, merge_slashes=False).bind("authmock")
+    try:
+        adapter.match(path)
+    except NotFound:
+        return False
+    except HTTPException:
+        pass  # a redirect or another method: the path is the rule's
+    return True
+
+
+def _sample(rule: str) -> str:
+    return _SAMPLE.sub("x", rule)
+
+
+def _same(one: str, other: str) -> bool:
+    """Whether two rules match the same paths (tried with placeholders as 'x')."""
+    return _matches(one, _sample(other)) and _matches(other, _sample(one))
+
+
+@functools.lru_cache(maxsize=1024)  # a scenario's routes are parsed at every reset
+def _collision(api: str, method: str, path: str) -> str | None:
+    """Why a declared route cannot be served as declared: it is a built-in
+    endpoint of its API (that one would answer), or, for BigID, it matches a
+    Sigma endpoint's path (authmock serve routes /api/v1 paths to BigID when a
+    BigID route matches them: Sigma's endpoint would be lost). A placeholder
+    rule that merely includes a built-in path is fine: the built-in answers it."""
+    from authmock.bigid.views import _ROUTES as BIGID
+    from authmock.sigma.views import _ROUTES as SIGMA
+
+    own, other = (SIGMA, BIGID) if api == "sigma" else (BIGID, SIGMA)
+    for builtin, methods, _ in own:
+        if method in methods and _same(path, builtin):
+            return f"{method} {path} is a built-in endpoint ({method} {builtin})"
+    for builtin, methods, _ in other:
+        if api == "sigma" and _same(path, builtin):
+            return f"{path} is BigID's {builtin}: authmock serve would send it to BigID"
+        if api == "bigid" and (
+            _matches(path, _sample(builtin)) or _matches(builtin, _sample(path))
+        ):
+            return (
+                f"{path} matches Sigma's {'/'.join(methods)} {builtin}, which authmock "
+                "serve would then send to BigID"
+            )
+    return None
 
 
 class DeclaredRoutes:
