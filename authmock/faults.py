@@ -400,6 +400,10 @@ class FaultSet:
         """Faults limited by ``times`` that never fired (a test that did not test)."""
         return never_fired(self._snapshot.faults)
 
+    def assert_all_fired(self) -> None:
+        """AssertionError naming each registered fault that has not fired once."""
+        assert_fired(self._snapshot.faults)
+
     def export(self) -> dict[str, Any]:
         """Everything a snapshot needs: the faults with their counts, the next id,
         and the RNG's state (so ``probability`` draws go on where they were)."""
@@ -423,3 +427,13 @@ class FaultSet:
 def never_fired(faults: Iterable[Fault]) -> list[Fault]:
     """The faults limited by ``times`` that have not fired once."""
     return [f for f in faults if f.times is not None and f.fired == 0]
+
+
+def assert_fired(faults: Iterable[Fault]) -> None:
+    """AssertionError naming every fault (still registered) that never fired; a
+    fault used up by its ``times`` is no longer registered, so it has fired."""
+    idle = [f for f in faults if f.fired == 0]
+    if idle:
+        raise AssertionError(
+            f"{len(idle)} fault(s) never fired: " + "; ".join(f.describe() for f in idle)
+        )
