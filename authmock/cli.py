@@ -107,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         help="require X-Authmock-Admin: TOKEN on /_authmock/* (default: not required)",
     )
     serve.add_argument(
+        "--reason-header",
+        action="store_true",
+        help="send X-Authmock-Reason on every refusal (debugging; off: byte-identical)",
+    )
+    serve.add_argument(
         "--allow-host",
         action="append",
         default=[],
@@ -313,6 +318,7 @@ def _serve(args: argparse.Namespace) -> int:
         sigma_secret=args.sigma_secret,
         bigid_system_token_ttl=args.bigid_system_ttl,
         admin_token=args.admin_token,
+        reason_header=args.reason_header,
         scenario_dir=args.scenario_dir,
         journal_body_limit=args.journal_body_limit,
         journal_body_budget=args.journal_body_budget,

@@ -76,6 +76,23 @@ class Clock:
         return iso8601(self.now() if epoch is None else epoch)
 
 
+def describe(clock: Clock) -> str:
+    """How the emulator's clock differs from real time, for refusal details:
+    "" when it follows it, else " (advanced by 86401 s)" or " (set to ...)"."""
+    frozen, offset = clock._frozen, clock._offset
+    if frozen is not None:
+        return f" (set to {iso8601(frozen)})"
+    if offset:
+        verb = "advanced" if offset > 0 else "moved back"
+        return f" ({verb} by {seconds(abs(offset))} s)"
+    return ""
+
+
+def seconds(value: float) -> str:
+    """A duration for people: 86401, 1.5 (never 1e+06)."""
+    return f"{value:.0f}" if value == int(value) else f"{value:.3f}".rstrip("0")
+
+
 def iso8601(epoch: float) -> str:
     """``2026-02-15T09:00:00.000Z``: UTC, milliseconds, ``Z``."""
     moment = datetime.fromtimestamp(epoch, tz=timezone.utc)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, overload
 
 from authmock.globs import path_matcher
+from authmock.reasons import check_reason
 from authmock.security import mask_body
 
 DEFAULT_LIMIT = 10_000
@@ -25,15 +26,32 @@ HEADERS_LIMIT = 8 * 1024
 PATH_LIMIT = 2048
 CUT = "... [authmock: truncated, {size} characters]"
 MORE_HEADERS = "X-Authmock-Headers-Dropped"
-# The filters `filter()` and `GET /_authmock/calls?...` take.
-FILTERS = ("method", "path", "api", "status", "tenant", "principal", "fault")
+# The filters `filter()` and `GET /_authmock/calls?...` take (body and headers
+# as JSON objects in the query string).
+FILTERS = (
+    "method",
+    "path",
+    "api",
+    "status",
+    "tenant",
+    "principal",
+    "fault",
+    "reason",
+    "body",
+    "headers",
+)
+APIS = ("sigma", "bigid")
+# How many near misses a failed assert_called lists.
+NEAR_MISSES = 3
 
 
 @dataclass(frozen=True)
 class Call:
-    """One journaled request. ``status`` is 0 when a fault dropped the
-    connection (``reset``/``timeout``); ``fault`` is the id of the fault that
-    fired, if any. Headers and body are stored already masked.
+    """One journaled request. ``status`` is 0 when there was no answer (a
+    ``reset``/``timeout`` fault, or a refused connection to a BigID deployment
+    that does not exist); ``fault`` is the id of the fault that fired, if any.
+    ``reason``/``detail`` say why authmock refused it (None for a success; see
+    :data:`authmock.reasons.REASONS`). Headers and bodies are stored already masked.
 
     For HAR export (:meth:`CallLog.to_har`) it also keeps the full ``url``, the
     answer's headers and body (masked the same way) and ``duration`` (seconds)."""
@@ -52,9 +70,21 @@ class Call:
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: Any = None
     duration: float = 0.0
+    reason: str | None = None
+    detail: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def summary(self) -> str:
+        """One line: ``POST /api/v1/auth/refresh -> 401 expired: expired 1 s ago ...``."""
+        status = "no answer" if self.status == 0 else str(self.status)
+        line = f"{self.method} {self.path} -> {status}"
+        if self.reason:
+            line += f" {self.reason}: {self.detail}"
+        if self.fault and self.reason != "fault":
+            line += f" [{self.fault}]"
+        return line
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Call:
@@ -74,7 +104,112 @@ class Call:
             response_headers=dict(data.get("response_headers") or {}),
             response_body=data.get("response_body"),
             duration=float(data.get("duration") or 0.0),
+            reason=data.get("reason"),
+            detail=data.get("detail"),
         )
+
+
+Check = Callable[[Call], str | None]
+
+
+def _subset_diff(wanted: Any, got: Any, where: str) -> str | None:
+    """How ``got`` fails to contain ``wanted`` (objects recursively by key,
+    anything else by equality); None when it does."""
+    if isinstance(wanted, Mapping):
+        if not isinstance(got, Mapping):
+            return f"{where or 'body'} is {_short(got)}, not an object"
+        for key, value in wanted.items():
+            if key not in got:
+                return f"{where}[{key!r}] is missing"
+            diff = _subset_diff(value, got[key], f"{where}[{key!r}]")
+            if diff:
+                return diff
+        return None
+    if wanted != got or type(wanted) is not type(got):
+        return f"{where} is {_short(got)}, not {_short(wanted)}"
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _status_check(status: int | str) -> Check:
+    """A status: 401, or a class such as "4xx"."""
+    if isinstance(status, str):
+        text = status.strip().lower()
+        if len(text) != 3 or not text[0].isdigit() or text[1:] != "xx":
+            raise ValueError(f"status must be an integer or a class such as '4xx', not {status!r}")
+        low = int(text[0]) * 100
+        return lambda c: None if low <= c.status < low + 100 else f"status {c.status}, not {text}"
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise ValueError(f"status must be an integer or a class such as '4xx', not {status!r}")
+    return lambda c: None if c.status == status else f"status {c.status}, not {status}"
+
+
+def _headers_check(headers: Mapping[str, str]) -> Check:
+    wanted = {str(k).lower(): v for k, v in headers.items()}
+
+    def check(call: Call) -> str | None:
+        got = {k.lower(): v for k, v in call.headers.items()}
+        for name, value in wanted.items():
+            if name not in got:
+                return f"no {name} header"
+            if got[name] != value:
+                return f"header {name} is {_short(got[name])}, not {_short(value)}"
+        return None
+
+    return check
+
+
+def _equal_check(name: str, value: Any) -> Check:
+    return lambda c: (
+        None if getattr(c, name) == value else f"{name} {getattr(c, name)}, not {value}"
+    )
+
+
+def checks(
+    method: str | None = None,
+    path: str | None = None,
+    api: str | None = None,
+    status: int | str | None = None,
+    tenant: str | None = None,
+    principal: str | None = None,
+    fault: str | None = None,
+    reason: str | None = None,
+    body: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> list[Check]:
+    """One check per filter given; each returns None for a match, else how a call differs."""
+    out: list[Check] = []
+    if method is not None:
+        wanted_method = method.upper()
+        out.append(
+            lambda c: (
+                None if c.method == wanted_method else f"method {c.method}, not {wanted_method}"
+            )
+        )
+    if path is not None:
+        path_ok = path_matcher(path, "filter 'path'")
+        out.append(lambda c: None if path_ok(c.path) else f"path {c.path}, not {path}")
+    if api is not None:
+        if api not in APIS:
+            raise ValueError(f"api must be 'sigma' or 'bigid', not {api!r}")
+        out.append(_equal_check("api", api))
+    if status is not None:
+        out.append(_status_check(status))
+    if reason is not None:
+        check_reason(reason)
+        out.append(_equal_check("reason", reason))
+    for name, value in (("tenant", tenant), ("principal", principal), ("fault", fault)):
+        if value is not None:
+            out.append(_equal_check(name, value))
+    if body is not None:
+        out.append(lambda c: _subset_diff(body, c.body, "body"))
+    if headers is not None:
+        out.append(_headers_check(headers))
+    return out
 
 
 class PendingAnswer:
@@ -120,49 +255,66 @@ class CallLog:
         method: str | None = None,
         path: str | None = None,
         api: str | None = None,
-        status: int | None = None,
+        status: int | str | None = None,
         tenant: str | None = None,
         principal: str | None = None,
         fault: str | None = None,
+        reason: str | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> list[Call]:
-        """The calls matching every filter given; ``path`` may use ``*`` globs."""
-        path_ok = path_matcher(path, "filter 'path'") if path is not None else None
-        wanted_method = method.upper() if method is not None else None
-        return [
-            c
-            for c in self._copy()
-            if (wanted_method is None or c.method == wanted_method)
-            and (path_ok is None or path_ok(c.path))
-            and (api is None or c.api == api)
-            and (status is None or c.status == status)
-            and (tenant is None or c.tenant == tenant)
-            and (principal is None or c.principal == principal)
-            and (fault is None or c.fault == fault)
-        ]
+        """The calls matching every filter given. ``path`` may use ``*`` globs;
+        ``status`` is a code or a class ("4xx"); ``reason`` one of the reason
+        codes; ``body`` a subset of the (masked) JSON body, objects matched
+        key by key; ``headers`` a subset of the headers, names in any case."""
+        tests = checks(method, path, api, status, tenant, principal, fault, reason, body, headers)
+        return [c for c in self._copy() if all(t(c) is None for t in tests)]
 
     def query(self, params: Mapping[str, str]) -> list[Call]:
-        """``filter()`` from URL query parameters (the admin API's ``GET /calls``)."""
+        """``filter()`` from URL query parameters (the admin API's ``GET /calls``):
+        ``body`` and ``headers`` are JSON objects."""
         unknown = sorted(set(params) - set(FILTERS))
         if unknown:
             raise ValueError(f"unknown filter '{unknown[0]}' (known: {', '.join(FILTERS)})")
         filters: dict[str, Any] = dict(params)
-        if "status" in filters:
-            try:
-                filters["status"] = int(filters["status"])
-            except ValueError:
-                raise ValueError("filter 'status' must be an integer") from None
+        status = filters.get("status")
+        if status is not None and status.strip().isdigit():
+            filters["status"] = int(status)
+        for name in ("body", "headers"):
+            if name in filters:
+                try:
+                    filters[name] = json.loads(filters[name])
+                except ValueError:
+                    raise ValueError(f"filter '{name}' must be JSON") from None
+        if "headers" in filters and not isinstance(filters["headers"], dict):
+            raise ValueError("filter 'headers' must be a JSON object")
         return self.filter(**filters)
 
-    def assert_called(self, method: str, path: str, times: int | None = None) -> list[Call]:
-        """The matching calls; AssertionError (listing recent calls) when there
-        are none, or not exactly ``times``. ``path`` may use ``*`` globs."""
-        found = self.filter(method=method, path=path)
+    def assert_called(
+        self,
+        method: str,
+        path: str,
+        times: int | None = None,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        status: int | str | None = None,
+        reason: str | None = None,
+        api: str | None = None,
+    ) -> list[Call]:
+        """The matching calls (the filters of :meth:`filter`); AssertionError when
+        there are none, or not exactly ``times``, listing the closest calls and
+        how each differs (a near-miss report)."""
+        tests = checks(method, path, api, status, None, None, None, reason, body, headers)
+        calls = self._copy()
+        found = [c for c in calls if all(t(c) is None for t in tests)]
+        what = _describe(method, path, body, headers, status, reason, api)
         if times is None and not found:
-            raise AssertionError(f"{method.upper()} {path} was never called{self._summary()}")
+            raise AssertionError(f"{what} was never called{_near_misses(calls, tests)}")
         if times is not None and len(found) != times:
             raise AssertionError(
-                f"{method.upper()} {path} was called {len(found)} time(s), "
-                f"expected {times}{self._summary()}"
+                f"{what} was called {len(found)} time(s), expected {times}"
+                f"{_near_misses(calls, tests)}"
             )
         return found
 
@@ -173,10 +325,6 @@ class CallLog:
 
         document: dict[str, Any] = to_har(self._copy())
         return document
-
-    def _summary(self) -> str:
-        seen = [f"{c.method} {c.path} -> {c.status}" for c in self._copy()[-10:]]
-        return "; calls seen: " + (", ".join(seen) if seen else "none")
 
 
 class _Entry:
@@ -323,3 +471,44 @@ class Journal(CallLog):
 
     def __repr__(self) -> str:
         return f"<Journal {len(self)} call(s)>"
+
+
+def _describe(
+    method: str,
+    path: str,
+    body: Any,
+    headers: Mapping[str, str] | None,
+    status: int | str | None,
+    reason: str | None,
+    api: str | None,
+) -> str:
+    parts = [f"{method.upper()} {path}"]
+    for name, value in (
+        ("api", api),
+        ("status", status),
+        ("reason", reason),
+        ("body", body),
+        ("headers", headers),
+    ):
+        if value is not None:
+            parts.append(f"{name}={_short(value)}")
+    return " ".join(parts[:1]) + (f" ({', '.join(parts[1:])})" if parts[1:] else "")
+
+
+def _near_misses(calls: list[Call], tests: list[Check]) -> str:
+    """The calls closest to matching (fewest differences, most recent first)."""
+    if not calls:
+        return "; calls seen: none"
+    scored = []
+    for index, call in enumerate(calls):
+        diffs = [d for d in (t(call) for t in tests) if d is not None]
+        if diffs:
+            scored.append((len(diffs), -index, index, call, diffs))
+    scored.sort(key=lambda item: item[:2])
+    lines = [
+        f"  #{index} {call.summary()}: {'; '.join(diffs)}"
+        for _, _, index, call, diffs in scored[:NEAR_MISSES]
+    ]
+    if not lines:
+        return f"; all {len(calls)} call(s) match"
+    return f"; closest of {len(calls)} call(s):\n" + "\n".join(lines)

@@ -18,7 +18,7 @@ from authmock.clock import Clock
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
 from authmock.http.app import DEFAULT_SIGMA_URL, App
-from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Journal
+from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Call, Journal
 from authmock.sigma.control import SigmaControl
 from authmock.ways.requests_mode import RequestsInterceptor
 
@@ -59,6 +59,7 @@ class AuthMock:
         journal_body_limit: int = DEFAULT_BODY_LIMIT,
         journal_body_budget: int = DEFAULT_BODY_BUDGET,
         admin_token: str | None = None,
+        reason_header: bool = False,
         scenario_dir: str | os.PathLike[str] | None = None,
         allow_network: bool = True,
     ) -> None:
@@ -76,6 +77,8 @@ class AuthMock:
         )
         self._app = App(self._emulator, sigma_url)
         self._app.admin_token = admin_token
+        # X-Authmock-Reason on refusals, for debugging clients that cannot read the journal.
+        self._app.reason_header = bool(reason_header)
         # POST /_authmock/reset over HTTP reads scenario files only from here
         # (default: the directory of a scenario file given here).
         if scenario_dir is None and isinstance(scenario, (str, os.PathLike)):
@@ -171,8 +174,23 @@ class AuthMock:
     def calls(self) -> Journal:
         return self._emulator.journal
 
-    def assert_called(self, method: str, path: str, times: int | None = None) -> list[Any]:
-        return self._emulator.journal.assert_called(method, path, times)
+    def assert_called(
+        self,
+        method: str,
+        path: str,
+        times: int | None = None,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        status: int | str | None = None,
+        reason: str | None = None,
+        api: str | None = None,
+    ) -> list[Call]:
+        """The matching calls, else AssertionError with a near-miss report
+        (see :meth:`authmock.journal.CallLog.assert_called`)."""
+        return self._emulator.journal.assert_called(
+            method, path, times, body=body, headers=headers, status=status, reason=reason, api=api
+        )
 
     def state(self) -> dict[str, Any]:
         """What ``GET /_authmock/state`` returns: never a hash or a raw key."""

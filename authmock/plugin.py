@@ -4,7 +4,8 @@ Fixtures: ``authmock`` (an active in-process AuthMock per test),
 ``authmock_server`` (a live server per session, reset before each test),
 ``authmock_seed`` / ``authmock_scenario`` (override them). Marker
 ``@pytest.mark.authmock(seed=, scenario=, bigid_errors=, faults=[...])``; ini
-options ``authmock_seed``, ``authmock_scenario``, ``authmock_server_url``
+options ``authmock_seed``, ``authmock_scenario``, ``authmock_report`` (a failing
+test's report lists its authmock calls), ``authmock_unfired_faults``, ``authmock_server_url``
 (a running server: each test gets its own instance there) and
 ``authmock_server_tls`` (the session's own server over HTTPS). The logic lives in
 :mod:`authmock.testkit`.
@@ -55,6 +56,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=True,
     )
     parser.addini(
+        "authmock_report",
+        "failed (default): a failing test's report lists its authmock calls, with the"
+        " reason of each refusal; all: every test's (shown with -rP); off",
+    )
+    parser.addini(
+        "authmock_unfired_faults",
+        "warn (default): a fault with `times` that never fired is an AuthmockWarning;"
+        " fail: the test fails",
+    )
+    parser.addini(
         "authmock_server_url",
         "an authmock server already running (e.g. started by CI): authmock_server then"
         " gives each test its own instance there (env AUTHMOCK_SERVER_URL when unset;"
@@ -68,6 +79,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     item.stash.setdefault(_REPORTS, {})[report.when] = report
+    _report_calls(item, report)
 
 
 def _write_har(request: pytest.FixtureRequest, calls: Any, name: str) -> None:
@@ -98,8 +110,47 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", testkit.MARKER_HELP)
     try:
         testkit.ini_seed(str(config.getini("authmock_seed")))
+        _report_mode(config)
+        _fail_unfired(config)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def _report_mode(config: pytest.Config) -> str:
+    raw = str(config.getini("authmock_report"))
+    return testkit.ini_choice("authmock_report", raw, testkit.REPORT_MODES)
+
+
+def _fail_unfired(config: pytest.Config) -> bool:
+    raw = str(config.getini("authmock_unfired_faults"))
+    return testkit.ini_choice("authmock_unfired_faults", raw, testkit.UNFIRED_MODES) == "fail"
+
+
+@contextmanager
+def _finishing() -> Iterator[None]:
+    """Unfired faults under ``authmock_unfired_faults = fail``: one line, no traceback."""
+    try:
+        yield
+    except testkit.UnfiredFaults as exc:
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
+
+
+def _report_calls(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A failing test that used authmock gets a report section listing its calls
+    (like pytest's captured-log sections): the reason for every refusal."""
+    mode = _report_mode(item.config)
+    if mode == "off" or (not report.failed and (mode == "failed" or report.when != "call")):
+        return
+    values = getattr(item, "funcargs", {})
+    for name in ("authmock", "authmock_server"):
+        mock = values.get(name)
+        if mock is None:
+            continue
+        try:
+            text = testkit.report_section(mock.calls)
+        except Exception as exc:  # the server may be gone: the report must still be written
+            text = f"could not read the journal: {exc}"
+        report.sections.append((f"authmock calls ({name}, {report.when})", text))
 
 
 def _settings(request: pytest.FixtureRequest) -> testkit.TestSettings:
@@ -174,7 +225,8 @@ def authmock(
     finally:
         mock.stop()
         _write_har(request, mock.calls, "authmock")
-    testkit.finish_test(mock, _where(request))
+    with _finishing():
+        testkit.finish_test(mock, _where(request), _fail_unfired(request.config))
 
 
 def _server_url(config: pytest.Config) -> str | None:
@@ -223,4 +275,5 @@ def authmock_server(
         yield remote
     finally:
         _write_har(request, remote.calls, "authmock_server")
-    _authmock_session_server.after_test(_where(request))
+    with _finishing():
+        _authmock_session_server.after_test(_where(request), _fail_unfired(request.config))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from authmock.emulator import ScenarioSource
 from authmock.errors import AuthmockWarning
 from authmock.faults import Fault, parse_fault
+from authmock.journal import Call
 from authmock.mock import AuthMock
 from authmock.remote import AdminNotFound, RemoteAuthMock
 from authmock.ways.server import LiveServer
@@ -112,10 +113,22 @@ class _HasUnfired(Protocol):
     def unfired(self) -> list[Fault]: ...
 
 
-def report_unfired(faults: _HasUnfired, where: tuple[str, int] | None = None) -> None:
+class UnfiredFaults(AssertionError):
+    """With ``authmock_unfired_faults = fail``: faults limited by ``times`` never fired."""
+
+
+def report_unfired(
+    faults: _HasUnfired, where: tuple[str, int] | None = None, fail: bool = False
+) -> None:
     """A warning for each fault limited by ``times`` that never fired: a test that did not
-    test. ``where`` (file, line) is the test's, so the warning points at it."""
-    for fault in faults.unfired():
+    test. ``where`` (file, line) is the test's, so the warning points at it. With
+    ``fail``, :class:`UnfiredFaults` naming them all instead."""
+    unfired = faults.unfired()
+    if fail and unfired:
+        raise UnfiredFaults(
+            "authmock: " + "; ".join(f"{f.describe()} never fired" for f in unfired)
+        )
+    for fault in unfired:
         warning = AuthmockWarning(f"authmock: {fault.describe()} never fired")
         if where is None:
             warnings.warn(warning, stacklevel=2)
@@ -123,10 +136,42 @@ def report_unfired(faults: _HasUnfired, where: tuple[str, int] | None = None) ->
             warnings.warn_explicit(warning, AuthmockWarning, where[0], where[1])
 
 
-def finish_test(mock: AuthMock, where: tuple[str, int] | None = None) -> None:
+def finish_test(mock: AuthMock, where: tuple[str, int] | None = None, fail: bool = False) -> None:
     """The end of a test: report unfired faults, re-raise a route handler's exception."""
-    report_unfired(mock.faults, where)
-    mock.raise_handler_errors()
+    try:
+        report_unfired(mock.faults, where, fail)
+    finally:
+        mock.raise_handler_errors()
+
+
+REPORT_MODES = ("failed", "all", "off")
+UNFIRED_MODES = ("warn", "fail")
+# The report section shows the last calls only, each on one line of at most this.
+REPORT_CALLS = 30
+REPORT_WIDTH = 300
+
+
+def ini_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    """An ini option with a fixed set of values; the first is the default."""
+    value = raw.strip() or choices[0]
+    if value not in choices:
+        raise ValueError(f"ini option {name} must be one of {', '.join(choices)}, not {raw!r}")
+    return value
+
+
+def report_section(calls: Iterable[Call], limit: int = REPORT_CALLS) -> str:
+    """A test's authmock calls for its pytest report, most recent last: method,
+    path, status, reason, detail and fault of each."""
+    every = list(calls)
+    if not every:
+        return "no call reached authmock"
+    shown = every[-limit:]
+    skipped = len(every) - len(shown)
+    lines = [f"... {skipped} earlier call(s) not shown"] if skipped else []
+    for number, call in enumerate(shown, skipped + 1):
+        line = f"{number:>3}. {call.api:<5} {call.summary()}"
+        lines.append(line if len(line) <= REPORT_WIDTH else line[: REPORT_WIDTH - 3] + "...")
+    return "\n".join(lines)
 
 
 class SessionServer:
@@ -166,8 +211,8 @@ class SessionServer:
             remote.faults.add(fault)
         return remote
 
-    def after_test(self, where: tuple[str, int] | None = None) -> None:
-        finish_test(self.mock, where)
+    def after_test(self, where: tuple[str, int] | None = None, fail: bool = False) -> None:
+        finish_test(self.mock, where, fail)
 
     def close(self) -> None:
         self.remote.close()
@@ -208,12 +253,12 @@ class SharedServer:
             raise
         return instance
 
-    def after_test(self, where: tuple[str, int] | None = None) -> None:
+    def after_test(self, where: tuple[str, int] | None = None, fail: bool = False) -> None:
         instance, self._instance = self._instance, None
         if instance is None:
             return
         try:
-            report_unfired(instance.faults, where)
+            report_unfired(instance.faults, where, fail)
         finally:
             with contextlib.suppress(AdminNotFound):  # expired already
                 instance.delete()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import math
 import re
 import threading
 import warnings
@@ -19,7 +20,8 @@ from typing import Any
 
 import jwt
 
-from authmock.clock import Clock
+from authmock.clock import Clock, describe, seconds
+from authmock.reasons import Refusal, json_kind
 
 ALGORITHM = "HS256"
 _HEADER = {"alg": ALGORITHM, "typ": "JWT"}
@@ -55,7 +57,12 @@ _JWT._jws.register_algorithm(ALGORITHM, _PreparedHmac())
 
 
 class TokenError(Exception):
-    """The token is malformed, forged, of the wrong shape, or expired."""
+    """The token is malformed, forged, of the wrong shape, or expired; ``refusal``
+    says which (``malformed_token``, ``bad_signature``, ``expired``, ``not_yet_valid``)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.refusal = Refusal(reason, detail)
 
 
 # A JWT segment in canonical base64url: its alphabet only, no padding.
@@ -73,14 +80,17 @@ def canonical_segments(token: str) -> tuple[bytes, bytes, bytes]:
     the one canonical spelling is accepted."""
     parts = token.split(".")
     if len(parts) != 3:
-        raise TokenError("malformed")
+        raise TokenError("malformed_token", f"not a JWT ({len(parts)} segments, not 3)")
     decoded = []
-    for part in parts:
+    for name, part in zip(("header", "payload", "signature"), parts, strict=True):
+        if not part and name == "signature":
+            raise TokenError("malformed_token", "the signature is empty (an unsigned token)")
         if len(part) % 4 == 1 or not _SEGMENT.fullmatch(part):
-            raise TokenError("malformed")
+            raise TokenError("malformed_token", f"the {name} is not unpadded base64url")
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
         if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != part:
-            raise TokenError("malformed")  # stray low bits in the last character
+            # Stray low bits in the last character.
+            raise TokenError("malformed_token", f"the {name} is not canonical base64url")
         decoded.append(raw)
     return decoded[0], decoded[1], decoded[2]
 
@@ -125,8 +135,15 @@ class TokenCodec:
         now = self.clock.now()
         # Zero leeway: valid while now < exp; a token from the future is forged.
         if not claims["iat"] <= now < claims["exp"]:
-            raise TokenError("expired")
+            raise self._timing_error(claims, now)
         return claims
+
+    def _timing_error(self, claims: Mapping[str, Any], now: float) -> TokenError:
+        where = f"on the emulator's clock{describe(self.clock)}"
+        if now < claims["iat"]:
+            ahead = seconds(math.ceil(claims["iat"] - now))
+            return TokenError("not_yet_valid", f"issued {ahead} s in the future {where}")
+        return TokenError("expired", f"expired {seconds(int(now - claims['exp']))} s ago {where}")
 
     def signed_claims(self, token: str) -> dict[str, Any]:
         """Claims of a token signed with this secret, expired or not (what a
@@ -141,14 +158,27 @@ class TokenCodec:
         return claims
 
     def _verify(self, token: str) -> dict[str, Any]:
-        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-            raise TokenError("malformed")
+        if not isinstance(token, str) or not token:
+            raise TokenError("malformed_token", "the token is empty")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise TokenError(
+                "malformed_token",
+                f"the token has {len(token)} characters, over the {MAX_TOKEN_LENGTH} accepted",
+            )
         canonical_segments(token)
         try:
             header = jwt.get_unverified_header(token)
-            if header.get("alg") != ALGORITHM or set(header) - {"alg", "typ"}:
-                # kid/jku/jwk/x5u headers would ask a verifier to fetch keys.
-                raise TokenError("unexpected header")
+        except (jwt.PyJWTError, ValueError, TypeError, UnicodeError) as exc:
+            raise TokenError("malformed_token", f"not a JWT ({exc})") from None
+        if header.get("alg") != ALGORITHM:
+            raise TokenError(
+                "malformed_token", f"header alg is {header.get('alg')!r}, not {ALGORITHM!r}"
+            )
+        extra = sorted(set(header) - {"alg", "typ"}, key=str)
+        if extra:
+            # kid/jku/jwk/x5u headers would ask a verifier to fetch keys.
+            raise TokenError("malformed_token", f"unexpected header field {extra[0]!r}")
+        try:
             with self._quiet():
                 claims: dict[str, Any] = _JWT.decode(
                     token,
@@ -163,14 +193,26 @@ class TokenCodec:
                         "verify_iss": False,
                     },
                 )
+        except jwt.InvalidSignatureError:
+            raise TokenError("bad_signature", "not signed with this secret") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise TokenError("malformed_token", f"claim {exc.claim!r} is missing") from None
         except (jwt.PyJWTError, ValueError, TypeError, UnicodeError) as exc:
-            raise TokenError(str(exc)) from None
-        if len(claims) != len(self.claims):
-            raise TokenError("unexpected claims")
+            raise TokenError("malformed_token", f"not a JWT ({exc})") from None
+        extra = sorted(set(claims) - set(self.claims), key=str)
+        if extra:
+            raise TokenError("malformed_token", f"unexpected claim {extra[0]!r}")
         for name, kind in self.claims.items():
             value = claims[name]
-            if isinstance(value, bool) and kind is not bool:
-                raise TokenError(f"claim {name} has the wrong type")
-            if not isinstance(value, kind):
-                raise TokenError(f"claim {name} has the wrong type")
+            if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+                raise TokenError(
+                    "malformed_token",
+                    f"claim {name!r} is {json_kind(value)} ({value!r:.40}), not {_json_type(kind)}",
+                )
         return claims
+
+
+def _json_type(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", bool: "a boolean", list: "an array"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)

@@ -212,39 +212,40 @@ def test_bundled_resource_scenario_serves_what_clients_call_first() -> None:
 
 
 @pytest.fixture
-def served_resources() -> Iterator[str]:
-    args = [sys.executable, "-m", "authmock", "serve", "--port", "0"]
-    args += ["--scenario", "bigid-resources"]
+def served_resources(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    pytest.importorskip("trustme", reason="--tls needs the 'tls' extra")
+    args = [sys.executable, "-m", "authmock", "serve", "--port", "0", "--tls"]
+    args += ["--tls-dir", str(tmp_path), "--scenario", "bigid-resources"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
-        url = None
+        url = ca = None
         for line in proc.stdout:
+            if line.startswith("TLS CA bundle: "):
+                ca = line.split(": ", 1)[1].strip()
             if line.startswith("authmock listening on "):
                 url = line.split()[-1]
                 break
-        assert url, proc.stderr.read() if proc.stderr else "no listening line"
-        yield url
+        assert url and ca, proc.stderr.read() if proc.stderr else "no listening line"
+        yield url, ca
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
-def test_curl_gets_a_system_token_then_a_resource_list(served_resources: str) -> None:
-    """A stand-in for a non-Python client: only curl and the printed URL."""
+def test_curl_over_tls_gets_a_system_token_then_a_resource_list(
+    served_resources: tuple[str, str],
+) -> None:
+    """A stand-in for a non-Python client: curl, the printed URL and CA bundle only."""
+    url, ca = served_resources
+    assert url.startswith("https://") and ca.endswith(".pem")
 
     def curl(*args: str) -> Any:
-        out = subprocess.run(
-            ["curl", "-sS", "--fail-with-body", *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        )
+        command = ["curl", "-sS", "--fail-with-body", "--cacert", ca, *args]
+        out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
         return json.loads(out.stdout)
 
-    url = served_resources
     user_token = curl(
         "-X",
         "POST",
@@ -263,4 +264,4 @@ def test_curl_gets_a_system_token_then_a_resource_list(served_resources: str) ->
         f"Authorization: {exchange['systemToken']}",
         f"{url}/bigid/sandbox/api/v1/ds-connections",
     )
-    assert listing["data"]["totalCount"] == 2
+    assert [c["name"] for c in listing["data"]["ds_connections"]] == ["crm-postgres", "finance-s3"]

@@ -110,7 +110,7 @@ def test_the_fault_rng_goes_on_where_it_was() -> None:
         (
             lambda d: d["faults"]["faults"][0].update(status=99),
             "snapshot: faults.faults[0]: fault field 'status' must be between 400 and 599"
-            " (any of 100-599 with a 'body')",
+            " (any of 200-599 with a 'body')",
         ),
         (
             lambda d: d["faults"].update(rng=[1, 2]),

@@ -914,3 +914,21 @@ def test_opened_at_an_instance_the_page_drives_that_instance(browser: Any) -> No
         assert demo.js_errors == [] and demo.http_errors == []
         # Its assets come from the server root (the same files for every instance).
         assert all(url.startswith(f"{server.url}/_authmock/ui/") for url in demo.foreign)
+
+
+def test_the_journal_shows_why_a_call_was_refused(browser: Any) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, demo_page(browser, server.url) as demo:
+        demo.open()
+        stale = mock.sigma.issue_token("admin@sigma.io", expires_in=-1)
+        refused = requests.get(
+            server.url + "/api/v1/roles", headers={"Authorization": f"Bearer {stale}"}, timeout=10
+        )
+        assert refused.status_code == 401
+        entry = demo.journal_entries().nth(0)
+        expect(entry).to_contain_text("GET /api/v1/roles 401 expired")
+        entry.locator("summary").click()
+        expect(entry.locator("pre")).to_contain_text(
+            '"detail": "expired 1 s ago on the emulator\'s clock"'
+        )
+        demo.assert_clean()

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from authmock.clock import Clock
 from authmock.errors import ApiError
+from authmock.reasons import clip
 from authmock.scenario import DNS_LABEL
 from authmock.security import new_secret, same
 from authmock.seed import SeedData
@@ -55,8 +56,14 @@ class BigidError(ApiError):
     """An auth failure: the status of the ``spec`` style and the exact message."""
 
 
-def unauthorized(message: str) -> BigidError:
-    return BigidError(401, message)
+def unauthorized(message: str, reason: str, detail: str) -> BigidError:
+    return BigidError(401, message, reason=reason, detail=detail)
+
+
+def _kind(claims: dict[str, Any]) -> str:
+    if claims["type"] == REFRESH:
+        return f"a user token (type '{REFRESH}')"
+    return f"a session or system token (type '{ACCESS}')"
 
 
 def check_style(style: Any) -> str:
@@ -381,59 +388,104 @@ class BigidBackend:
         deployment = self.deployments.get(name)
         if deployment is None:
             # Removed while the request was on its way.
-            raise unauthorized(failure)
+            raise unauthorized(failure, "deployment_not_found", f"deployment '{name}' was removed")
         return deployment
 
     def _claims(self, deployment: Deployment, token: str) -> dict[str, Any]:
         """Verified claims of a token of this deployment, or ``BAD_TOKEN``."""
         try:
             claims = deployment.codec.decode(token)
-        except TokenError:
-            raise unauthorized(BAD_TOKEN) from None
+        except TokenError as exc:
+            refusal = exc.refusal
+            detail = refusal.detail
+            if refusal.reason == "bad_signature":
+                detail = self._whose_signature(deployment, token)
+            raise unauthorized(BAD_TOKEN, refusal.reason, detail) from None
         roles = claims["roleIds"]
-        if (
-            claims["deployment"] != deployment.name
-            or claims["type"] not in (ACCESS, REFRESH)
-            or not all(isinstance(r, str) for r in roles)
-        ):
-            raise unauthorized(BAD_TOKEN)
+        if claims["deployment"] != deployment.name:
+            # Two deployments configured with one secret: the claim tells them apart.
+            detail = (
+                f"a token of deployment '{claims['deployment']}' (its 'deployment' claim), "
+                f"not '{deployment.name}'"
+            )
+            raise unauthorized(BAD_TOKEN, "bad_signature", detail)
+        if claims["type"] not in (ACCESS, REFRESH):
+            detail = f"claim 'type' is {claims['type']!r:.40}, not '{ACCESS}' or '{REFRESH}'"
+            raise unauthorized(BAD_TOKEN, "malformed_token", detail)
+        if not all(isinstance(r, str) for r in roles):
+            raise unauthorized(BAD_TOKEN, "malformed_token", "claim 'roleIds' holds a non-string")
         return claims
+
+    def _whose_signature(self, deployment: Deployment, token: str) -> str:
+        """Whose secret signed a token this deployment refused, for the detail."""
+        for other in list(self.deployments.values()):
+            if other is deployment:
+                continue
+            try:
+                other.codec.signed_claims(token)
+            except TokenError:
+                continue
+            return f"signed with the secret of deployment '{other.name}', not '{deployment.name}'"
+        return (
+            f"not signed with the secret of deployment '{deployment.name}' nor of any other "
+            "(a token from before a reset, from another emulator, or forged)"
+        )
 
     def login(self, deployment: str, username: str, password: str) -> tuple[str, BigidUser]:
         target = self._live(deployment, BAD_LOGIN)
         user = target.users.get(username)
-        if user is None or not same(user.password, password):
-            raise unauthorized(BAD_LOGIN)
+        if user is None:
+            detail = f"no user '{clip(username)}' in deployment '{deployment}'"
+            raise unauthorized(BAD_LOGIN, "bad_credentials", detail)
+        if not same(user.password, password):
+            detail = f"wrong password for user '{clip(username)}' in deployment '{deployment}'"
+            raise unauthorized(BAD_LOGIN, "bad_credentials", detail)
         return self._mint(target, user, ACCESS, SESSION_TTL), user
 
     def refresh(self, deployment: str, authorization: str | None) -> tuple[str, BigidUser]:
         """Exchange a live user token for a system token."""
-        token = token_from_header(authorization)
-        if token is None:
-            raise unauthorized(NO_TOKEN)
+        token = self._token(authorization)
         target = self._live(deployment, BAD_TOKEN)
         claims = self._claims(target, token)
         user = target.users.get(claims["user_name"])
-        if (
-            claims["type"] != REFRESH
-            or user is None
-            or self._is_revoked(target, signature_id(token))
-        ):
-            raise unauthorized(NOT_REFRESH)
+        if claims["type"] != REFRESH:
+            detail = f"{_kind(claims)} where a user token (type '{REFRESH}') is needed"
+            raise unauthorized(NOT_REFRESH, "wrong_token_type", detail)
+        if user is None:
+            raise unauthorized(NOT_REFRESH, "user_not_found", self._no_user(claims, deployment))
+        if self._is_revoked(target, signature_id(token)):
+            detail = f"this user token of '{user.username}' was revoked"
+            raise unauthorized(NOT_REFRESH, "revoked", detail)
         return self._mint(target, user, ACCESS, self.system_ttl), user
 
     def authenticate(self, deployment: str, authorization: str | None) -> BigidPrincipal:
         """The caller of a protected route: a live session or system token only."""
-        token = token_from_header(authorization)
-        if token is None:
-            raise unauthorized(NO_TOKEN)
+        token = self._token(authorization)
         target = self._live(deployment, BAD_TOKEN)
         claims = self._claims(target, token)
-        if claims["type"] != ACCESS or claims["user_name"] not in target.users:
-            raise unauthorized(BAD_TOKEN)
+        if claims["type"] != ACCESS:
+            detail = (
+                f"{_kind(claims)} where a session or system token is needed "
+                "(exchange it at refresh-access-token first)"
+            )
+            raise unauthorized(BAD_TOKEN, "wrong_token_type", detail)
+        if claims["user_name"] not in target.users:
+            raise unauthorized(BAD_TOKEN, "user_not_found", self._no_user(claims, deployment))
         return BigidPrincipal(
             target.name, claims["user_name"], list(claims["roleIds"]), claims["isAdmin"]
         )
+
+    @staticmethod
+    def _token(authorization: str | None) -> str:
+        token = token_from_header(authorization)
+        if token is None:
+            what = "no Authorization header" if authorization is None else "an empty one"
+            raise unauthorized(NO_TOKEN, "missing_credentials", f"{what} was sent")
+        return token
+
+    @staticmethod
+    def _no_user(claims: dict[str, Any], deployment: str) -> str:
+        return f"user '{claims['user_name']}' no longer exists in deployment '{deployment}'"
 
     # -- views of the state ----------------------------------------------------------
     def state(self) -> dict[str, Any]:

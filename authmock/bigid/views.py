@@ -28,6 +28,7 @@ from authmock.http.exchange import (
     json_reply,
 )
 from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
+from authmock.reasons import Refusal, clip
 
 SANDBOX_HOST = "sandbox.bigid.tools"
 DEPLOYMENT_DOMAIN = ".bigid.com"
@@ -95,7 +96,7 @@ class BigidHttp:
     def _existing(self, deployment: str | None) -> str:
         if deployment is None or not self.backend.exists(deployment):
             # What a client sees for a deployment that does not exist: no server.
-            raise ConnectionFault("refused")
+            raise ConnectionFault("refused", deployment=deployment or "")
         return deployment
 
     def host_target(self, host: str) -> str | None:
@@ -133,8 +134,10 @@ class BigidHttp:
                 status = 200
             reply = envelope(status, exc.message)
             reply.headers.extend(exc.headers.items())
+            reply.refusal = exc.refusal
         except PayloadTooLarge:
             reply = envelope(413, TOO_LARGE)
+            reply.refusal = Refusal("invalid_request", "the request body is over 1 MiB")
         return self._styled(reply)
 
     def _styled(self, reply: Reply) -> Reply:
@@ -149,11 +152,20 @@ class BigidHttp:
         try:
             endpoint, args = self.routes.adapter().match(ex.path, ex.method)
         except (NotFound, RequestRedirect):
-            raise BigidError(404, f"Route {ex.method} {ex.path} not found") from None
+            raise BigidError(
+                404,
+                f"Route {ex.method} {ex.path} not found",
+                reason="invalid_request",
+                detail=f"no BigID route {clip(ex.path)}",
+            ) from None
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or ()))
             raise BigidError(
-                405, f"Method {ex.method} not allowed on {ex.path}", {"Allow": allowed}
+                405,
+                f"Method {ex.method} not allowed on {ex.path}",
+                {"Allow": allowed},
+                reason="invalid_request",
+                detail=f"{ex.path} takes {allowed}, not {ex.method}",
             ) from None
         if isinstance(endpoint, UserRoute):
             return self._user_route(ex, endpoint, dict(args))
@@ -169,7 +181,12 @@ class BigidHttp:
         deployments = route.options.get("deployments")
         if deployments is not None and ex.deployment not in deployments:
             # Declared for other deployments only: here the route does not exist.
-            raise BigidError(404, f"Route {ex.method} {ex.path} not found")
+            raise BigidError(
+                404,
+                f"Route {ex.method} {ex.path} not found",
+                reason="invalid_request",
+                detail=f"the route is declared for other deployments, not '{ex.deployment}'",
+            )
         principal = self.backend.authenticate(self._deployment(ex), ex.header("Authorization"))
         ex.principal = principal.username
         reply = run_user_route(route, ex, principal, args, self._on_handler_error)
@@ -185,7 +202,9 @@ class BigidHttp:
         password = body.get("password") if isinstance(body, dict) else None
         # Missing, empty (falsy, as the product's JavaScript sees it) or not strings.
         if not (isinstance(username, str) and username and isinstance(password, str) and password):
-            raise BigidError(400, CREDENTIALS_REQUIRED)
+            missing = "username" if not (isinstance(username, str) and username) else "password"
+            detail = f"no {missing} (a non-empty string) in the JSON body"
+            raise BigidError(400, CREDENTIALS_REQUIRED, reason="invalid_request", detail=detail)
         token, user = self.backend.login(self._deployment(ex), username, password)
         ex.principal = user.username
         return json_reply(

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from authmock import __version__
+from authmock.reasons import REASONS
 
 JSON = "application/json"
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -38,10 +39,10 @@ SCHEMAS: dict[str, Any] = {
             method=STRING,
             path={"type": "string", "description": "may use * globs"},
             tenant=STRING,
-            status={"type": "integer", "minimum": 100, "maximum": 599},
+            status={"type": "integer", "minimum": 200, "maximum": 599},
             error=STRING,
             message=STRING,
-            body={"description": "any JSON value, or a string sent as is"},
+            body={"type": "string", "description": "sent verbatim (any status 200-599)"},
             content_type=STRING,
             headers={"type": "object", "additionalProperties": STRING},
             kind={"type": "string", "enum": ["http", "reset", "timeout", "malformed"]},
@@ -71,6 +72,12 @@ SCHEMAS: dict[str, Any] = {
         headers={"type": "object", "additionalProperties": STRING},
         body={"description": "the JSON body, passwords masked"},
         fault={"type": ["string", "null"]},
+        reason={
+            "type": ["string", "null"],
+            "enum": [*REASONS, None],
+            "description": "why authmock refused the call (docs/journal.md); null: a success",
+        },
+        detail={"type": ["string", "null"], "description": "the reason, as a sentence"},
     ),
     "State": _obj(
         ("seed", "sigma", "bigid"),
@@ -163,8 +170,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("delete", "/_authmock/faults/{fault_id}"): ("Remove a fault", None, {204: None, 404: ERROR}),
     ("get", "/_authmock/calls"): (
-        "The journal, oldest first; query filters method, path (globs), api, status, tenant,"
-        " principal, fault",
+        "The journal, oldest first; query filters method, path (globs), api, status (401 or"
+        " 4xx), tenant, principal, fault, reason, body and headers (JSON objects, subset match)",
         None,
         {200: {"type": "array", "items": _ref("Call")}},
     ),

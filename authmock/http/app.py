@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from authmock.bigid.views import BigidHttp, host_deployment
+from authmock.bigid.views import SERVER_PREFIX, BigidHttp, host_deployment
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.access_log import CALL_KEY
@@ -33,6 +33,7 @@ from authmock.http.guard import HostPolicy, host_name, refused_host_message
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
 from authmock.journal import Call, PendingAnswer
+from authmock.reasons import Refusal
 from authmock.security import mask_body, mask_headers
 from authmock.sigma.views import SigmaHttp
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 StartResponse = Callable[..., Any]
 DEFAULT_SIGMA_URL = "https://api.sigma-pim.com"
 _STATUS_LINES = {code: f"{code} {phrase}" for code, phrase in HTTP_STATUS_CODES.items()}
+REASON_HEADER = "X-Authmock-Reason"
 # On every response unless the reply set its own (the demo page sets its CSP; a
 # user route's Response may set anything). no-store everywhere: most answers
 # carry a token, a key or a password, none is worth caching, and one rule cannot
@@ -102,6 +104,8 @@ class App:
         self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append, emulator.routes)
         self.ui = UiPages()
         self.admin_token: str | None = None
+        # Opt-in: send each refusal's reason as X-Authmock-Reason (off: byte-identical).
+        self.reason_header = False
         # The Host names answered outside in-process calls. A live server puts
         # its own policy (bound address, --allow-host) in ``authmock.hosts``.
         self.host_policy = HostPolicy()
@@ -214,7 +218,12 @@ class App:
             routed = self.instances.route(environ)
             if routed is not None:
                 return routed if isinstance(routed, Reply) else routed.respond(environ)
-        target = self._target(environ)
+        started = time.perf_counter()
+        try:
+            target = self._target(environ)
+        except ConnectionFault as exc:
+            self._record_refused(environ, exc, started)
+            raise
         if target is None:
             return self.ui.reply(environ) or self.admin.handle(environ)
         api, path, deployment = target
@@ -225,20 +234,27 @@ class App:
             if len(faults)
             else None
         )
-        started = time.perf_counter()
         try:
             reply = self._answer(api, ex, fault)
         except ConnectionFault as exc:
             exc.fault_id = fault.id if fault else None
-            self._record(ex, 0, fault, api, None, started)
+            refusal = Refusal("fault", f"{fault.describe()} {exc.kind}") if fault else None
+            self._record(ex, 0, fault, api, None, started, refusal)
             raise
         except BadFraming as exc:
             environ["authmock.body"] = b""  # what could be read is no body
             reply = api.error(400, None, f"bad request body: {exc}")
+            reply.refusal = Refusal("invalid_request", f"bad request body: {exc}")
         except PayloadTooLarge:  # a chunked body read for a user route
             environ["authmock.body"] = b""
             reply = api.error(413)
-        self._record(ex, reply.status, fault, api, reply, started)
+            reply.refusal = Refusal("invalid_request", "the request body is over 1 MiB")
+        if fault is not None and (fault.kind != "http" or fault.status is not None):
+            # The fault answered (a delay alone lets the real answer through).
+            reply.refusal = Refusal("fault", f"{fault.describe()} answered {reply.status}")
+        if self.reason_header and reply.refusal is not None:
+            reply.headers.append((REASON_HEADER, reply.refusal.header()))
+        self._record(ex, reply.status, fault, api, reply, started, reply.refusal)
         return reply
 
     def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
@@ -257,7 +273,10 @@ class App:
                 return reply
         length = ex.declared_length()
         if length is not None and length > MAX_BODY:
-            return api.error(413)
+            reply = api.error(413)
+            detail = f"Content-Length {length} is over the {MAX_BODY} bytes accepted"
+            reply.refusal = Refusal("invalid_request", detail)
+            return reply
         reply = api.handle(ex)
         if fault is not None and fault.kind == "malformed":
             # A 200 whose JSON is cut off halfway, whatever the real answer was.
@@ -278,6 +297,25 @@ class App:
             return  # released before the client gave up: answer now
         self.emulator.wake.wait(seconds)
 
+    def _record_refused(
+        self, environ: dict[str, Any], exc: ConnectionFault, started: float
+    ) -> None:
+        """A connection refused for a BigID deployment that does not exist."""
+        if exc.deployment is None or not self.emulator.journal.limit:
+            return
+        path: str = environ.get("PATH_INFO") or "/"
+        if path.startswith(SERVER_PREFIX):
+            path = "/" + path[len(SERVER_PREFIX) :].partition("/")[2]
+        ex = Exchange(environ, "bigid", path, exc.deployment or None)
+        detail = (
+            f"deployment '{exc.deployment}' does not exist (removed, or never added):"
+            " the connection is refused"
+            if exc.deployment
+            else "no BigID deployment exists: the connection is refused"
+        )
+        refusal = Refusal("deployment_not_found", detail)
+        self._record(ex, 0, None, self.bigid, None, started, refusal)
+
     def _record(
         self,
         ex: Exchange,
@@ -286,7 +324,9 @@ class App:
         api: ApiHttp,
         reply: Reply | None = None,
         started: float | None = None,
+        refusal: Refusal | None = None,
     ) -> None:
+        """Journal one call (status 0: no answer) with why it was refused, if it was."""
         if not self.emulator.journal.limit:
             return
         duration = time.perf_counter() - started if started is not None else 0.0
@@ -314,6 +354,8 @@ class App:
                 # Decoded and masked when the journal is read, not on every call.
                 response_body=PendingAnswer(reply.body) if reply and reply.body else None,
                 duration=duration,
+                reason=refusal.reason if refusal else None,
+                detail=refusal.detail if refusal else None,
             )
         )
         ex.environ[CALL_KEY] = call  # for the server's access log

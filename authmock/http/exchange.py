@@ -15,6 +15,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from authmock.reasons import Refusal
+
 MAX_BODY = 1024 * 1024  # 1 MiB
 JSON_TYPE = "application/json"
 _MISSING = object()
@@ -24,10 +26,14 @@ class ConnectionFault(Exception):
     """The connection must fail instead of answering: ``reset``, ``timeout``
     or ``refused``. Each way in turns it into what its client would see."""
 
-    def __init__(self, kind: str, fault_id: str | None = None) -> None:
+    def __init__(
+        self, kind: str, fault_id: str | None = None, deployment: str | None = None
+    ) -> None:
         super().__init__(kind)
         self.kind = kind
         self.fault_id = fault_id
+        # For "refused": the BigID deployment that does not exist ("" for none at all).
+        self.deployment = deployment
 
 
 class PayloadTooLarge(Exception):
@@ -44,12 +50,21 @@ class BadFraming(Exception):
 
 
 class Reply:
-    __slots__ = ("body", "headers", "status")
+    """An answer; ``refusal`` (why it refuses, for the journal) is never sent."""
 
-    def __init__(self, status: int, body: bytes = b"", headers: Iterable[tuple[str, str]] = ()):
+    __slots__ = ("body", "headers", "refusal", "status")
+
+    def __init__(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: Iterable[tuple[str, str]] = (),
+        refusal: Refusal | None = None,
+    ):
         self.status = status
         self.body = body
         self.headers = list(headers)
+        self.refusal = refusal
 
 
 # JSON text has "<", ">" and "&" only inside strings, where \u escapes mean the

@@ -105,6 +105,7 @@ class Instances:
         app = App(emulator, self.root.sigma_url)
         app.instances = None  # no instances inside instances
         app.admin_token = self.root.admin_token
+        app.reason_header = self.root.reason_header
         app.scenario_dir = self.root.scenario_dir
         app.ui = self.root.ui
         app.host_policy = self.root.host_policy  # the Host names the server answers

@@ -160,8 +160,23 @@ class RemoteAuthMock:
             )
         return self._server
 
-    def assert_called(self, method: str, path: str, times: int | None = None) -> list[Call]:
-        return self.calls.assert_called(method, path, times)
+    def assert_called(
+        self,
+        method: str,
+        path: str,
+        times: int | None = None,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        status: int | str | None = None,
+        reason: str | None = None,
+        api: str | None = None,
+    ) -> list[Call]:
+        """The matching calls, else AssertionError with a near-miss report
+        (see :meth:`authmock.journal.CallLog.assert_called`)."""
+        return self.calls.assert_called(
+            method, path, times, body=body, headers=headers, status=status, reason=reason, api=api
+        )
 
     def close(self) -> None:
         self._admin.close()

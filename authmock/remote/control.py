@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from authmock.clock import iso8601
-from authmock.faults import Fault, FaultError, never_fired, parse_fault
+from authmock.faults import Fault, FaultError, assert_fired, never_fired, parse_fault
 from authmock.journal import Call, CallLog
 from authmock.remote.client import AdminClient, AdminNotFound
 
@@ -83,6 +83,10 @@ class RemoteFaults:
     def unfired(self) -> builtins.list[Fault]:
         """Faults limited by `times` that never fired (a test that did not test)."""
         return never_fired(self.list())
+
+    def assert_all_fired(self) -> None:
+        """AssertionError naming each registered fault that has not fired once."""
+        assert_fired(self.list())
 
 
 class RemoteJournal(CallLog):

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from authmock.clock import Clock
 from authmock.errors import ApiError
+from authmock.reasons import clip
 from authmock.scenario import PERMISSIONS, SIGMA_ROLES
 from authmock.security import new_secret, same, sha256_hex
 from authmock.seed import SeedData
@@ -55,26 +56,42 @@ KEY_MANAGERS = frozenset({"role-admin"})
 
 class SigmaError(ApiError):
     def __init__(
-        self, status: int, error: str, message: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        error: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        reason: str,
+        detail: str,
     ):
-        super().__init__(status, message, headers)
+        super().__init__(status, message, headers, reason=reason, detail=detail)
         self.error = error
 
 
-def unauthorized(message: str) -> SigmaError:
-    return SigmaError(401, "UNAUTHORIZED", message)
+def unauthorized(message: str, reason: str, detail: str) -> SigmaError:
+    return SigmaError(401, "UNAUTHORIZED", message, reason=reason, detail=detail)
 
 
-def invalid(message: str) -> SigmaError:
-    return SigmaError(400, "VALIDATION_ERROR", message)
+def invalid(message: str, detail: str | None = None) -> SigmaError:
+    """A 400: the message is the detail too unless one is given."""
+    return SigmaError(
+        400, "VALIDATION_ERROR", message, reason="invalid_request", detail=detail or message
+    )
 
 
-def not_found(message: str) -> SigmaError:
-    return SigmaError(404, "NOT_FOUND", message)
+def not_found(message: str, reason: str, detail: str) -> SigmaError:
+    return SigmaError(404, "NOT_FOUND", message, reason=reason, detail=detail)
 
 
-def denied(message: str) -> SigmaError:
-    return SigmaError(403, "PERMISSION_DENIED", message)
+def denied(message: str, detail: str) -> SigmaError:
+    return SigmaError(403, "PERMISSION_DENIED", message, reason="permission_denied", detail=detail)
+
+
+def no_workspace(workspace_id: str) -> SigmaError:
+    return unauthorized(
+        NO_WORKSPACE, "workspace_not_found", f"workspace '{workspace_id}' does not exist"
+    )
 
 
 @dataclass
@@ -142,6 +159,12 @@ class Principal:
     def label(self) -> str:
         return self.user_id or self.api_key_id or "?"
 
+    def describe(self) -> str:
+        """Who lacks a permission, for refusal details: "role role-viewer", "API key ..."."""
+        if self.api_key_id is not None:
+            return f"API key {self.api_key_id} (permissions: {', '.join(self.permissions)})"
+        return f"role {self.role_id}"
+
     def can_manage_keys(self) -> bool:
         return self.api_key_id is None and self.role_id in KEY_MANAGERS
 
@@ -167,6 +190,8 @@ class SigmaBackend:
         self.lock = threading.RLock()
         self.tenants: dict[str, Tenant] = {}
         self._keys_by_hash: dict[str, ApiKey] = {}
+        # SHA-256 of keys that are gone -> why, for refusal details only.
+        self._gone_keys: dict[str, str] = {}
         self.codec = TokenCodec(secret or new_secret(), clock, self.CLAIMS)
         self._ids = itertools.count(1)
 
@@ -178,6 +203,7 @@ class SigmaBackend:
             self.codec = TokenCodec(secret, self.clock, self.CLAIMS)
             self.tenants = {}
             self._keys_by_hash = {}
+            self._gone_keys = {}
             for t in data.sigma_tenants:
                 tenant = self.add_tenant(t.workspace_id, t.name)
                 for u in t.users:
@@ -271,6 +297,7 @@ class SigmaBackend:
             del self.tenants[workspace_id]
             for key in tenant.keys.values():
                 self._keys_by_hash.pop(key.hash, None)
+                self._forget_key(key, f"its workspace '{workspace_id}' was removed")
 
     def remove_user(self, workspace_id: str, user_id: str) -> None:
         with self.lock:
@@ -307,26 +334,51 @@ class SigmaBackend:
         if workspace_id is not None:
             tenant = self.tenants.get(workspace_id)
             candidates = [tenant] if tenant else []
+            if tenant is None:
+                raise unauthorized(
+                    BAD_LOGIN,
+                    "workspace_not_found",
+                    f"workspace '{clip(workspace_id)}' does not exist",
+                )
         else:
             candidates = list(self.tenants.values())
+        wrong_password: list[str] = []
         for tenant in candidates:
             # A dictionary lookup per tenant: login cost does not grow with users.
             user = tenant.by_email.get(key)
-            if user is not None and same(user.password, password):
-                return self.issue_token(user), user
-        raise unauthorized(BAD_LOGIN)
+            if user is not None:
+                if same(user.password, password):
+                    return self.issue_token(user), user
+                wrong_password.append(tenant.workspace_id)
+        if wrong_password:
+            detail = f"wrong password for '{clip(email)}' in workspace '{wrong_password[0]}'"
+        else:
+            where = f"workspace '{workspace_id}'" if workspace_id is not None else "any workspace"
+            detail = f"no user with email '{clip(email)}' in {where}"
+        raise unauthorized(BAD_LOGIN, "bad_credentials", detail)
 
     def _token_user(self, token: str) -> tuple[User, dict[str, Any]]:
         try:
             claims = self.codec.decode(token)
-        except TokenError:
-            raise unauthorized(BAD_TOKEN) from None
+        except TokenError as exc:
+            refusal = exc.refusal
+            detail = refusal.detail
+            if refusal.reason == "bad_signature":
+                detail = (
+                    "not signed with this emulator's Sigma secret "
+                    "(a token from before a reset, from another emulator, or forged)"
+                )
+            raise unauthorized(BAD_TOKEN, refusal.reason, detail) from None
         tenant = self.tenants.get(claims["workspaceId"])
         if tenant is None:
-            raise unauthorized(NO_WORKSPACE)
+            raise no_workspace(claims["workspaceId"])
         user = tenant.users.get(claims["userId"])
         if user is None:
-            raise unauthorized(BAD_TOKEN)
+            raise unauthorized(
+                BAD_TOKEN,
+                "user_not_found",
+                f"user '{claims['userId']}' no longer exists in workspace '{tenant.workspace_id}'",
+            )
         return user, claims
 
     def refresh(self, token: str) -> tuple[str, User]:
@@ -344,22 +396,37 @@ class SigmaBackend:
     # -- authentication ------------------------------------------------------
     def authenticate(self, authorization: str | None, api_key: str | None) -> Principal:
         if authorization is not None:
-            scheme, _, token = authorization.strip().partition(" ")
-            token = token.strip()
-            if scheme.lower() != "bearer" or not token or " " in token:
-                raise unauthorized(BAD_TOKEN)
-            user, claims = self._token_user(token)
+            user, claims = self._token_user(bearer_token(authorization))
             # The token's role decides, as in the product; an unknown role has no rights.
             role = ROLES.get(claims["roleId"])
             permissions = tuple(role["permissions"]) if role else ()
             return Principal(user.workspace_id, user.id, claims["roleId"], None, permissions)
         if api_key is not None:
             key = self.key_for(api_key)
-            if key is None or not key.active:
-                raise unauthorized(BAD_KEY)
+            if key is None:
+                raise unauthorized(BAD_KEY, "key_unknown", self._unknown_key(api_key))
+            if not key.active:
+                raise unauthorized(
+                    BAD_KEY, "key_inactive", f"API key {key.id} ('{key.name}') was deactivated"
+                )
             key.last_used_at = self.clock.now()
             return Principal(key.workspace_id, None, None, key.id, tuple(key.permissions))
-        raise unauthorized(MISSING_AUTH)
+        raise unauthorized(
+            MISSING_AUTH,
+            "missing_credentials",
+            "neither an Authorization header nor an X-Sigma-ApiKey header was sent",
+        )
+
+    def _unknown_key(self, raw: str) -> str:
+        if not raw.startswith(KEY_PREFIX):
+            return f"the key does not start with '{KEY_PREFIX}'"
+        gone = self._gone_keys.get(sha256_hex(raw))
+        if gone is not None:
+            return gone
+        return "no API key of this emulator has this key's hash (mistyped, or from before a reset)"
+
+    def _forget_key(self, key: ApiKey, why: str) -> None:
+        self._gone_keys[key.hash] = f"API key {key.id} ('{key.name}'): {why}"
 
     def key_for(self, raw: str) -> ApiKey | None:
         if not raw.startswith(KEY_PREFIX):
@@ -397,7 +464,11 @@ class SigmaBackend:
         key = tenant.keys.get(key_id) if tenant else None
         if key is None:
             # Another workspace's key is as unknown as a key that never existed.
-            raise not_found(f"API key '{key_id}' not found")
+            raise not_found(
+                f"API key '{key_id}' not found",
+                "key_unknown",
+                f"no API key '{clip(key_id)}' in workspace '{workspace_id}'",
+            )
         return key
 
     def deactivate_key(self, workspace_id: str, key_id: str) -> ApiKey:
@@ -411,6 +482,7 @@ class SigmaBackend:
             key = self.get_key(workspace_id, key_id)
             del self.tenants[workspace_id].keys[key_id]
             self._keys_by_hash.pop(key.hash, None)
+            self._forget_key(key, "it was deleted")
 
     def key_json(self, key: ApiKey) -> dict[str, Any]:
         return {
@@ -448,16 +520,47 @@ class SigmaBackend:
         ]
 
 
+def bearer_token(authorization: str) -> str:
+    """The token of ``Authorization: Bearer <token>``; a 401 for any other shape."""
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and token and " " not in token:
+        return token
+    if not scheme:
+        raise unauthorized(BAD_TOKEN, "missing_credentials", "the Authorization header is empty")
+    if scheme.startswith(KEY_PREFIX) and not token:
+        detail = "an API key in the Authorization header: send it as X-Sigma-ApiKey"
+        raise unauthorized(BAD_TOKEN, "wrong_token_type", detail)
+    if not token and scheme.lower() != "bearer" and scheme.count(".") == 2:
+        detail = "a raw token in the Authorization header: Sigma needs 'Bearer <token>'"
+    elif scheme.lower() != "bearer":
+        detail = "the Authorization scheme is not 'Bearer'"
+    elif not token:
+        detail = "'Bearer' with no token after it"
+    else:
+        detail = "more than one word after 'Bearer'"
+    raise unauthorized(BAD_TOKEN, "malformed_token", detail)
+
+
 def require(principal: Principal, permission: str) -> None:
     if permission not in principal.permissions:
-        raise denied(f"This action requires the '{permission}' permission")
+        raise denied(
+            f"This action requires the '{permission}' permission",
+            f"{principal.describe()} lacks permission '{permission}'",
+        )
 
 
 def require_key_manager(principal: Principal) -> None:
     if principal.api_key_id is not None:
-        raise denied("API keys cannot manage API keys")
+        raise denied(
+            "API keys cannot manage API keys",
+            f"API key {principal.api_key_id} used to manage API keys: only users can",
+        )
     if not principal.can_manage_keys():
-        raise denied("Only workspace admins can manage API keys")
+        raise denied(
+            "Only workspace admins can manage API keys",
+            f"role {principal.role_id} lacks permission 'manage-keys' (role-admin only)",
+        )
 
 
 def validate_key_spec(name: Any, permissions: Any) -> None:

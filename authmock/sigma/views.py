@@ -12,14 +12,15 @@ from werkzeug.routing import RequestRedirect
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
 from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
+from authmock.reasons import Refusal, clip, json_kind
 from authmock.sigma.models import (
-    NO_WORKSPACE,
     ROLE_ORDER,
     ROLES,
     Principal,
     SigmaBackend,
     SigmaError,
     invalid,
+    no_workspace,
     require,
     require_key_manager,
 )
@@ -101,9 +102,12 @@ class SigmaHttp:
         except SigmaError as exc:
             reply = error_reply(exc.status, exc.error, exc.message)
             reply.headers.extend(exc.headers.items())
+            reply.refusal = exc.refusal
             return reply
         except PayloadTooLarge:
-            return error_reply(413)
+            reply = error_reply(413)
+            reply.refusal = Refusal("invalid_request", "the request body is over 1 MiB")
+            return reply
 
     def fault_tenant(self, ex: Exchange) -> str | None:
         """The workspace a request is about, known before routing."""
@@ -129,8 +133,14 @@ class SigmaHttp:
     def _dispatch(self, ex: Exchange) -> Reply:
         try:
             endpoint, args = self.routes.adapter().match(ex.path, ex.method)
-        except NotFound:
-            raise SigmaError(404, "NOT_FOUND", f"Route {ex.method} {ex.path} not found") from None
+        except (NotFound, RequestRedirect):  # no redirects: strict_slashes is off
+            raise SigmaError(
+                404,
+                "NOT_FOUND",
+                f"Route {ex.method} {ex.path} not found",
+                reason="invalid_request",
+                detail=f"no Sigma route {clip(ex.path)}",
+            ) from None
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or ()))
             raise SigmaError(
@@ -138,9 +148,9 @@ class SigmaHttp:
                 "METHOD_NOT_ALLOWED",
                 f"Method {ex.method} not allowed on {ex.path}",
                 {"Allow": allowed},
+                reason="invalid_request",
+                detail=f"{ex.path} takes {allowed}, not {ex.method}",
             ) from None
-        except RequestRedirect:  # pragma: no cover - strict_slashes is off
-            raise SigmaError(404, "NOT_FOUND", f"Route {ex.method} {ex.path} not found") from None
         if isinstance(endpoint, UserRoute):
             return self._user_route(ex, endpoint, dict(args))
         handler: Callable[..., Reply] = getattr(self, f"_{endpoint}")
@@ -169,9 +179,9 @@ class SigmaHttp:
         try:
             body = ex.json()
         except BadJson:
-            raise invalid(NOT_OBJECT) from None
+            raise invalid(NOT_OBJECT, "the request body is not valid JSON") from None
         if not isinstance(body, dict):
-            raise invalid(NOT_OBJECT)
+            raise invalid(NOT_OBJECT, f"the request body is {json_kind(body)}, not an object")
         return body
 
     # -- endpoints -----------------------------------------------------------------
@@ -216,7 +226,7 @@ class SigmaHttp:
             require(principal, "read")
         tenant = self.backend.tenants.get(principal.workspace_id)
         if tenant is None:
-            raise SigmaError(401, "UNAUTHORIZED", NO_WORKSPACE)
+            raise no_workspace(principal.workspace_id)
         keys = [self.backend.key_json(k) for k in list(tenant.keys.values())]
         return json_reply(200, keys)
 
@@ -228,7 +238,7 @@ class SigmaHttp:
         try:
             key, raw = self.backend.create_key(principal.workspace_id, name, permissions)
         except KeyError:  # the workspace was removed after authentication
-            raise SigmaError(401, "UNAUTHORIZED", NO_WORKSPACE) from None
+            raise no_workspace(principal.workspace_id) from None
         return json_reply(201, {**self.backend.key_json(key), "key": raw})
 
     def _deactivate_key(self, ex: Exchange, key_id: str) -> Reply:

@@ -14,7 +14,17 @@ function statusClass(status) {
 
 function callView(call, index) {
   const who = [call.tenant, call.principal].filter(Boolean).join(" · ");
-  const detail = { tenant: call.tenant, principal: call.principal, fault: call.fault, headers: call.headers, body: call.body };
+  const detail = {
+    reason: call.reason,
+    detail: call.detail,
+    tenant: call.tenant,
+    principal: call.principal,
+    fault: call.fault,
+    duration: call.duration,
+    headers: call.headers,
+    body: call.body,
+    response_body: call.response_body,
+  };
   return el(
     "li",
     { "data-key": `${index}|${call.timestamp}|${call.method}|${call.path}` },
@@ -35,6 +45,7 @@ function callView(call, index) {
         el("span", { class: `status ${statusClass(call.status)}` }, call.status === 0 ? "no answer" : String(call.status)),
         who ? el("span", { class: "who" }, ` ${who}`) : null,
         call.fault ? el("span", { class: "fault" }, ` ${call.fault}`) : null,
+        call.reason ? el("span", { class: "reason", title: call.detail || "" }, ` ${call.reason}`) : null,
       ),
       el("pre", {}, JSON.stringify(detail, null, 2)),
     ),

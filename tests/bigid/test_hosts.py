@@ -56,7 +56,18 @@ def test_sandbox_also_answers_on_its_bigid_com_host(mock: AuthMock) -> None:
 def test_unknown_bigid_com_hosts_refuse_connections(mock: AuthMock, url: str) -> None:
     with pytest.raises(requests.ConnectionError, match="connection refused"):
         requests.post(url, json={"username": "bigid", "password": "bigid"})
-    assert len(mock.calls) == 0  # nothing reached a server, so nothing to journal
+    # Nothing answered, but the journal says why the connection was refused.
+    (call,) = mock.calls
+    assert (call.api, call.method, call.status, call.reason) == (
+        "bigid",
+        "POST",
+        0,
+        "deployment_not_found",
+    )
+    name = url.split("//")[1].split(".bigid.com")[0]
+    assert call.detail == (
+        f"deployment '{name}' does not exist (removed, or never added): the connection is refused"
+    )
 
 
 def test_removed_deployment_refuses_connections(mock: AuthMock) -> None:
