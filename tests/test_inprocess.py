@@ -351,3 +351,24 @@ def test_concurrent_calls_share_the_engine_pool_quietly(caplog: pytest.LogCaptur
         assert [r for r in caplog.records if r.name.startswith("urllib3")] == []
     with AuthMock(seed=1):  # a new start builds its pools afresh
         assert session.post(LOGIN, json=ADMIN).status_code == 200
+
+
+def test_a_route_set_cookie_reaches_the_session_jar() -> None:
+    """requests takes cookies from the wrapped http.client response's headers:
+    in-process they come from the engine's reply, as on the network."""
+    from werkzeug.wrappers import Response
+
+    session = requests.Session()
+    with AuthMock(seed=1) as mock:
+
+        @mock.sigma.route("GET", "/api/v1/cookie")
+        def cookie(request: Any, principal: Any) -> Response:
+            response = Response("ok")
+            response.set_cookie("flavour", "oat", path="/")
+            response.set_cookie("size", "large", path="/")
+            return response
+
+        response = session.get(f"{SIGMA}/api/v1/cookie", headers=_token(mock, "role-viewer"))
+        assert response.status_code == 200
+        assert response.cookies.get_dict() == {"flavour": "oat", "size": "large"}
+        assert session.cookies.get_dict() == {"flavour": "oat", "size": "large"}

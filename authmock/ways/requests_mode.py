@@ -60,6 +60,34 @@ def _read_timeout(timeout: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+class _Original:
+    """The http.client response urllib3 wraps, as far as urllib3 and requests read
+    it: ``msg`` (requests takes cookies from it, built on first use) and
+    ``isclosed``/``close``."""
+
+    __slots__ = ("_closed", "_headers", "_msg")
+
+    def __init__(self, headers: list[tuple[str, str]]) -> None:
+        self._headers = headers
+        self._msg: http.client.HTTPMessage | None = None
+        self._closed = False
+
+    @property
+    def msg(self) -> http.client.HTTPMessage:
+        if self._msg is None:
+            message = http.client.HTTPMessage()
+            for name, value in self._headers:
+                message[name] = value
+            self._msg = message
+        return self._msg
+
+    def isclosed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        self._closed = True
+
+
 class _EngineMixin:
     """``_make_request`` of a urllib3 pool, answered by the engine."""
 
@@ -101,11 +129,7 @@ class _EngineMixin:
                     conn, f"Failed to establish a new connection: connection refused ({where})"
                 ) from None
             raise ConnectionResetError(104, f"Connection reset by peer ({where})") from None
-        message = http.client.HTTPMessage()
-        for name, value in header_list:
-            message[name] = value
-        # requests reads cookies from the original response's ``msg``.
-        original = HTTPResponse(body=io.BytesIO(), msg=message, preload_content=False)
+        original = _Original(header_list)
         response = HTTPResponse(
             body=io.BytesIO(data),
             headers=header_list,  # type: ignore[arg-type]
