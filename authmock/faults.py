@@ -43,6 +43,10 @@ _HTTP_ONLY = ("status", "error", "message", "body", "content_type", "headers")
 # An HTTP header name (RFC 9110 token); the framing headers stay the server's.
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _FRAMING = ("content-length", "transfer-encoding", "connection")
+# A header value every client parses alike: visible ASCII, spaces and tabs. No
+# CR/LF (header injection), no NUL or other controls (h11 refuses the answer),
+# nothing outside ASCII (httpx header values are ASCII; latin-1 breaks the server).
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _MAX_DELAY = 3600.0
 _UNRESOLVED: Any = object()
 
@@ -160,16 +164,18 @@ def _headers(spec: Mapping[str, Any]) -> dict[str, str] | None:
             raise FaultError(f"fault field 'headers': {name!r} is not a header name")
         if name.lower() in _FRAMING:
             raise FaultError(f"fault field 'headers' cannot set '{name}' (the server frames it)")
-        if not isinstance(text, str) or "\r" in text or "\n" in text:
-            raise FaultError(f"fault field 'headers': '{name}' must be a one-line string")
+        if not isinstance(text, str) or not _FIELD_VALUE.fullmatch(text):
+            raise FaultError(
+                f"fault field 'headers': '{name}' must be a one-line string of printable ASCII"
+            )
         out[name] = text
     return out
 
 
 def _one_line(spec: Mapping[str, Any], name: str) -> str | None:
     value = _text(spec, name)
-    if value is not None and ("\r" in value or "\n" in value):
-        raise FaultError(f"fault field '{name}' must be one line")
+    if value is not None and not _FIELD_VALUE.fullmatch(value):
+        raise FaultError(f"fault field '{name}' must be one line of printable ASCII")
     return value
 
 
@@ -190,8 +196,11 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
     if body is not None and not isinstance(body, str):
         raise FaultError("fault field 'body' must be a string (sent verbatim)")
     if body is not None:
-        # A verbatim answer: any status, 200 unless given.
-        status = _number(spec, "status", True, 100, 599) or 200
+        # A verbatim answer: any final status, 200 unless given. A 1xx is not an
+        # answer: over HTTP/1.1 the client waits on for one (in-process it would not).
+        status = _number(spec, "status", True, 200, 599) or 200
+        if status in (204, 304) and body:
+            raise FaultError(f"fault field 'body': a {status} answer has no body (give '')")
         for name in ("error", "message"):
             if spec.get(name) is not None:
                 raise FaultError(
@@ -212,7 +221,7 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
             if "between" not in str(exc):
                 raise
             raise FaultError(
-                "fault field 'status' must be between 400 and 599 (any of 100-599 with a 'body')"
+                "fault field 'status' must be between 400 and 599 (any of 200-599 with a 'body')"
             ) from None
     delay = _number(spec, "delay", False, 0, _MAX_DELAY) or 0.0
     if kind != "http":

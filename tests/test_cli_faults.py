@@ -105,7 +105,7 @@ def test_serve_faults_fire(served: str) -> None:
         ('{"path": "/x", "kind": "explode"}', "fault field 'kind' must be one of"),
         ('{"path": "/x"}', "fault field 'status' is required for kind 'http'"),
         ('{"status": 200}', "fault field 'status' 200 needs a 'body', or api 'bigid'"),
-        ('{"body": "x", "status": 700}', "fault field 'status' must be between 100 and 599"),
+        ('{"body": "x", "status": 700}', "fault field 'status' must be between 200 and 599"),
     ],
 )
 def test_a_bad_fault_is_one_line_and_exit_2(

@@ -166,21 +166,49 @@ def test_session_without_retries_still_fails_fast(active: AuthMock) -> None:
     assert len(active.calls) == 1
 
 
-# -- httpx: HTTPTransport(retries=N) retries connect errors -----------------------------
+# -- httpx: HTTPTransport(retries=N) retries connect errors only ---------------------
 
 
-def test_httpx_transport_retries_a_reset(active: AuthMock) -> None:
+def test_httpx_transport_does_not_retry_a_reset(active: AuthMock) -> None:
+    # A reset comes after the request was sent: httpcore retries only connects.
     active.faults.add(path=HEALTH, kind="reset", times=1)
-    with httpx.Client(transport=httpx.HTTPTransport(retries=1)) as client:
+    with httpx.Client(transport=httpx.HTTPTransport(retries=2)) as client:
+        with pytest.raises(httpx.ConnectError):
+            client.get(f"{active.sigma_url}{HEALTH}")
         assert client.get(f"{active.sigma_url}{HEALTH}").status_code == 200
     assert [c.status for c in active.calls] == [0, 200]
+
+
+def test_httpx_reset_is_not_retried_over_the_network_either(active: AuthMock) -> None:
+    with active.serve() as server:
+        active.faults.add(path=HEALTH, kind="reset", times=1)
+        transport = httpx.HTTPTransport(retries=2)
+        with httpx.Client(transport=transport) as client, pytest.raises(httpx.TransportError):
+            client.get(f"{server.url}{HEALTH}")
+    assert [c.status for c in active.calls] == [0]
+
+
+def test_httpx_transport_retries_a_refused_connection(
+    active: AuthMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No such deployment: no server to connect to, a connect error, retried.
+    app = active.wsgi_app
+    attempts: list[str] = []
+    original = app.respond
+
+    def counting(environ: Any) -> Any:
+        attempts.append(environ["PATH_INFO"])
+        return original(environ)
+
+    monkeypatch.setattr(app, "respond", counting)
+    transport = httpx.HTTPTransport(retries=2)
+    with httpx.Client(transport=transport) as client, pytest.raises(httpx.ConnectError):
+        client.get("https://nosuch.bigid.com/api/v1/ds-connections")
+    assert attempts == ["/api/v1/ds-connections"] * 3
+
+
+def test_httpx_async_transport_does_not_retry_a_reset(active: AuthMock) -> None:
     active.faults.add(path=HEALTH, kind="reset", times=1)
-    with httpx.Client() as plain, pytest.raises(httpx.ConnectError):
-        plain.get(f"{active.sigma_url}{HEALTH}")
-
-
-def test_httpx_async_transport_retries_a_reset(active: AuthMock) -> None:
-    active.faults.add(path=HEALTH, kind="reset", times=2)
 
     async def run() -> list[int]:
         transport = httpx.AsyncHTTPTransport(retries=1)
@@ -190,4 +218,4 @@ def test_httpx_async_transport_retries_a_reset(active: AuthMock) -> None:
             return [(await client.get(f"{active.sigma_url}{HEALTH}")).status_code]
 
     assert asyncio.run(run()) == [200]
-    assert [c.status for c in active.calls] == [0, 0, 200]
+    assert [c.status for c in active.calls] == [0, 200]

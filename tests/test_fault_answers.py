@@ -118,3 +118,36 @@ def test_admin_api_refuses_bad_answer_fields_clearly() -> None:
         response = requests.post(url, json={"status": 503, "headers": {"X": 1}})
         assert response.status_code == 400
         assert "'headers': 'X' must be a one-line string" in response.text
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        # Each of these once broke an answer: the live server died encoding a
+        # non-latin-1 value, httpx refused non-ASCII in-process and NUL on the wire.
+        ({"headers": {"X-E": "\u20ac"}}, "'headers': 'X-E' must be a one-line string of printable"),
+        ({"headers": {"X-N": "a\x00b"}}, "'headers': 'X-N' must be a one-line string of printable"),
+        ({"headers": {"X-L": "a\n"}}, "'headers': 'X-L' must be a one-line string of printable"),
+        ({"content_type": "text/html\x00"}, "'content_type' must be one line of printable ASCII"),
+        ({"content_type": "text/html\n"}, "'content_type' must be one line of printable ASCII"),
+        # A 1xx is no final answer (over HTTP/1.1 the client waits on); 204/304 carry no body.
+        ({"status": 100}, "fault field 'status' must be between 200 and 599"),
+        ({"status": 199}, "fault field 'status' must be between 200 and 599"),
+        ({"status": 204}, "fault field 'body': a 204 answer has no body"),
+        ({"status": 304}, "fault field 'body': a 304 answer has no body"),
+    ],
+)
+def test_answers_no_client_can_read_are_refused(spec: dict[str, object], problem: str) -> None:
+    with AuthMock(seed=7) as mock:
+        response = requests.post(
+            f"{mock.sigma_url}/_authmock/faults", json={"path": "/healthz", "body": "x", **spec}
+        )
+        assert response.status_code == 400
+        assert problem in response.json()["message"]
+        assert list(mock.faults) == []
+
+
+def test_an_empty_204_and_a_tab_in_a_header_are_answers(env: Env) -> None:
+    env.mock.faults.add(path="/healthz", status=204, body="", headers={"X-T": "a\tb"}, times=1)
+    response = env.sigma("GET", "/healthz")
+    assert (response.status_code, response.content, response.headers["X-T"]) == (204, b"", "a\tb")

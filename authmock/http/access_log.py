@@ -66,7 +66,7 @@ class AccessLog:
             if call.fault:
                 line += f" fault={call.fault}"
             reason = getattr(call, "reason", None)
-            if reason and reason != "fault":  # a fault's reason is its id, shown already
+            if reason:
                 line += f" reason={reason}"
         with self._lock:
             try:

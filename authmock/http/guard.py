@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REFUSED_FETCH_SITES = frozenset({"cross-site", "same-site"})
 
 
+@functools.lru_cache(maxsize=256)  # a server sees the same few Host values again and again
 def host_name(header: str) -> str | None:
     """The name in a Host header: lower-case, without port, brackets or one
     trailing dot; None when it is not a well-formed host."""

@@ -19,9 +19,10 @@ skipped and the explicit transports above still work. A client given an
 authmock transport explicitly keeps it. ``passthrough`` prefixes are honoured.
 
 The replaced transport's ``retries`` (``httpx.HTTPTransport(retries=N)``)
-still apply: httpcore retries connect errors, with its backoff (0 s, 0.5 s,
-1 s, ...), and so does the engine transport standing in for it, each attempt
-journaled.
+still apply: httpcore retries connect errors (a deployment that does not
+exist), with its backoff (0 s, 0.5 s, 1 s, ...), and so does the engine
+transport standing in for it. A ``reset`` happens after the request was sent,
+so, as over the network, it is not retried.
 
 httpx is optional (extra ``httpx``): this module imports it, so authmock
 imports this module only when httpx is installed and asked for.
@@ -79,7 +80,9 @@ def _backoff(retries: int) -> Iterator[float]:
 
 
 def _connect_error(fault: ConnectionFault) -> bool:
-    return fault.kind != "timeout"  # reset and refused are httpx ConnectErrors
+    # Only "refused" fails before a connection exists. A reset comes after the
+    # request was sent: over the network httpcore does not retry it (ReadError).
+    return fault.kind == "refused"
 
 
 def _retries_of(transport: Any) -> int:
