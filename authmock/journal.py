@@ -11,7 +11,7 @@ from typing import Any, overload
 
 from authmock.globs import path_matcher
 from authmock.reasons import check_reason
-from authmock.security import mask_body
+from authmock.security import mask_body, mask_text
 
 DEFAULT_LIMIT = 10_000
 # Bytes of JSON: one body is kept up to this, all bodies together up to the budget.
@@ -240,7 +240,7 @@ class PendingAnswer:
         try:
             return mask_body(json.loads(self.raw))
         except (ValueError, RecursionError):
-            return self.raw.decode("utf-8", "replace")
+            return mask_text(self.raw.decode("utf-8", "replace"))
 
 
 class CallLog:

@@ -333,3 +333,17 @@ def test_ordinary_headers_and_paths_are_kept_whole(way: Env) -> None:
     (call,) = way.mock.calls
     assert call.headers["X-Custom"] == "c" * 1000
     assert "X-Authmock-Headers-Dropped" not in call.headers
+
+
+def test_a_cut_off_answer_keeps_no_credential_in_the_journal(way: Env) -> None:
+    # A malformed fault halves the login answer: it is no JSON, so the keys that
+    # mark its token are gone, yet the token's first half must still be masked.
+    way.mock.faults.add(path="/api/v1/auth/login", kind="malformed", times=1)
+    cut = way.sigma("POST", "/api/v1/auth/login", json=LOGIN).text
+    token_run = cut.split('"')[3]
+    assert len(token_run) > 24  # the cut keeps a long piece of the token
+    (call,) = way.mock.calls
+    assert isinstance(call.response_body, str)
+    assert token_run not in call.response_body
+    assert token_run[-4:] in call.response_body  # masked as credentials are, last 4 kept
+    assert token_run not in json.dumps(way.mock.calls.to_har())
