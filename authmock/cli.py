@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--reason-header",
         action="store_true",
-        help="send X-Authmock-Reason on every refusal (debugging; off: byte-identical)",
+        help="send X-Authmock-Reason on every refusal (debugging; default: off)",
     )
     serve.add_argument(
         "--allow-host",

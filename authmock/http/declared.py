@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from authmock.scenario import DNS_LABEL, PERMISSIONS
 
+_PATH_CONVERTER = re.compile(r"<\s*path\b")
 FIELDS = {
     "sigma": ("method", "path", "status", "json", "body", "content_type", "permission"),
     "bigid": ("method", "path", "status", "json", "body", "content_type", "deployments"),
@@ -103,6 +104,10 @@ def parse_route(spec: Any, api: str) -> DeclaredRoute:
         Map([Rule(path, methods=[method])])
     except (ValueError, LookupError) as exc:
         raise RouteError("path", f"not a werkzeug rule ({exc})") from None
+    if len(_PATH_CONVERTER.findall(path)) > 1:
+        # werkzeug tries every split between them: n of them cost (segments)^n per
+        # request, and 5 against an 80-segment path held the GIL for seconds.
+        raise RouteError("path", "at most one <path:...> converter (matching more is not linear)")
     status = spec.get("status", 200)
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise RouteError("status", "must be an integer between 100 and 599")
