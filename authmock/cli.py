@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--reason-header",
         action="store_true",
-        help="send X-Authmock-Reason on every refusal (debugging; off: byte-identical)",
+        help="send X-Authmock-Reason on every refusal (debugging; default: off)",
     )
     serve.add_argument(
         "--allow-host",
@@ -383,7 +383,9 @@ def _serve(args: argparse.Namespace) -> int:
         if args.host not in LOOPBACK:
             print(
                 f"warning: listening on {args.host}: anyone who can reach it can use the admin API"
-                + ("" if args.admin_token else " (set --admin-token to require X-Authmock-Admin)"),
+                + ("" if args.admin_token else " (set --admin-token to require X-Authmock-Admin)")
+                # Host names other machines use must be allowed, or they get a 403.
+                + ("" if args.allow_host else "; name the host clients use with --allow-host"),
                 file=sys.stderr,
                 flush=True,
             )

@@ -11,7 +11,7 @@ from typing import Any, overload
 
 from authmock.globs import path_matcher
 from authmock.reasons import check_reason
-from authmock.security import mask_body
+from authmock.security import mask_body, mask_text
 
 DEFAULT_LIMIT = 10_000
 # Bytes of JSON: one body is kept up to this, all bodies together up to the budget.
@@ -26,6 +26,21 @@ HEADERS_LIMIT = 8 * 1024
 PATH_LIMIT = 2048
 CUT = "... [authmock: truncated, {size} characters]"
 MORE_HEADERS = "X-Authmock-Headers-Dropped"
+MAX_FILTER_DEPTH = 64  # of a body/headers filter over HTTP
+
+
+def _depth(value: Any) -> int:
+    """How deeply a JSON value nests (iterative: it is measured to refuse deep ones)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 # The filters `filter()` and `GET /_authmock/calls?...` take (body and headers
 # as JSON objects in the query string).
 FILTERS = (
@@ -225,7 +240,7 @@ class PendingAnswer:
         try:
             return mask_body(json.loads(self.raw))
         except (ValueError, RecursionError):
-            return self.raw.decode("utf-8", "replace")
+            return mask_text(self.raw.decode("utf-8", "replace"))
 
 
 class CallLog:
@@ -284,8 +299,13 @@ class CallLog:
             if name in filters:
                 try:
                     filters[name] = json.loads(filters[name])
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: nested too deep
                     raise ValueError(f"filter '{name}' must be JSON") from None
+                if _depth(filters[name]) > MAX_FILTER_DEPTH:
+                    # The subset match recurses: a deeper filter is no real one.
+                    raise ValueError(
+                        f"filter '{name}' is nested more than {MAX_FILTER_DEPTH} levels deep"
+                    )
         if "headers" in filters and not isinstance(filters["headers"], dict):
             raise ValueError("filter 'headers' must be a JSON object")
         return self.filter(**filters)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Any
 
@@ -53,6 +54,17 @@ def is_credential_header(name: str) -> bool:
 
 def mask_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k: mask(v) if is_credential_header(k) else v for k, v in headers.items()}
+
+
+# A run of token characters long enough to be a credential (a JWT, an API key,
+# a refresh token). No nested quantifier: matching is linear in the text.
+_CREDENTIAL_RUN = re.compile(r"[A-Za-z0-9_\-]{24,}(?:\.[A-Za-z0-9_\-]*){0,2}")
+
+
+def mask_text(text: str) -> str:
+    """Mask credential-like runs in a body that is not JSON (a truncated answer,
+    an HTML page), where the keys that tell a secret apart are not there."""
+    return _CREDENTIAL_RUN.sub(lambda m: mask(m.group()), text)
 
 
 def mask_body(value: Any, depth: int = 0) -> Any:

@@ -292,7 +292,7 @@ def _faults(node: _Node) -> tuple[tuple[Fault, ...], int, random.Random]:
     try:
         version, internal, gauss = state
         rng.setstate((version, tuple(internal), gauss))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # a word out of range: OverflowError
         raise node.fail("is not a random generator state", "rng") from None
     return tuple(faults), next_id, rng
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -68,9 +69,14 @@ class StateFile:
         with self._lock:
             self._dirty.clear()
             data = json.dumps(self._snapshot(), separators=(",", ":")).encode("utf-8")
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            # mkstemp: a random name, O_EXCL (never a file or symlink planted in the
+            # directory) and mode 0600 (the file holds passwords and the signing key).
+            fd, name = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            )
+            temporary = Path(name)
             try:
-                with open(temporary, "wb") as out:
+                with open(fd, "wb") as out:
                     out.write(data)
                     out.flush()
                     os.fsync(out.fileno())

@@ -49,6 +49,7 @@ def test_serving_beyond_loopback_warns() -> None:
             "warning: listening on 0.0.0.0: anyone who can reach it can use the admin API"
         )
         assert "--admin-token" in warning
+        assert "--allow-host" in warning
     finally:
         process.terminate()
         process.wait(timeout=10)

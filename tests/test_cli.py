@@ -287,6 +287,8 @@ def test_request_log_names_faults_and_dropped_connections() -> None:
         assert requests.get(server.url + "/healthz").status_code == 200
         with pytest.raises(requests.ConnectionError):
             requests.get(server.url + "/api/v1/roles")
+        # A refusal names its reason (from the journal).
+        assert requests.get(server.url + "/api/v1/api-keys").status_code == 401
         # The admin API is logged too (never journaled, so no fault or reason).
         assert requests.get(server.url + "/_authmock/clock").status_code == 200
     finally:
@@ -297,9 +299,10 @@ def test_request_log_names_faults_and_dropped_connections() -> None:
     parsed = [re.fullmatch(pattern, line) for line in lines]
     assert all(parsed), lines
     assert [m.groups() for m in parsed if m] == [
-        ("GET", "/healthz", "503", "fault=fault-1"),
+        ("GET", "/healthz", "503", "fault=fault-1 reason=fault"),
         ("GET", "/healthz", "200", None),
-        ("GET", "/api/v1/roles", "reset", "fault=fault-2"),
+        ("GET", "/api/v1/roles", "reset", "fault=fault-2 reason=fault"),
+        ("GET", "/api/v1/api-keys", "401", "reason=missing_credentials"),
         ("GET", "/_authmock/clock", "200", None),
     ]
 

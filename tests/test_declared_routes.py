@@ -172,6 +172,11 @@ def test_declared_routes_are_in_the_openapi_documents() -> None:
         ("bigid", {"path": "/api/v1/roles"}, "bigid.routes[0].path: /api/v1/roles matches Sig"),
         ("bigid", {"path": "/api/v1/<path:rest>"}, "bigid.routes[0].path: /api/v1/<path:rest> m"),
         ("sigma", {"path": "/api/v1/sessions", "method": "POST"}, "sigma.routes[0].path: /api"),
+        (
+            "sigma",
+            {"path": "/<path:a>/<path:b>"},
+            "sigma.routes[0].path: at most one <path:...> converter",
+        ),
     ],
 )
 def test_bad_declarations_name_file_key_and_problem(
@@ -223,6 +228,25 @@ def test_admin_api_refuses_a_bad_declaration() -> None:
             "delete-data, update-model, delete-model)",
         }
         assert requests.post(url, json=["/x"]).status_code == 400
+
+
+def test_a_route_that_would_freeze_the_server_is_refused_over_a_socket() -> None:
+    """Five path converters against an 80-segment path took seconds per request
+    (werkzeug tries every split): declarations take at most one."""
+    mock = AuthMock(seed=7)
+    with mock.serve() as server:
+        url = f"{server.url}/_authmock/bigid/routes"
+        path = "/api/v1/" + "/".join(f"<path:p{n}>" for n in range(5)) + "/zz"
+        response = requests.post(url, json={"path": path, "json": 1})
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "BAD_REQUEST",
+            "message": "path: at most one <path:...> converter (matching more is not linear)",
+        }
+        one = requests.post(url, json={"path": "/api/v1/files/<path:name>", "json": 1})
+        assert one.status_code == 201
+    paths = [r["path"] for r in mock.snapshot()["routes"]["bigid"]]
+    assert paths == ["/api/v1/files/<path:name>"]
 
 
 def test_bundled_resource_scenario_serves_what_clients_call_first() -> None:

@@ -327,3 +327,48 @@ def test_sigma_url_with_a_path_prefix() -> None:
         with responses.RequestsMock(), pytest.raises(requests.ConnectionError):
             requests.get("http://sigma.internal:8443/pimx/healthz", timeout=2)
         assert [c.path for c in mock.calls] == ["/healthz"]
+
+
+def test_concurrent_calls_share_the_engine_pool_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    """The engine pool is cached per host and shared by threads: every call gets
+    its own answer (its own URL), and a full pool is not a urllib3 warning."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = requests.Session()
+    with AuthMock(seed=1) as mock:
+        token = session.post(LOGIN, json=ADMIN).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def get(i: int) -> tuple[int, str]:
+            reply = session.get(f"{SIGMA}/api/v1/roles?page={i}", headers=headers)
+            return reply.status_code, reply.url
+
+        with caplog.at_level("WARNING", logger="urllib3"), ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(get, range(64)))
+        assert results == [(200, f"{SIGMA}/api/v1/roles?page={i}") for i in range(64)]
+        urls = sorted(c.url for c in mock.calls if c.path == "/api/v1/roles")
+        assert urls == sorted(f"{SIGMA}/api/v1/roles?page={i}" for i in range(64))
+        assert [r for r in caplog.records if r.name.startswith("urllib3")] == []
+    with AuthMock(seed=1):  # a new start builds its pools afresh
+        assert session.post(LOGIN, json=ADMIN).status_code == 200
+
+
+def test_a_route_set_cookie_reaches_the_session_jar() -> None:
+    """requests takes cookies from the wrapped http.client response's headers:
+    in-process they come from the engine's reply, as on the network."""
+    from werkzeug.wrappers import Response
+
+    session = requests.Session()
+    with AuthMock(seed=1) as mock:
+
+        @mock.sigma.route("GET", "/api/v1/cookie")
+        def cookie(request: Any, principal: Any) -> Response:
+            response = Response("ok")
+            response.set_cookie("flavour", "oat", path="/")
+            response.set_cookie("size", "large", path="/")
+            return response
+
+        response = session.get(f"{SIGMA}/api/v1/cookie", headers=_token(mock, "role-viewer"))
+        assert response.status_code == 200
+        assert response.cookies.get_dict() == {"flavour": "oat", "size": "large"}
+        assert session.cookies.get_dict() == {"flavour": "oat", "size": "large"}

@@ -143,6 +143,10 @@ def test_admin_api_lists_filters_and_clears(way: Env) -> None:
         ("GET", "reason=expird", "unknown reason 'expird' (known: missing_credentials, "),
         ("GET", "body=%7Bnope", "filter 'body' must be JSON"),
         ("GET", "headers=[1]", "filter 'headers' must be a JSON object"),
+        # Nested past the JSON parser's recursion limit: was a RecursionError, a 500.
+        ("GET", "body=" + "%5B" * 5000, "filter 'body' must be JSON"),
+        ("GET", "headers=" + "%7B%22a%22:" * 3000, "filter 'headers' must be JSON"),
+        ("GET", "body=" + "%5B" * 65 + "%5D" * 65, "filter 'body' is nested more than 64"),
         ("DELETE", "path=/healthz", "DELETE /_authmock/calls takes no filters"),
     ],
 )
@@ -150,6 +154,9 @@ def test_admin_api_rejects_bad_filters(env: Env, method: str, query: str, messag
     env.sigma("GET", "/healthz")
     r = env.sigma(method, f"/_authmock/calls?{query}")
     assert r.status_code == 400
+    if method == "GET":  # the HAR export filters alike
+        har = env.sigma(method, f"/_authmock/calls.har?{query}")
+        assert (har.status_code, har.json()) == (400, r.json())
     assert r.json()["error"] == "BAD_REQUEST"
     assert r.json()["message"].startswith(message)
     assert len(env.sigma("GET", "/_authmock/calls").json()) == 1  # nothing cleared
@@ -326,3 +333,17 @@ def test_ordinary_headers_and_paths_are_kept_whole(way: Env) -> None:
     (call,) = way.mock.calls
     assert call.headers["X-Custom"] == "c" * 1000
     assert "X-Authmock-Headers-Dropped" not in call.headers
+
+
+def test_a_cut_off_answer_keeps_no_credential_in_the_journal(way: Env) -> None:
+    # A malformed fault halves the login answer: it is no JSON, so the keys that
+    # mark its token are gone, yet the token's first half must still be masked.
+    way.mock.faults.add(path="/api/v1/auth/login", kind="malformed", times=1)
+    cut = way.sigma("POST", "/api/v1/auth/login", json=LOGIN).text
+    token_run = cut.split('"')[3]
+    assert len(token_run) > 24  # the cut keeps a long piece of the token
+    (call,) = way.mock.calls
+    assert isinstance(call.response_body, str)
+    assert token_run not in call.response_body
+    assert token_run[-4:] in call.response_body  # masked as credentials are, last 4 kept
+    assert token_run not in json.dumps(way.mock.calls.to_har())

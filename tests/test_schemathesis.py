@@ -73,3 +73,14 @@ def test_bigid_with_a_user_token(authmock_server: Any, tmp_path: Path) -> None:
     token = authmock_server.bigid.create_user_token("bigid")
     output = _run(authmock_server, "bigid", "-H", f"Authorization: {token}", cwd=tmp_path)
     assert "Authentication failed" not in output
+
+
+def test_admin_document_on_its_own_server(tmp_path: Path) -> None:
+    """The admin API resets, removes and restores: a server of its own, so no
+    other test's state is touched. Valid-looking bodies naming users or
+    deployments that do not exist are rightly refused (404, 400), so the
+    positive-data check is the one left out."""
+    from authmock import AuthMock
+
+    with AuthMock(seed=7).serve() as server:
+        _run(server, "admin", "--exclude-checks", "positive_data_acceptance", cwd=tmp_path)

@@ -116,6 +116,14 @@ def test_the_fault_rng_goes_on_where_it_was() -> None:
             lambda d: d["faults"].update(rng=[1, 2]),
             "snapshot: faults.rng: is not a random generator state",
         ),
+        (  # out of a C unsigned long's range: was an OverflowError, a 500
+            lambda d: d["faults"]["rng"][1].__setitem__(0, -1),
+            "snapshot: faults.rng: is not a random generator state",
+        ),
+        (
+            lambda d: d["faults"]["rng"][1].__setitem__(5, 10**30),
+            "snapshot: faults.rng: is not a random generator state",
+        ),
         (lambda d: d["clock"].update(frozen=-5), "snapshot: clock.frozen: is not a valid time"),
         (
             lambda d: d["routes"]["sigma"][0].update(status=7),

@@ -133,3 +133,30 @@ def test_an_unreadable_state_file_is_one_line_exit_2(
         f"authmock: error: --state-file {missing_dir}: cannot write state file"
         " (No such file or directory)\n"
     )
+
+
+def test_the_state_file_is_private_and_no_planted_symlink_is_followed(tmp_path: Path) -> None:
+    """It holds every password and the signing key: mode 0600, and a symlink
+    planted under the old predictable temporary name (.NAME.PID.tmp) is never
+    written through."""
+    import os
+
+    from authmock import AuthMock
+    from authmock.statefile import StateFile
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    path = tmp_path / "state.json"
+    (tmp_path / f".state.json.{os.getpid()}.tmp").symlink_to(victim)
+    mock = AuthMock()
+    StateFile(path, mock.snapshot, mock.restore).save()
+    assert victim.read_text() == "keep me"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert json.loads(path.read_text())["format"] == "authmock-snapshot"
+    server = serve("--state-file", str(tmp_path / "served.json"))
+    try:
+        requests.post(f"{server.url}/_authmock/sigma/tenants", json={"workspaceId": "ws-p"})
+    finally:
+        assert server.stop()[0] == 0
+    assert (tmp_path / "served.json").stat().st_mode & 0o777 == 0o600
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")][1:]

@@ -259,3 +259,21 @@ def test_the_server_fixture_serves_https_from_an_ini_option(pytester: pytest.Pyt
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=1)
+
+
+def test_no_symlink_in_the_tls_dir_is_written_through(tmp_path: Path) -> None:
+    """A dangling ``ca-key.pem`` symlink planted in --tls-dir got the CA's private
+    key written through it (O_CREAT|O_TRUNC follows links); the key file is now
+    a fresh 0600 file put in the link's place."""
+    import os
+
+    from authmock.ways.tls import CA_KEY_FILE
+
+    victim = tmp_path / "victim.pem"
+    (tmp_path / CA_KEY_FILE).symlink_to(victim)
+    with AuthMock().serve(tls=True, tls_dir=tmp_path) as server:
+        assert requests.get(f"{server.url}/healthz", verify=server.ca_path).status_code == 200
+    assert not victim.exists()
+    key = tmp_path / CA_KEY_FILE
+    assert not key.is_symlink() and key.stat().st_mode & 0o777 == 0o600
+    assert os.stat(server.ca_path).st_mode & 0o777 == 0o644

@@ -137,7 +137,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("post", "/_authmock/reset"): (
         "Back to the seeded state; optionally reseed (scenario: a dict, or a bundled name or"
         " a file in --scenario-dir)",
-        _obj(seed=INTEGER, scenario={"type": ["object", "string"]}),
+        {  # no body, or null, is a plain reset
+            **_obj(
+                seed={"type": ["integer", "null"]}, scenario={"type": ["object", "string", "null"]}
+            ),
+            "type": ["object", "null"],
+        },
         {204: None},
     ),
     ("get", "/_authmock/state"): (
@@ -189,11 +194,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("post", "/_authmock/snapshot"): ("Restore a snapshot", ANY_OBJECT, {204: None}),
     ("post", "/_authmock/instances"): (
         "A new isolated instance at {url}",
-        _obj(
-            seed=INTEGER,
-            scenario={"type": ["object", "string"]},
-            bigid_errors={"type": "string", "enum": ["spec", "production"]},
-        ),
+        {  # no body, or null: the server's seed and scenario
+            **_obj(
+                seed={"type": ["integer", "null"]},
+                scenario={"type": ["object", "string", "null"]},
+                bigid_errors={"type": ["string", "null"], "enum": ["spec", "production", None]},
+            ),
+            "type": ["object", "null"],
+        },
         {201: _ref("Instance"), 429: ERROR},
     ),
     ("get", "/_authmock/instances"): (

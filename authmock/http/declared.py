@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from authmock.scenario import DNS_LABEL, PERMISSIONS
 
+_PATH_CONVERTER = re.compile(r"<\s*path\b")
 FIELDS = {
     "sigma": ("method", "path", "status", "json", "body", "content_type", "permission"),
     "bigid": ("method", "path", "status", "json", "body", "content_type", "deployments"),
@@ -112,6 +113,10 @@ def parse_route(spec: Any, api: str) -> DeclaredRoute:
     clash = _collision(api, method, path)
     if clash is not None:
         raise RouteError("path", clash)
+    if len(_PATH_CONVERTER.findall(path)) > 1:
+        # werkzeug tries every split between them: n of them cost (segments)^n per
+        # request, and 5 against an 80-segment path held the GIL for seconds.
+        raise RouteError("path", "at most one <path:...> converter (matching more is not linear)")
     status = spec.get("status", 200)
     # A 1xx is no final answer: over HTTP/1.1 the client would wait on for one.
     if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:

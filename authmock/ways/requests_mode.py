@@ -19,8 +19,10 @@ authmock's URLs it is swapped for a plain ``HTTPAdapter``.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
+import queue
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -56,6 +58,34 @@ def _body_bytes(body: Any) -> bytes:
 def _read_timeout(timeout: Any) -> float | None:
     value = timeout.read_timeout if isinstance(timeout, Timeout) else timeout
     return float(value) if isinstance(value, (int, float)) else None
+
+
+class _Original:
+    """The http.client response urllib3 wraps, as far as urllib3 and requests read
+    it: ``msg`` (requests takes cookies from it, built on first use) and
+    ``isclosed``/``close``."""
+
+    __slots__ = ("_closed", "_headers", "_msg")
+
+    def __init__(self, headers: list[tuple[str, str]]) -> None:
+        self._headers = headers
+        self._msg: http.client.HTTPMessage | None = None
+        self._closed = False
+
+    @property
+    def msg(self) -> http.client.HTTPMessage:
+        if self._msg is None:
+            message = http.client.HTTPMessage()
+            for name, value in self._headers:
+                message[name] = value
+            self._msg = message
+        return self._msg
+
+    def isclosed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        self._closed = True
 
 
 class _EngineMixin:
@@ -99,11 +129,7 @@ class _EngineMixin:
                     conn, f"Failed to establish a new connection: connection refused ({where})"
                 ) from None
             raise ConnectionResetError(104, f"Connection reset by peer ({where})") from None
-        message = http.client.HTTPMessage()
-        for name, value in header_list:
-            message[name] = value
-        # requests reads cookies from the original response's ``msg``.
-        original = HTTPResponse(body=io.BytesIO(), msg=message, preload_content=False)
+        original = _Original(header_list)
         response = HTTPResponse(
             body=io.BytesIO(data),
             headers=header_list,  # type: ignore[arg-type]
@@ -120,6 +146,12 @@ class _EngineMixin:
             request_url=self.target,
         )
         return response
+
+    def _put_conn(self, conn: Any) -> None:
+        # The connections are never connected: when the shared queue is full
+        # (many threads at once) one is dropped silently, not logged as on a socket.
+        with contextlib.suppress(AttributeError, queue.Full):
+            self.pool.put(conn, block=False)  # type: ignore[attr-defined]
 
     def _prepare_proxy(self, conn: Any) -> None:
         pass  # never a tunnel: the engine is the far end
@@ -142,10 +174,20 @@ def engine_pool(app: WsgiApp, url: str) -> HTTPConnectionPool:
     parts = urlsplit(url)
     secure = parts.scheme == "https"
     cls = EngineHTTPSPool if secure else EnginePool
-    pool = cls(parts.hostname or "localhost", parts.port or (443 if secure else 80), maxsize=1)
+    pool = cls(parts.hostname or "localhost", parts.port or (443 if secure else 80), maxsize=8)
     pool.app = app
     pool.target = url
     return pool
+
+
+def _for_request(pool: HTTPConnectionPool, url: str) -> HTTPConnectionPool:
+    """A shallow copy of a cached pool carrying this request's URL: building a
+    urllib3 pool costs more than the engine's answer, while the copy shares
+    the pool's (thread-safe) connection queue and costs a dict copy."""
+    twin = object.__new__(type(pool))
+    twin.__dict__.update(pool.__dict__)
+    twin.target = url  # type: ignore[attr-defined]
+    return twin
 
 
 class _Interception:
@@ -199,7 +241,7 @@ def _get_connection_with_tls_context(
     url = str(request.url)
     interceptor = _INTERCEPTION.claimant(url)
     if interceptor is not None:
-        return engine_pool(interceptor.app, url)
+        return interceptor.pool(url)
     if _INTERCEPTION.forbids_network() and not url_is_loopback(url):
         # The user's responses mocks answered before this point; the network begins here.
         raise requests.ConnectionError(refusal(url), request=request)
@@ -247,3 +289,17 @@ class RequestsInterceptor(Interceptor):
         super().__init__(owns, passthrough, _INTERCEPTION)
         self.app = app
         self.allow_network = allow_network
+        # One engine pool per scheme://host[:port] while active (dropped on stop).
+        self._pools: dict[str, HTTPConnectionPool] = {}
+
+    def pool(self, url: str) -> HTTPConnectionPool:
+        scheme, rest = url.split("://", 1) if "://" in url else ("http", url)
+        key = scheme.lower() + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        cached = self._pools.get(key)
+        if cached is None:
+            cached = self._pools.setdefault(key, engine_pool(self.app, url))
+        return _for_request(cached, url)
+
+    def stop(self) -> None:
+        super().stop()
+        self._pools = {}

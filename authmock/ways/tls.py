@@ -8,6 +8,7 @@ the loopback names and the bound host.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import shutil
@@ -49,10 +50,19 @@ def _cert_names(host: str) -> list[str]:
     return names
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+def _write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write through a fresh file renamed over ``path``: a symlink planted
+    there is replaced, never written through (O_TRUNC would follow it)."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)  # certificates are public, keys 0600
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
 
 
 class LocalTls:
@@ -83,7 +93,7 @@ class LocalTls:
             ca = trustme.CA(organization_name="authmock local CA")
             try:
                 _write_private(key_file, ca.private_key_pem.bytes())
-                ca.cert_pem.write_to_path(str(ca_file))
+                _write_private(ca_file, ca.cert_pem.bytes(), 0o644)
             except OSError as exc:
                 raise TlsError(f"TLS directory {str(where)!r}: {exc.strerror or exc}") from None
             self.created = True
@@ -98,7 +108,8 @@ class LocalTls:
         """The server certificate chain and its key as files (for servers that take
         paths, such as granian): ``server.pem`` and ``server-key.pem`` beside the CA."""
         cert, key = self._directory / "server.pem", self._directory / "server-key.pem"
-        cert.write_bytes(b"".join(blob.bytes() for blob in self._leaf.cert_chain_pems))
+        chain = b"".join(blob.bytes() for blob in self._leaf.cert_chain_pems)
+        _write_private(cert, chain, 0o644)
         _write_private(key, self._leaf.private_key_pem.bytes())
         return str(cert), str(key)
 
