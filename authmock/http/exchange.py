@@ -35,6 +35,14 @@ class ConnectionFault(Exception):
         # For "refused": the BigID deployment that does not exist ("" for none at all).
         self.deployment = deployment
 
+    def source(self) -> str:
+        """What caused it, for the client's error message."""
+        if self.fault_id is not None:
+            return f"authmock fault {self.fault_id}"
+        if self.kind == "refused":
+            return f"authmock: no BigID deployment {self.deployment!r}"
+        return "authmock"
+
 
 class PayloadTooLarge(Exception):
     """The request body is over :data:`MAX_BODY`."""

@@ -68,7 +68,7 @@ def _response(result: tuple[int, list[tuple[str, str]], bytes]) -> httpx.Respons
 def _client_error(fault: ConnectionFault, request: httpx.Request) -> httpx.TransportError:
     """What httpx raises for the same failure on the network."""
     if fault.kind == "timeout":
-        return httpx.ReadTimeout(f"authmock: read timed out ({fault.fault_id})", request=request)
+        return httpx.ReadTimeout(f"read timed out ({fault.source()})", request=request)
     reason = "connection refused" if fault.kind == "refused" else "connection reset by peer"
     return httpx.ConnectError(f"authmock: {reason} ({request.url})", request=request)
 

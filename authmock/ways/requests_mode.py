@@ -117,7 +117,7 @@ class _EngineMixin:
             status, header_list, data = call(self.app, environ)
         except ConnectionFault as fault:
             # What the socket would raise; urlopen turns it into a retry or the error.
-            where = f"authmock fault {fault.fault_id}"
+            where = fault.source()
             if fault.kind == "timeout":
                 raise ReadTimeoutError(
                     self,  # type: ignore[arg-type]

@@ -54,8 +54,11 @@ def test_sandbox_also_answers_on_its_bigid_com_host(mock: AuthMock) -> None:
     ],
 )
 def test_unknown_bigid_com_hosts_refuse_connections(mock: AuthMock, url: str) -> None:
-    with pytest.raises(requests.ConnectionError, match="connection refused"):
+    with pytest.raises(requests.ConnectionError, match="connection refused") as refused:
         requests.post(url, json={"username": "bigid", "password": "bigid"})
+    # The message says why, not "authmock fault None".
+    assert "authmock: no BigID deployment" in str(refused.value)
+    assert "None" not in str(refused.value)
     # Nothing answered, but the journal says why the connection was refused.
     (call,) = mock.calls
     assert (call.api, call.method, call.status, call.reason) == (
