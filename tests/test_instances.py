@@ -208,6 +208,28 @@ def test_limit_on_live_instances(server: tuple[AuthMock, str]) -> None:
     create(base)
 
 
+def test_all_instances_journal_bodies_stay_within_one_server_wide_budget(
+    server: tuple[AuthMock, str],
+) -> None:
+    mock, base = server
+    registry = mock.wsgi_app.instances
+    assert registry is not None
+    registry.configure(1000, 3600)
+    created = create(base)
+    (instance,) = (i for i in registry.list() if i.id == created["id"])
+    budget = instance.app.emulator.journal.body_budget
+    # 1000 busy instances hold at most 256 MiB of bodies, not 1000 x 4 MiB.
+    assert budget * 1000 <= instances_module.INSTANCES_BODY_BUDGET
+    assert budget >= mock.wsgi_app.emulator.journal.body_limit  # one whole body still fits
+    big = {"email": "a" * 100_000, "password": "x"}
+    for _ in range(40):
+        requests.post(f"{created['url']}/api/v1/auth/login", json=big)
+    held = instance.app.emulator.journal.body_bytes
+    assert 0 < held <= budget
+    registry.configure(2, 3600)  # few instances: each may use the root's whole budget
+    assert registry.body_budget() == mock.wsgi_app.emulator.journal.body_budget
+
+
 def test_idle_instances_expire(
     server: tuple[AuthMock, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,6 +31,10 @@ HEADER = "X-Authmock-Instance"
 _ENVIRON_HEADER = "HTTP_X_AUTHMOCK_INSTANCE"
 DEFAULT_MAX = 1000
 DEFAULT_TTL = 4 * 3600.0
+# All instances' journal bodies together stay within this: each gets its share
+# of it at --max-instances (never more than the root's own budget), so a full
+# server of busy instances cannot hold gigabytes.
+INSTANCES_BODY_BUDGET = 256 * 1024 * 1024
 CREATE_FIELDS = ("seed", "scenario", "bigid_errors")
 
 
@@ -81,6 +85,12 @@ class Instances:
         self.max_instances = max_instances
         self.ttl = float(ttl)
 
+    def body_budget(self) -> int:
+        """One instance's journal body budget: its share of :data:`INSTANCES_BODY_BUDGET`."""
+        journal = self.root.emulator.journal
+        share = INSTANCES_BODY_BUDGET // max(1, self.max_instances)
+        return min(journal.body_budget, max(journal.body_limit, share))
+
     # -- lifecycle ---------------------------------------------------------------------
     def create(
         self,
@@ -98,7 +108,7 @@ class Instances:
             sigma_secret=root.sigma.configured_secret,
             journal_limit=root.journal.limit,
             journal_body_limit=root.journal.body_limit,
-            journal_body_budget=root.journal.body_budget,
+            journal_body_budget=self.body_budget(),
             bigid_errors=bigid_errors or root.bigid.configured_errors,
             bigid_system_token_ttl=root.bigid.configured_ttl,
         )
