@@ -895,6 +895,22 @@ def test_key_dates_are_readable_on_one_line(browser: Any, viewport: dict[str, in
                     }"""
                 )
                 assert lines == 1, f"{label} of {name} wraps onto {lines} lines"
+            # Names may wrap between words, never inside one ("Demo integr-ation").
+            broken = row.locator("td[data-label='Name']").evaluate(
+                """(cell) => {
+                    const text = cell.firstChild;
+                    const broken = [];
+                    for (const m of text.data.matchAll(/\\S+/g)) {
+                        const range = document.createRange();
+                        range.setStart(text, m.index);
+                        range.setEnd(text, m.index + m[0].length);
+                        const tops = [...range.getClientRects()].map((r) => Math.round(r.top));
+                        if (new Set(tops).size > 1) broken.push(m[0]);
+                    }
+                    return broken;
+                }"""
+            )
+            assert broken == [], f"{name!r} breaks inside {broken}"
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         demo.assert_clean()
 
@@ -922,6 +938,8 @@ def test_the_journal_shows_why_a_call_was_refused(browser: Any) -> None:
     mock = AuthMock(seed=7)
     with mock.serve() as server, demo_page(browser, server.url) as demo:
         demo.open()
+        # A frozen clock: a second ticking between issue and use must not make it "2 s".
+        mock.clock.set(1_800_000_000)
         stale = mock.sigma.issue_token("admin@sigma.io", expires_in=-1)
         refused = requests.get(
             server.url + "/api/v1/roles", headers={"Authorization": f"Bearer {stale}"}, timeout=10
@@ -931,6 +949,6 @@ def test_the_journal_shows_why_a_call_was_refused(browser: Any) -> None:
         expect(entry).to_contain_text("GET /api/v1/roles 401 expired")
         entry.locator("summary").click()
         expect(entry.locator("pre")).to_contain_text(
-            '"detail": "expired 1 s ago on the emulator\'s clock"'
+            '"detail": "expired 1 s ago on the emulator\'s clock (set to 2027-01-15T08:00:00.000Z)"'
         )
         demo.assert_clean()

@@ -143,9 +143,9 @@ function keysTable(keys) {
             "tr",
             {},
             // data-label: a phone shows each row as a card, labelled by CSS.
-            el("td", { "data-label": head[0] }, key.name),
+            el("td", { "data-label": head[0], class: "words" }, key.name),
             el("td", { "data-label": head[1] }, el("code", {}, key.id)),
-            el("td", { "data-label": head[2] }, key.permissions.join(", ")),
+            el("td", { "data-label": head[2], class: "words" }, key.permissions.join(", ")),
             el("td", { "data-label": head[3] }, key.active ? "yes" : "no"),
             el("td", { "data-label": head[4] }, isoTime(key.createdAt)),
             el("td", { "data-label": head[5] }, key.lastUsedAt ? isoTime(key.lastUsedAt) : "never"),
