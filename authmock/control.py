@@ -164,6 +164,33 @@ class ControlApi(Protocol):
     def restore(self, document: Mapping[str, Any]) -> None: ...
 
 
+class JournalAssertions:
+    """``assert_called`` over ``calls``: one definition for ``AuthMock`` and
+    ``RemoteAuthMock`` (each gives its own ``calls``)."""
+
+    @property
+    def calls(self) -> CallsApi:
+        raise NotImplementedError
+
+    def assert_called(
+        self,
+        method: str,
+        path: str,
+        times: int | None = None,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        status: int | str | None = None,
+        reason: str | None = None,
+        api: str | None = None,
+    ) -> list[Call]:
+        """The matching calls, else AssertionError with a near-miss report
+        (see :meth:`authmock.journal.CallLog.assert_called`)."""
+        return self.calls.assert_called(
+            method, path, times, body=body, headers=headers, status=status, reason=reason, api=api
+        )
+
+
 if TYPE_CHECKING:
     from authmock.mock import AuthMock
     from authmock.remote import RemoteAuthMock

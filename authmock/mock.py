@@ -15,10 +15,11 @@ from authmock.bigid.control import BigidControl
 from authmock.bigid.models import check_deployment_name
 from authmock.bigid.views import base_url
 from authmock.clock import Clock
+from authmock.control import JournalAssertions
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
 from authmock.http.app import DEFAULT_SIGMA_URL, App
-from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Call, Journal
+from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Journal
 from authmock.sigma.control import SigmaControl
 from authmock.ways.requests_mode import RequestsInterceptor
 
@@ -37,7 +38,7 @@ def _httpx_mode() -> Any:
     return httpx_mode
 
 
-class AuthMock:
+class AuthMock(JournalAssertions):
     """Emulates Sigma PIM and BigID for ``requests`` (and httpx, and a live server).
 
     ``start()``/``stop()`` switch interception on and off (state survives);
@@ -173,24 +174,6 @@ class AuthMock:
     @property
     def calls(self) -> Journal:
         return self._emulator.journal
-
-    def assert_called(
-        self,
-        method: str,
-        path: str,
-        times: int | None = None,
-        *,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        status: int | str | None = None,
-        reason: str | None = None,
-        api: str | None = None,
-    ) -> list[Call]:
-        """The matching calls, else AssertionError with a near-miss report
-        (see :meth:`authmock.journal.CallLog.assert_called`)."""
-        return self._emulator.journal.assert_called(
-            method, path, times, body=body, headers=headers, status=status, reason=reason, api=api
-        )
 
     def state(self) -> dict[str, Any]:
         """What ``GET /_authmock/state`` returns: never a hash or a raw key."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from authmock import scenario as scenarios
 from authmock.bigid.models import SANDBOX
-from authmock.journal import Call
+from authmock.control import JournalAssertions
 from authmock.remote.apis import RemoteBigid, RemoteSigma
 from authmock.remote.client import (
     AdminApiError,
@@ -37,7 +37,7 @@ __all__ = [
 INSTANCE_PREFIX = "/_i/"
 
 
-class RemoteAuthMock:
+class RemoteAuthMock(JournalAssertions):
     """Drives an authmock server (``authmock serve``, ``mock.serve()``) at ``url``.
 
     ``admin_token`` is sent as ``X-Authmock-Admin`` (for ``serve --admin-token``).
@@ -70,9 +70,13 @@ class RemoteAuthMock:
         self.sigma_url = self.url
         self.clock = RemoteClock(self._admin)
         self.faults = RemoteFaults(self._admin)
-        self.calls = RemoteJournal(self._admin)
+        self._calls = RemoteJournal(self._admin)
         self.sigma = RemoteSigma(self._admin)
         self.bigid = RemoteBigid(self._admin)
+
+    @property
+    def calls(self) -> RemoteJournal:
+        return self._calls
 
     @property
     def seed(self) -> int:
@@ -159,24 +163,6 @@ class RemoteAuthMock:
                 self.server_url, self._admin_token, self._timeout, self._verify
             )
         return self._server
-
-    def assert_called(
-        self,
-        method: str,
-        path: str,
-        times: int | None = None,
-        *,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        status: int | str | None = None,
-        reason: str | None = None,
-        api: str | None = None,
-    ) -> list[Call]:
-        """The matching calls, else AssertionError with a near-miss report
-        (see :meth:`authmock.journal.CallLog.assert_called`)."""
-        return self.calls.assert_called(
-            method, path, times, body=body, headers=headers, status=status, reason=reason, api=api
-        )
 
     def close(self) -> None:
         self._admin.close()
