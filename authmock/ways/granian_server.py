@@ -26,7 +26,7 @@ from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
 from authmock.http.guard import HostPolicy
-from authmock.ways.server import STALL_SECONDS
+from authmock.ways.server import SocketFaults
 from authmock.ways.tls import LocalTls
 
 DEFAULT_THREADS = 8
@@ -36,32 +36,12 @@ class FaultAborted(Exception):
     """Raised mid-response so granian aborts the connection after the head."""
 
 
-class GranianFaults:
+class GranianFaults(SocketFaults):
     """The engine's connection faults as granian can show them: an aborted response."""
 
-    def __init__(
-        self,
-        app: App,
-        after_request: Callable[[dict[str, Any]], None] | None = None,
-        hosts: HostPolicy | None = None,
-    ) -> None:
-        self.app = app
-        self.after_request = after_request
-        self.hosts = hosts
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self.hosts is not None:
-            environ["authmock.hosts"] = self.hosts  # this server's Host allow-list
-        try:
-            return self.app(environ, start_response)
-        except ConnectionFault as fault:
-            if fault.kind == "timeout":
-                self.app.emulator.wake.wait(STALL_SECONDS)
-            start_response("502 Bad Gateway", [("Content-Length", "1")])
-            return _Aborted(f"authmock fault {fault.fault_id}: {fault.kind}")
-        finally:
-            if self.after_request is not None:
-                self.after_request(environ)
+    def drop(self, fault: ConnectionFault, start_response: Any) -> Any:
+        start_response("502 Bad Gateway", [("Content-Length", "1")])
+        return _Aborted(f"authmock fault {fault.fault_id}: {fault.kind}")
 
 
 class _Aborted:

@@ -94,14 +94,6 @@ class SocketFaults:
         if self.hosts is not None:
             environ["authmock.hosts"] = self.hosts  # this server's Host allow-list
         try:
-            return self._call(environ, start_response)
-        finally:
-            # Before werkzeug writes a byte of the answer (e.g. the state file's save).
-            if self.after_request is not None:
-                self.after_request(environ)
-
-    def _call(self, environ: dict[str, Any], start_response: Any) -> Any:
-        try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
             if fault.kind == "timeout":
@@ -110,7 +102,16 @@ class SocketFaults:
                 # An instance's request stalls on that instance's event.
                 emulator = environ.get("authmock.emulator", self.app.emulator)
                 emulator.wake.wait(STALL_SECONDS)
-            raise DropConnection(f"authmock fault {fault.fault_id}: {fault.kind}") from None
+            return self.drop(fault, start_response)
+        finally:
+            # Before the server writes a byte of the answer (e.g. the state file's save).
+            if self.after_request is not None:
+                self.after_request(environ)
+
+    def drop(self, fault: ConnectionFault, start_response: Any) -> Any:
+        """End the connection the way this server can: werkzeug's handler closes
+        the socket with an RST on :class:`DropConnection`."""
+        raise DropConnection(f"authmock fault {fault.fault_id}: {fault.kind}") from None
 
 
 class _DeadlineIO(socket.SocketIO):
