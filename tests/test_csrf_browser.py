@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ import pytest
 import requests
 
 from authmock import AuthMock
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_ui_browser import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -110,31 +109,19 @@ class _AttackerSite:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found: install it with `apt-get install chromium`"
-        if os.environ.get("AUTHMOCK_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright missing: pip install -e '.[test]'"
-    )
     # What a rebinding DNS server does: evil.test now resolves to this machine.
     # Chromium's own Private Network Access checks would stop the rebound page's
     # calls before authmock sees them; other browsers have none: switched off, so
     # what is tested is authmock's own defence.
-    args = [
-        *CHROMIUM_ARGS,
-        "--host-resolver-rules=MAP evil.test 127.0.0.1",
-        "--disable-features=BlockInsecurePrivateNetworkRequests,"
-        "PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,"
-        "LocalNetworkAccessChecks",
-    ]
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launch_chromium(
+        [
+            "--host-resolver-rules=MAP evil.test 127.0.0.1",
+            "--disable-features=BlockInsecurePrivateNetworkRequests,"
+            "PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,"
+            "LocalNetworkAccessChecks",
+        ]
+    ) as launched:
+        yield launched
 
 
 def _observed(url: str) -> tuple[Any, ...]:

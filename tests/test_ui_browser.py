@@ -52,8 +52,10 @@ RESOURCE_ERROR = re.compile(
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+@contextmanager
+def launch_chromium(extra_args: Sequence[str] = ()) -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright; skipped when absent,
+    unless AUTHMOCK_REQUIRE_BROWSER makes that a failure (CI)."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} not found: install it with `apt-get install chromium`"
         if os.environ.get("AUTHMOCK_REQUIRE_BROWSER"):
@@ -63,11 +65,19 @@ def browser() -> Iterator[Any]:
         "playwright.sync_api", reason="playwright missing: pip install -e '.[test]'"
     )
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args]
+        )
         try:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with launch_chromium() as launched:
+        yield launched
 
 
 def expect(locator: Any) -> Any:
