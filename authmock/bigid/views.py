@@ -18,10 +18,10 @@ from authmock.bigid.models import (
     BigidBackend,
     BigidError,
 )
+from authmock.effects import REFUSED
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
     BadJson,
-    ConnectionFault,
     Exchange,
     PayloadTooLarge,
     Reply,
@@ -96,7 +96,7 @@ class BigidHttp:
     def _existing(self, deployment: str | None) -> str:
         if deployment is None or not self.backend.exists(deployment):
             # What a client sees for a deployment that does not exist: no server.
-            raise ConnectionFault("refused", deployment=deployment or "")
+            raise REFUSED.fail(deployment=deployment or "")
         return deployment
 
     def host_target(self, host: str) -> str | None:
