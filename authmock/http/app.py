@@ -22,6 +22,7 @@ from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.access_log import CALL_KEY
 from authmock.http.exchange import (
+    IN_PROCESS,
     MAX_BODY,
     BadFraming,
     ConnectionFault,
@@ -184,7 +185,7 @@ class App:
     def _refusal(self, environ: dict[str, Any]) -> Reply | None:
         """403 for a Host this server does not answer (DNS rebinding), 400 for a
         body whose length is ambiguous: before routing, so they change nothing."""
-        if environ.get("authmock.inprocess"):
+        if environ.get(IN_PROCESS):
             return None  # never crossed a network; the body is already in memory
         header = environ.get("HTTP_HOST")
         if header is not None:  # no browser omits Host

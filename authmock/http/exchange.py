@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from authmock.effects import Connection
 
 MAX_BODY = 1024 * 1024  # 1 MiB
+# Environ key set by the in-process ways (ways/wsgi_call.py): the request never
+# crossed a network, so the server-mode guards before routing (the Host check
+# against DNS rebinding, the Content-Length/Transfer-Encoding framing check) do
+# not apply; its Host is the URL the client chose and its body is in memory.
+IN_PROCESS = "authmock.inprocess"
 JSON_TYPE = "application/json"
 _MISSING = object()
 

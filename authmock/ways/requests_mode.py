@@ -23,7 +23,6 @@ import contextlib
 import http.client
 import io
 import queue
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +35,7 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.util.timeout import Timeout
 
 from authmock.http.exchange import ConnectionFault
-from authmock.ways.interception import Interceptor
+from authmock.ways.interception import ClientPatch, Interceptor
 from authmock.ways.network import refusal, url_is_loopback
 from authmock.ways.wsgi_call import WsgiApp, build_environ, call
 
@@ -209,48 +208,6 @@ def _for_request(pool: HTTPConnectionPool, url: str) -> HTTPConnectionPool:
     return twin
 
 
-class _Interception:
-    """The active interceptors, newest first, and the patches that consult them."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.active: list[RequestsInterceptor] = []
-        self.originals: dict[tuple[type, str], Any] = {}
-
-    def claimant(self, url: str) -> RequestsInterceptor | None:
-        for interceptor in self.active:
-            if interceptor.claims(url):
-                return interceptor
-        return None
-
-    def forbids_network(self) -> bool:
-        return any(not interceptor.allow_network for interceptor in self.active)
-
-    def add(self, interceptor: RequestsInterceptor) -> None:
-        with self.lock:
-            if interceptor in self.active:
-                return
-            self.active.insert(0, interceptor)
-            if not self.originals:
-                for owner, name, patched in _PATCHES:
-                    self.originals[(owner, name)] = owner.__dict__[name]
-                    setattr(owner, name, patched)
-
-    def remove(self, interceptor: RequestsInterceptor) -> None:
-        with self.lock:
-            if interceptor in self.active:
-                self.active.remove(interceptor)
-            if not self.active:
-                for (owner, name), original in self.originals.items():
-                    setattr(owner, name, original)
-                self.originals = {}
-
-    def original(self, owner: type, name: str) -> Any:
-        # After a concurrent stop() the original is back on the class.
-        return self.originals.get((owner, name)) or owner.__dict__[name]
-
-
-_INTERCEPTION = _Interception()
 _PLAIN_ADAPTER = HTTPAdapter()
 
 
@@ -290,7 +247,7 @@ def _on_request(
     )
 
 
-_PATCHES: tuple[tuple[type, str, Callable[..., Any]], ...] = (
+_INTERCEPTION: ClientPatch[RequestsInterceptor] = ClientPatch(
     (HTTPAdapter, "get_connection_with_tls_context", _get_connection_with_tls_context),
     (requests.Session, "get_adapter", _get_adapter),
     (responses.RequestsMock, "_on_request", _on_request),
@@ -305,9 +262,7 @@ class RequestsInterceptor(Interceptor):
         passthrough: tuple[str, ...],
         allow_network: bool = True,
     ):
-        super().__init__(owns, passthrough, _INTERCEPTION)
-        self.app = app
-        self.allow_network = allow_network
+        super().__init__(app, owns, passthrough, allow_network, _INTERCEPTION)
         # One engine pool per scheme://host[:port] while active (dropped on stop).
         self._pools: dict[str, HTTPConnectionPool] = {}
 
