@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from authmock.errors import Invalid, NotFound
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
 KINDS = ("http", "reset", "timeout", "malformed")
@@ -51,7 +52,7 @@ _MAX_DELAY = 3600.0
 _UNRESOLVED: Any = object()
 
 
-class FaultError(ValueError):
+class FaultError(Invalid):
     """A fault definition that cannot be used; the message names the field."""
 
 
@@ -342,7 +343,7 @@ class FaultSet:
         for fault in self._snapshot.faults:
             if fault.id == fault_id:
                 return fault
-        raise KeyError(f"no fault '{fault_id}'")
+        raise NotFound(f"no fault '{fault_id}'")
 
     def list(self) -> builtins.list[Fault]:
         """The live faults, in registration order (expired ones are gone)."""

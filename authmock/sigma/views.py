@@ -9,6 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
 
+from authmock import errors
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
 from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
@@ -237,7 +238,7 @@ class SigmaHttp:
         name, permissions = body.get("name"), body.get("permissions")
         try:
             key, raw = self.backend.create_key(principal.workspace_id, name, permissions)
-        except KeyError:  # the workspace was removed after authentication
+        except errors.NotFound:  # the workspace was removed after authentication
             raise no_workspace(principal.workspace_id) from None
         return json_reply(201, {**self.backend.key_json(key), "key": raw})
 
