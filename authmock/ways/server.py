@@ -118,13 +118,8 @@ class SocketFaults:
         try:
             return self.app(environ, start_response)
         except ConnectionFault as fault:
-            if fault.kind == "timeout":
-                # Stall in this request's own thread (other requests go on) until
-                # the client gives up; reset/stop release it (emulator.wake).
-                # An instance's request stalls on that instance's event.
-                emulator = environ.get("authmock.emulator", self.app.emulator)
-                emulator.wake.wait(STALL_SECONDS)
-            return self.drop(fault, start_response)
+            # The failure says what to do with the socket (authmock.effects).
+            return fault.connection.on_socket(_Socket(self, fault, environ, start_response))
         finally:
             # Before the server writes a byte of the answer (e.g. the state file's save).
             if self.after_request is not None:
@@ -134,6 +129,32 @@ class SocketFaults:
         """End the connection the way this server can: werkzeug's handler closes
         the socket with an RST on :class:`DropConnection`."""
         raise DropConnection(f"authmock fault {fault.fault_id}: {fault.kind}") from None
+
+
+class _Socket:
+    """One request's connection as a :class:`authmock.effects.Connection` sees it."""
+
+    def __init__(
+        self,
+        faults: SocketFaults,
+        fault: ConnectionFault,
+        environ: dict[str, Any],
+        start_response: Any,
+    ) -> None:
+        self.faults = faults
+        self.fault = fault
+        self.environ = environ
+        self.start_response = start_response
+
+    def stall(self) -> None:
+        # In this request's own thread (other requests go on) until the client
+        # gives up; reset/stop release it (emulator.wake). An instance's request
+        # stalls on that instance's event.
+        emulator = self.environ.get("authmock.emulator", self.faults.app.emulator)
+        emulator.wake.wait(STALL_SECONDS)
+
+    def drop(self) -> Any:
+        return self.faults.drop(self.fault, self.start_response)
 
 
 class _DeadlineIO(socket.SocketIO):
