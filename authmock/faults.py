@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authmock import effects
+from authmock.errors import Invalid, NotFound
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
 APIS = ("sigma", "bigid")
@@ -53,7 +54,7 @@ _MAX_DELAY = 3600.0
 _UNRESOLVED: Any = object()
 
 
-class FaultError(ValueError):
+class FaultError(Invalid):
     """A fault definition that cannot be used; the message names the field."""
 
 
@@ -315,7 +316,7 @@ class FaultSet:
         for fault in self._snapshot.faults:
             if fault.id == fault_id:
                 return fault
-        raise KeyError(f"no fault '{fault_id}'")
+        raise NotFound(f"no fault '{fault_id}'")
 
     def list(self) -> builtins.list[Fault]:
         """The live faults, in registration order (expired ones are gone)."""

@@ -1,6 +1,6 @@
 """The OpenAPI 3 document of what authmock serves for BigID.
 
-Kept beside the routes it describes (``tests/bigid/test_openapi.py`` checks
+Kept beside the routes it describes (``tests/bigid/test_admin.py`` checks
 the two against each other). Paths are full paths from the server root, where
 the default deployment answers; statuses are the ``spec`` error style's.
 """

@@ -163,7 +163,6 @@ class Exchange:
         "_json",
         "_request",
         "api",
-        "body_limit",
         "deployment",
         "environ",
         "method",
@@ -179,7 +178,6 @@ class Exchange:
         # The API path: no /bigid/{deployment} prefix, no query string.
         self.path = path
         self.deployment = deployment
-        self.body_limit = MAX_BODY
         # Filled in by endpoint code, for the journal and faults.
         self.tenant: str | None = None
         self.principal: str | None = None
@@ -209,7 +207,7 @@ class Exchange:
     def body(self) -> bytes:
         cached = self.environ.get("authmock.body")
         if cached is None:
-            cached = self.environ["authmock.body"] = read_body(self.environ, self.body_limit)
+            cached = self.environ["authmock.body"] = read_body(self.environ, MAX_BODY)
         return bytes(cached)
 
     def json(self) -> Any:
