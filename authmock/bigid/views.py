@@ -16,10 +16,10 @@ from authmock.bigid.models import (
     BigidError,
     BigidPrincipal,
 )
+from authmock.effects import REFUSED
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
     BadJson,
-    ConnectionFault,
     Exchange,
     PayloadTooLarge,
     Reply,
@@ -89,7 +89,7 @@ class BigidHttp(Endpoints):
     def _existing(self, deployment: str | None) -> str:
         if deployment is None or not self.backend.exists(deployment):
             # What a client sees for a deployment that does not exist: no server.
-            raise ConnectionFault("refused", deployment=deployment or "")
+            raise REFUSED.fail(deployment=deployment or "")
         return deployment
 
     def host_target(self, host: str) -> str | None:

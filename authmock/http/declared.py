@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
+from authmock.errors import Invalid
 from authmock.scenario import DNS_LABEL, PERMISSIONS
 
 _PATH_CONVERTER = re.compile(r"<\s*path\b")
@@ -36,7 +37,7 @@ _FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _SAMPLE = re.compile(r"<[^<>]*>")
 
 
-class RouteError(ValueError):
+class RouteError(Invalid):
     """A declaration that cannot be served: ``key`` names the field."""
 
     def __init__(self, key: str, problem: str) -> None:

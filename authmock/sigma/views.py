@@ -7,6 +7,7 @@ from typing import Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
+from authmock import errors
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
 from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
@@ -204,7 +205,7 @@ class SigmaHttp(Endpoints):
         name, permissions = body.get("name"), body.get("permissions")
         try:
             key, raw = self.backend.create_key(principal.workspace_id, name, permissions)
-        except KeyError:  # the workspace was removed after authentication
+        except errors.NotFound:  # the workspace was removed after authentication
             raise no_workspace(principal.workspace_id) from None
         return json_reply(201, {**self.backend.key_json(key), "key": raw})
 
