@@ -1,8 +1,10 @@
-"""Failure injection: the fault model and its matching rules (no HTTP here).
+"""Failure injection: the fault model and its matching rules.
 
 One model everywhere: Python keyword arguments, admin-API JSON, the pytest
 marker and the CLI all go through :func:`parse_fault`. Faults are checked
-before routing, so they apply to any path, known or not.
+before routing, so they apply to any path, known or not. What a fault does to
+a request is its kind's effect (:mod:`authmock.effects`), which also
+validates the kind's own fields.
 """
 
 from __future__ import annotations
