@@ -16,6 +16,8 @@ engine calls them:
 - :meth:`Effect.on_reply`: the handler's reply, changed (or not) before it is sent.
 - :meth:`Effect.answered`: whether the fault answered (the journal's reason
   ``fault ... answered 503``) or only delayed the real answer.
+- :meth:`Effect.sleeps`: whether a hook may wait (``pause``), so that the async
+  httpx transport keeps the event loop free.
 
 A connection that fails instead of answering is a :class:`Connection`, carried
 by :class:`~authmock.http.exchange.ConnectionFault` to the way in, which asks it:
@@ -66,6 +68,7 @@ T = TypeVar("T")
 E = TypeVar("E")
 T_co = TypeVar("T_co", covariant=True)
 E_co = TypeVar("E_co", covariant=True)
+K = TypeVar("K", bound="type[Effect]")
 
 
 class Socket(Protocol[T_co]):
@@ -183,11 +186,16 @@ class Effect:
         """Whether the fault made the answer (False: it only delayed the real one)."""
         return True
 
+    def sleeps(self) -> bool:
+        """Whether a request may wait in a hook (the async httpx transport then
+        runs the engine in a worker thread, not on the event loop)."""
+        return bool(self.fault.delay)
+
 
 _EFFECTS: dict[str, type[Effect]] = {}
 
 
-def register(effect: type[Effect]) -> type[Effect]:
+def register(effect: K) -> K:
     """Make ``effect`` the kind named ``effect.name`` (usable as a decorator)."""
     name = getattr(effect, "name", None)
     if not isinstance(name, str) or not name:

@@ -252,7 +252,7 @@ class _Snapshot:
     def __init__(self, faults: tuple[Fault, ...]) -> None:
         self.faults = faults
         self.by_key: dict[tuple[str, str], tuple[Fault, ...]] = {}
-        self.may_sleep = any(f.delay for f in faults)
+        self.may_sleep = any(f.effect.sleeps() for f in faults)
 
     def candidates(self, api: str, method: str) -> tuple[Fault, ...]:
         key = (api, method)
@@ -327,7 +327,8 @@ class FaultSet:
 
     @property
     def may_sleep(self) -> bool:
-        """Whether a registered fault has a ``delay`` (a request may sleep)."""
+        """Whether a registered fault may make a request wait (a ``delay``, or
+        its kind's effect says so)."""
         return self._snapshot.may_sleep
 
     def __iter__(self) -> Iterator[Fault]:

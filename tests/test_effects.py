@@ -4,10 +4,12 @@ shown by every way in, like the built-in ones; unregistered, it is gone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from authmock import AuthMock, effects
@@ -130,6 +132,41 @@ def test_a_connection_kind_asks_the_way_in(way: Env) -> None:
     assert (call.status, call.fault, call.reason) == (0, fault_id, "fault")
     assert call.detail == f"fault {fault_id} (path='/healthz', kind='unplugged', times=1) unplugged"
     assert way.sigma("GET", "/healthz").json() == {"status": "ok"}
+
+
+class Nap(Effect):
+    """Waits before the handler as long as the client lets it (no ``delay`` field)."""
+
+    name = "nap"
+
+    def sleeps(self) -> bool:
+        return True
+
+    def before(self, ex: Exchange, pause: Callable[[float], None]) -> None:
+        pause(600)
+
+
+def test_an_effect_that_waits_before_the_handler() -> None:
+    effects.register(Nap)
+    try:
+        with AuthMock() as mock:
+            mock.faults.add(path="/api/v1/roles", kind="reset")
+            without = mock.faults.may_sleep
+            mock.faults.add(path="/healthz", kind="nap")
+            # The async transport runs the engine off the event loop.
+            assert (without, mock.faults.may_sleep) == (False, True)
+
+            async def main() -> None:
+                transport = mock.httpx_async_transport()
+                async with httpx.AsyncClient(transport=transport, timeout=0.05) as client:
+                    with pytest.raises(httpx.ReadTimeout):
+                        await client.get(f"{mock.sigma_url}/healthz")
+
+            asyncio.run(main())
+            (call,) = mock.calls
+            assert (call.status, call.fault) == (0, "fault-2")
+    finally:
+        effects.unregister("nap")
 
 
 def test_the_registry() -> None:
