@@ -5,10 +5,14 @@ handler's exception, never a polite 404 or 400."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from authmock import (
     AdminApiError,
@@ -27,6 +31,7 @@ from authmock.http.instances import InstanceError
 from authmock.sigma.models import SigmaBackend
 from authmock.snapshot import SnapshotError
 from authmock.statefile import StateFileError
+from authmock.ways.wsgi_call import build_environ, call
 from tests.conftest import Env
 
 BUGS = [KeyError("ws-sigma"), ValueError("bad arithmetic"), RuntimeError("boom")]
@@ -161,3 +166,70 @@ def test_not_found_is_still_a_key_error_with_a_plain_message(mock: AuthMock) -> 
         mock.faults.get("fault-9")
     with pytest.raises(Invalid, match="is not an email"):
         mock.sigma.add_user("ws-sigma", "bad", "p")
+
+
+# -- every admin route, from the index: a bad call is a typed error, never a 500 ----
+PARAMS = {
+    "workspace_id": "ws-sigma",
+    "user_id": "user-admin",
+    "fault_id": "fault-1",
+    "name": "sandbox",
+    "username": "admin",
+    "instance_id": "nope",
+}
+FIELDS = [
+    "seed", "scenario", "advance", "set", "resume", "email", "workspaceId", "expiresIn", "name",
+    "password", "roleId", "quickLogin", "permissions", "path", "status", "kind", "times",
+    "method", "api", "tenant", "deployment", "username", "days", "token", "errors", "secret",
+    "firstName", "role", "json", "body", "format", "version", "bigid_errors",
+]  # fmt: skip
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["ws-sigma", "admin@sigma.io", "sandbox", "admin", "read", "/api/v1/x"])
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+BODIES = st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=5) | JSON
+
+
+def _admin_routes() -> list[tuple[str, str]]:
+    with AuthMock(seed=1) as mock:
+        index = requests.get(f"{mock.sigma_url}/_authmock").json()
+    routes = []
+    for route in index["routes"]:
+        path = route["path"].replace("/openapi/{name}", "/openapi/sigma")
+        path = re.sub(r"\{(\w+)\}", lambda m: PARAMS[m.group(1)], path)
+        routes.append((route["method"], path))
+    return routes
+
+
+ADMIN_ROUTES = _admin_routes()
+
+
+def test_the_fuzzed_routes_are_every_admin_route() -> None:
+    assert ("POST", "/_authmock/bigid/user-tokens") in ADMIN_ROUTES
+    assert ("POST", "/_authmock/snapshot") in ADMIN_ROUTES
+    assert len(ADMIN_ROUTES) > 30
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(route=st.sampled_from(ADMIN_ROUTES), body=BODIES)
+def test_no_admin_route_answers_a_bad_body_with_a_500(route: tuple[str, str], body: Any) -> None:
+    mock = AuthMock(seed=1)
+    method, path = route
+    environ = build_environ(
+        method,
+        "https://api.sigma-pim.com" + path,
+        [("Content-Type", "application/json")],
+        json.dumps(body).encode(),
+    )
+    status, _, content = call(mock.wsgi_app, environ)
+    assert status < 500, (route, body, content, mock.handler_errors)
+    assert mock.handler_errors == []
