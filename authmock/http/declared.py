@@ -238,7 +238,8 @@ class DeclaredRoutes:
         return route
 
     def of(self, api: str) -> tuple[DeclaredRoute, ...]:
-        return self._routes[api]
+        """The API's routes; none for an API that declares none (a third API's table)."""
+        return self._routes.get(api, ())
 
     def replace(self, routes: Mapping[str, tuple[DeclaredRoute, ...]]) -> None:
         """All routes at once (a snapshot's restore)."""
