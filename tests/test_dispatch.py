@@ -10,7 +10,7 @@ import pytest
 
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import Exchange, Reply, json_reply
-from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.http.routes import Endpoints, UserRoute, endpoint
 
 
 class Refused(Exception):
@@ -19,14 +19,15 @@ class Refused(Exception):
         self.args = (status, message, detail, headers)
 
 
-class Toy(Endpoints):
+class Toy(Endpoints[None]):
     """A minimal API: what the dispatcher needs of one, and nothing else."""
 
+    name = "toy"
     title = "Toy"
 
     def __init__(self, declared: DeclaredRoutes | None = None) -> None:
         self.errors: list[BaseException] = []
-        self.routes = RouteTable(self.ROUTES, self.errors.append, declared, "toy")
+        super().__init__(None, self.errors.append, declared)
         self.authorized: list[str] = []
 
     def route_error(

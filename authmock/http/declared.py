@@ -183,7 +183,7 @@ def _collision(api: str, method: str, path: str) -> str | None:
     Sigma endpoint's path (authmock serve routes /api/v1 paths to BigID when a
     BigID route matches them: Sigma's endpoint would be lost). A placeholder
     rule that merely includes a built-in path is fine: the built-in answers it."""
-    # Imported here: the views import this module (for DeclaredRoutes).
+    # Imported here: the views import this module (through http/routes.py).
     from authmock.bigid.views import BigidHttp
     from authmock.sigma.views import SigmaHttp
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
 from authmock import errors
-from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
-from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.http.routes import Endpoints, UserRoute, endpoint
 from authmock.reasons import Refusal, json_kind
 from authmock.sigma.models import (
     ROLE_ORDER,
@@ -63,21 +61,11 @@ def error_reply(status: int, error: str | None = None, message: str | None = Non
     return reply
 
 
-class SigmaHttp(Endpoints):
+class SigmaHttp(Endpoints[SigmaBackend]):
     """The Sigma endpoints of the engine."""
 
     name = "sigma"
     title = "Sigma"
-
-    def __init__(
-        self,
-        backend: SigmaBackend,
-        on_handler_error: Callable[[BaseException], None],
-        declared: DeclaredRoutes | None = None,
-    ):
-        self.backend = backend
-        self.declared = declared if declared is not None else DeclaredRoutes()
-        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, "sigma")
 
     # -- the engine's interface ------------------------------------------------
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
