@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from authmock.errors import Invalid
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -26,7 +28,7 @@ SIGMA_ROLES = ("role-admin", "role-editor", "role-viewer")
 DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(Invalid):
     """An invalid scenario; ``str()`` is the one line to show a user."""
 
 

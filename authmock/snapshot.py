@@ -18,6 +18,7 @@ from authmock import scenario as scenarios
 from authmock.bigid.models import BigidUser, Deployment, check_deployment_name, check_style
 from authmock.clock import MAX_EPOCH
 from authmock.emulator import Emulator
+from authmock.errors import Invalid
 from authmock.faults import Fault, FaultError, parse_fault
 from authmock.http.declared import DeclaredRoute, RouteError, parse_route
 from authmock.journal import Call
@@ -30,7 +31,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FAULT_ID = re.compile(r"fault-(\d+)")
 
 
-class SnapshotError(ValueError):
+class SnapshotError(Invalid):
     """A document that cannot be restored; ``str()`` names the field and the problem."""
 
 
@@ -231,7 +232,7 @@ def _bigid(node: _Node, clock: Any, claims: dict[str, type]) -> dict[str, Deploy
         name = d.get("name", str)
         try:
             check_deployment_name(name)
-        except ValueError as exc:
+        except Invalid as exc:
             raise d.fail(str(exc), "name") from None
         if name in deployments:
             raise d.fail(f"duplicate deployment '{name}'", "name")
@@ -350,7 +351,7 @@ def restore(emulator: Emulator, document: Any) -> None:
     bigid_node = root.child("bigid")
     try:
         errors = check_style(bigid_node.get("errors", str))
-    except ValueError as exc:
+    except Invalid as exc:
         raise bigid_node.fail(str(exc), "errors") from None
     ttl = bigid_node.get("systemTokenTtl", int)
     _check(bigid_node, "systemTokenTtl", lambda v: v > 0, "must be positive", ttl)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from werkzeug.http import HTTP_STATUS_CODES
 
 from authmock.bigid.views import SERVER_PREFIX, BigidHttp, host_deployment
+from authmock.effects import TIMED_OUT
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.access_log import CALL_KEY
@@ -175,7 +176,7 @@ class App:
         start_response(status, headers)
         if environ["REQUEST_METHOD"] == "HEAD" or reply.status in (204, 304):
             return [b""]
-        return [reply.body]
+        return [reply.body] if reply.chunks is None else reply.chunks
 
     def emulated_host(self, name: str) -> bool:
         """Whether a host name is one of the emulated APIs' (Sigma's, any BigID one)."""
@@ -250,7 +251,7 @@ class App:
             environ["authmock.body"] = b""
             reply = api.error(413)
             reply.refusal = Refusal("invalid_request", "the request body is over 1 MiB")
-        if fault is not None and (fault.kind != "http" or fault.status is not None):
+        if fault is not None and fault.effect.answered():
             # The fault answered (a delay alone lets the real answer through).
             reply.refusal = Refusal("fault", f"{fault.describe()} answered {reply.status}")
         if self.reason_header and reply.refusal is not None:
@@ -259,19 +260,14 @@ class App:
         return reply
 
     def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
-        if fault is not None:
-            if fault.delay:
-                self._pause(ex.environ, fault.delay)
-            if fault.kind in ("reset", "timeout"):
-                raise ConnectionFault(fault.kind, fault.id)
-            if fault.kind == "http" and fault.body is not None:
-                body = fault.body.encode("utf-8")
-                headers = fault.dress([("Content-Type", fault.body_type())])
-                return Reply(fault.status or 200, body, headers)
-            if fault.kind == "http" and fault.status is not None:
-                reply = api.error(fault.status, fault.error, fault.message)
-                reply.headers = fault.dress(reply.headers)
-                return reply
+        # The fault's effect (authmock.effects) decides: before, instead of, after
+        # the handler; a connection fault is raised from ``instead``.
+        effect = fault.effect if fault is not None else None
+        if effect is not None:
+            effect.before(ex, functools.partial(self._pause, ex.environ))
+            answer = effect.instead(api, ex)
+            if answer is not None:
+                return answer
         length = ex.declared_length()
         if length is not None and length > MAX_BODY:
             reply = api.error(413)
@@ -279,12 +275,7 @@ class App:
             reply.refusal = Refusal("invalid_request", detail)
             return reply
         reply = api.handle(ex)
-        if fault is not None and fault.kind == "malformed":
-            # A 200 whose JSON is cut off halfway, whatever the real answer was.
-            body = reply.body or b'{"error":"'
-            headers = [h for h in reply.headers if h[0] not in ("Allow", "Retry-After")]
-            reply = Reply(200, body[: max(1, len(body) // 2)], headers)
-        return reply
+        return effect.on_reply(reply, ex) if effect is not None else reply
 
     def _pause(self, environ: dict[str, Any], seconds: float) -> None:
         """Answer late, as a slow server does; reset/stop release the wait.
@@ -294,7 +285,7 @@ class App:
         limit = environ.get("authmock.read_timeout")
         if limit is not None and limit < seconds:
             if not self.emulator.wake.wait(limit):
-                raise ConnectionFault("timeout")
+                raise TIMED_OUT.fail()
             return  # released before the client gave up: answer now
         self.emulator.wake.wait(seconds)
 

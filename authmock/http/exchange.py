@@ -11,11 +11,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request
 
 from authmock.reasons import Refusal
+
+if TYPE_CHECKING:
+    from authmock.effects import Connection
 
 MAX_BODY = 1024 * 1024  # 1 MiB
 # Environ key set by the in-process ways (ways/wsgi_call.py): the request never
@@ -28,23 +31,29 @@ _MISSING = object()
 
 
 class ConnectionFault(Exception):
-    """The connection must fail instead of answering: ``reset``, ``timeout``
-    or ``refused``. Each way in turns it into what its client would see."""
+    """The connection must fail instead of answering. ``connection`` (an
+    :class:`authmock.effects.Connection`: a reset, a timeout, a refusal, or a
+    fault kind's own) tells each way in what its client would see."""
 
     def __init__(
-        self, kind: str, fault_id: str | None = None, deployment: str | None = None
+        self, connection: Connection, fault_id: str | None = None, deployment: str | None = None
     ) -> None:
-        super().__init__(kind)
-        self.kind = kind
+        super().__init__(connection.name)
+        self.connection = connection
         self.fault_id = fault_id
-        # For "refused": the BigID deployment that does not exist ("" for none at all).
+        # For a refusal: the BigID deployment that does not exist ("" for none at all).
         self.deployment = deployment
+
+    @property
+    def kind(self) -> str:
+        """What happened, in a word (``reset``, ``timeout``, ``refused``), for messages."""
+        return self.connection.name
 
     def source(self) -> str:
         """What caused it, for the client's error message."""
         if self.fault_id is not None:
             return f"authmock fault {self.fault_id}"
-        if self.kind == "refused":
+        if self.deployment is not None:
             return f"authmock: no BigID deployment {self.deployment!r}"
         return "authmock"
 
@@ -63,9 +72,13 @@ class BadFraming(Exception):
 
 
 class Reply:
-    """An answer; ``refusal`` (why it refuses, for the journal) is never sent."""
+    """An answer; ``refusal`` (why it refuses, for the journal) is never sent.
 
-    __slots__ = ("body", "headers", "refusal", "status")
+    ``chunks``, when set (by a fault's effect), is what is sent instead of
+    ``body`` in one piece: the same bytes, produced as the server writes them
+    (the live server sends each as it comes; in-process they are joined)."""
+
+    __slots__ = ("body", "chunks", "headers", "refusal", "status")
 
     def __init__(
         self,
@@ -78,6 +91,7 @@ class Reply:
         self.body = body
         self.headers = list(headers)
         self.refusal = refusal
+        self.chunks: Iterable[bytes] | None = None
 
 
 # JSON text has "<", ">" and "&" only inside strings, where \u escapes mean the
@@ -172,7 +186,6 @@ class Exchange:
         "_json",
         "_request",
         "api",
-        "body_limit",
         "deployment",
         "environ",
         "method",
@@ -188,7 +201,6 @@ class Exchange:
         # The API path: no /bigid/{deployment} prefix, no query string.
         self.path = path
         self.deployment = deployment
-        self.body_limit = MAX_BODY
         # Filled in by endpoint code, for the journal and faults.
         self.tenant: str | None = None
         self.principal: str | None = None
@@ -219,7 +231,7 @@ class Exchange:
     def body(self) -> bytes:
         cached = self.environ.get("authmock.body")
         if cached is None:
-            cached = self.environ["authmock.body"] = read_body(self.environ, self.body_limit)
+            cached = self.environ["authmock.body"] = read_body(self.environ, MAX_BODY)
         return bytes(cached)
 
     def json(self) -> Any:

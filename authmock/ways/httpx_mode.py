@@ -64,24 +64,42 @@ def _response(result: tuple[int, list[tuple[str, str]], bytes]) -> httpx.Respons
     return httpx.Response(status, headers=headers, content=body)
 
 
-def _client_error(fault: ConnectionFault, request: httpx.Request) -> httpx.TransportError:
-    """What httpx raises for the same failure on the network."""
-    if fault.kind == "timeout":
-        return httpx.ReadTimeout(f"read timed out ({fault.source()})", request=request)
-    reason = "connection refused" if fault.kind == "refused" else "connection reset by peer"
-    return httpx.ConnectError(f"authmock: {reason} ({request.url})", request=request)
+class _Failures:
+    """What httpx raises for a failed connection, for :class:`authmock.effects.Connection`."""
+
+    def __init__(self, fault: ConnectionFault, request: httpx.Request) -> None:
+        self.fault = fault
+        self.request = request
+        # Only a refusal fails before a connection exists (a connect error
+        # httpcore retries). A reset comes after the request was sent: over the
+        # network httpcore does not retry it (ReadError).
+        self.before_connect = False
+
+    def timeout(self) -> httpx.TransportError:
+        return httpx.ReadTimeout(f"read timed out ({self.fault.source()})", request=self.request)
+
+    def reset(self) -> httpx.TransportError:
+        message = f"authmock: connection reset by peer ({self.request.url})"
+        return httpx.ConnectError(message, request=self.request)
+
+    def refused(self) -> httpx.TransportError:
+        self.before_connect = True
+        message = f"authmock: connection refused ({self.request.url})"
+        return httpx.ConnectError(message, request=self.request)
+
+
+def _client_error(fault: ConnectionFault, request: httpx.Request) -> tuple[Exception, bool]:
+    """What httpx raises for the same failure on the network, and whether
+    it failed before connecting (so a transport's ``retries`` retry it)."""
+    failures = _Failures(fault, request)
+    error = fault.connection.on_client(failures)
+    return error, failures.before_connect
 
 
 def _backoff(retries: int) -> Iterator[float]:
     """httpcore's delays before each connect retry: 0, then 0.5 s doubling."""
     for attempt in range(retries):
         yield 0.0 if attempt == 0 else 0.5 * 2 ** (attempt - 1)
-
-
-def _connect_error(fault: ConnectionFault) -> bool:
-    # Only "refused" fails before a connection exists. A reset comes after the
-    # request was sent: over the network httpcore does not retry it (ReadError).
-    return fault.kind == "refused"
 
 
 def _retries_of(transport: Any) -> int:
@@ -105,9 +123,10 @@ class AuthmockTransport(httpx.BaseTransport):
             try:
                 return _response(call(self._app, _environ(request, body)))
             except ConnectionFault as fault:
-                delay = next(delays, None) if _connect_error(fault) else None
+                error, before_connect = _client_error(fault, request)
+                delay = next(delays, None) if before_connect else None
                 if delay is None:
-                    raise _client_error(fault, request) from None
+                    raise error from None
             time.sleep(delay)
 
 
@@ -136,9 +155,10 @@ class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
                     result = call(self._app, environ)
                 return _response(result)
             except ConnectionFault as fault:
-                delay = next(delays, None) if _connect_error(fault) else None
+                error, before_connect = _client_error(fault, request)
+                delay = next(delays, None) if before_connect else None
                 if delay is None:
-                    raise _client_error(fault, request) from None
+                    raise error from None
             await anyio.sleep(delay)
 
 

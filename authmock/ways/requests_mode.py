@@ -105,6 +105,35 @@ class _Connection:
         pass
 
 
+class _Failures:
+    """The errors urllib3's socket code raises, for :class:`authmock.effects.Connection`."""
+
+    def __init__(
+        self, pool: Any, conn: Any, url: str, read_timeout: float | None, where: str
+    ) -> None:
+        self.pool = pool
+        self.conn = conn
+        self.url = url
+        self.read_timeout = read_timeout
+        self.where = where
+
+    def timeout(self) -> Exception:
+        return ReadTimeoutError(
+            self.pool,
+            self.url,
+            f"Read timed out. (read timeout={self.read_timeout}) ({self.where})",
+        )
+
+    def reset(self) -> Exception:
+        return ConnectionResetError(104, f"Connection reset by peer ({self.where})")
+
+    def refused(self) -> Exception:
+        return NewConnectionError(
+            self.conn,
+            f"Failed to establish a new connection: connection refused ({self.where})",
+        )
+
+
 class _EngineMixin:
     """``_make_request`` of a urllib3 pool, answered by the engine."""
 
@@ -134,18 +163,8 @@ class _EngineMixin:
             status, header_list, data = call(self.app, environ)
         except ConnectionFault as fault:
             # What the socket would raise; urlopen turns it into a retry or the error.
-            where = fault.source()
-            if fault.kind == "timeout":
-                raise ReadTimeoutError(
-                    self,  # type: ignore[arg-type]
-                    url,
-                    f"Read timed out. (read timeout={read_timeout}) ({where})",
-                ) from None
-            if fault.kind == "refused":
-                raise NewConnectionError(
-                    conn, f"Failed to establish a new connection: connection refused ({where})"
-                ) from None
-            raise ConnectionResetError(104, f"Connection reset by peer ({where})") from None
+            failures = _Failures(self, conn, url, read_timeout, fault.source())
+            raise fault.connection.on_client(failures) from None
         original = _Original(header_list)
         response = HTTPResponse(
             body=io.BytesIO(data),
