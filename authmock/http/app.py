@@ -56,6 +56,7 @@ HARDENING = (
     ("Cache-Control", "no-store"),
     ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
 )
+_HARDENING_NAMES = frozenset(name.lower() for name, _ in HARDENING)
 
 
 def request_url(environ: dict[str, Any]) -> str:
@@ -170,7 +171,10 @@ class App:
         reply = self.respond(environ)
         headers = reply.headers
         present = {name.lower() for name, _ in headers}
-        headers.extend(h for h in HARDENING if h[0].lower() not in present)
+        if present.isdisjoint(_HARDENING_NAMES):
+            headers.extend(HARDENING)
+        else:
+            headers.extend(h for h in HARDENING if h[0].lower() not in present)
         headers.append(("Content-Length", str(len(reply.body))))
         status = _STATUS_LINES.get(reply.status) or f"{reply.status} Unknown"
         start_response(status, headers)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
 from authmock import errors
-from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
+from authmock.http.exchange import (
+    JSON_TYPE,
+    BadJson,
+    Exchange,
+    PayloadTooLarge,
+    Reply,
+    dumps,
+    json_reply,
+)
 from authmock.http.routes import Endpoints, UserRoute, endpoint
 from authmock.reasons import Refusal, json_kind
 from authmock.sigma.models import (
@@ -43,6 +52,12 @@ DEFAULT_MESSAGES = {
     413: "Request body exceeds 1 MiB",
     429: "Too many requests",
 }
+
+
+@functools.cache
+def _roles_body() -> bytes:
+    """GET /api/v1/roles answers the same constant list to everyone."""
+    return dumps([ROLES[r] for r in ROLE_ORDER])
 
 
 def error_reply(status: int, error: str | None = None, message: str | None = None) -> Reply:
@@ -216,4 +231,4 @@ class SigmaHttp(Endpoints[SigmaBackend]):
         principal = self._principal(ex)
         if principal.api_key_id is not None:
             require(principal, "read")
-        return json_reply(200, [ROLES[r] for r in ROLE_ORDER])
+        return Reply(200, _roles_body(), [("Content-Type", JSON_TYPE)])
