@@ -20,7 +20,6 @@ from typing import Any
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
 KINDS = ("http", "reset", "timeout", "malformed")
-APIS = ("sigma", "bigid")
 # The fields of the model, in the order they are listed.
 FIELDS = (
     "api",
@@ -187,8 +186,11 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
     if unknown:
         raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
     api = _text(spec, "api")
-    if api is not None and api not in APIS:
-        raise FaultError("fault field 'api' must be 'sigma' or 'bigid'")
+    from authmock.apis import one_of, registered_apis
+
+    known = {a.name: a for a in registered_apis()}
+    if api is not None and api not in known:
+        raise FaultError(f"fault field 'api' must be {one_of(registered_apis())}")
     kind = _text(spec, "kind") or "http"
     if kind not in KINDS:
         raise FaultError(f"fault field 'kind' must be one of {', '.join(KINDS)}")
@@ -208,7 +210,7 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
                 )
     elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
         # BigID's production failure: {"success": false, "message": ...} at HTTP 200.
-        if api != "bigid" or spec.get("message") is None:
+        if api not in known or not known[api].fault_200_message or spec.get("message") is None:
             raise FaultError(
                 "fault field 'status' 200 needs a 'body', or api 'bigid' and a 'message' "
                 "(BigID's production failure)"

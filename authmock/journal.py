@@ -55,7 +55,6 @@ FILTERS = (
     "body",
     "headers",
 )
-APIS = ("sigma", "bigid")
 # How many near misses a failed assert_called lists.
 NEAR_MISSES = 3
 
@@ -209,8 +208,10 @@ def checks(
         path_ok = path_matcher(path, "filter 'path'")
         out.append(lambda c: None if path_ok(c.path) else f"path {c.path}, not {path}")
     if api is not None:
-        if api not in APIS:
-            raise ValueError(f"api must be 'sigma' or 'bigid', not {api!r}")
+        from authmock.apis import names, one_of, registered_apis
+
+        if api not in names(registered_apis()):
+            raise ValueError(f"api must be {one_of(registered_apis())}, not {api!r}")
         out.append(_equal_check("api", api))
     if status is not None:
         out.append(_status_check(status))

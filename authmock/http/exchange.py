@@ -27,13 +27,24 @@ class ConnectionFault(Exception):
     or ``refused``. Each way in turns it into what its client would see."""
 
     def __init__(
-        self, kind: str, fault_id: str | None = None, deployment: str | None = None
+        self,
+        kind: str,
+        fault_id: str | None = None,
+        deployment: str | None = None,
+        *,
+        api: str | None = None,
+        path: str = "/",
+        refusal: Refusal | None = None,
     ) -> None:
         super().__init__(kind)
         self.kind = kind
         self.fault_id = fault_id
         # For "refused": the BigID deployment that does not exist ("" for none at all).
         self.deployment = deployment
+        # For "refused": the API that refused, the API path and why (journaled).
+        self.api = api
+        self.path = path
+        self.refusal = refusal
 
     def source(self) -> str:
         """What caused it, for the client's error message."""
@@ -42,6 +53,15 @@ class ConnectionFault(Exception):
         if self.kind == "refused":
             return f"authmock: no BigID deployment {self.deployment!r}"
         return "authmock"
+
+
+def default_port(host: str, scheme: str) -> str:
+    """A Host without the scheme's default port (``x:443`` over https is ``x``)."""
+    if scheme == "https" and host.endswith(":443"):
+        return host[:-4]
+    if scheme == "http" and host.endswith(":80"):
+        return host[:-3]
+    return host
 
 
 class PayloadTooLarge(Exception):

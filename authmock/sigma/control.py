@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from authmock.scenario import PERMISSIONS
-from authmock.sigma.models import TOKEN_TTL, SigmaBackend
+from authmock.sigma.models import PERMISSIONS, TOKEN_TTL, SigmaBackend
 from authmock.sigma.views import SigmaHttp
 
 

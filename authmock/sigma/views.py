@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
 
 from authmock.http.declared import DeclaredRoutes
-from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
+from authmock.http.exchange import (
+    BadJson,
+    Exchange,
+    PayloadTooLarge,
+    Reply,
+    default_port,
+    json_reply,
+)
 from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
 from authmock.reasons import Refusal, clip, json_kind
 from authmock.sigma.models import (
@@ -25,6 +33,7 @@ from authmock.sigma.models import (
     require_key_manager,
 )
 
+DEFAULT_URL = "https://api.sigma-pim.com"
 NOT_OBJECT = "Request body must be a JSON object"
 ERROR_CODES = {
     400: "VALIDATION_ERROR",
@@ -86,11 +95,37 @@ class SigmaHttp:
         backend: SigmaBackend,
         on_handler_error: Callable[[BaseException], None],
         declared: DeclaredRoutes | None = None,
+        url: str = DEFAULT_URL,
     ):
         self.backend = backend
         self.declared = declared if declared is not None else DeclaredRoutes()
         self.routes = RouteTable(_ROUTES, self.declared, "sigma")
         self._on_handler_error = on_handler_error
+        # In-process, Sigma answers at this URL (its path a prefix of every route).
+        self.url = url.rstrip("/")
+        parts = urlsplit(self.url)
+        self.host = default_port(parts.netloc.lower(), parts.scheme)
+        self.prefix = parts.path.rstrip("/")
+        self.hostname = (parts.hostname or "").rstrip(".")
+
+    # -- which requests are Sigma's ---------------------------------------------------
+    def route_host(self, host: str, path: str) -> tuple[str, str | None] | None:
+        """Requests to sigma_url's host, under its path (segment-wise: /pim, not /pimx)."""
+        if host != self.host:
+            return None
+        prefix = self.prefix
+        if not prefix:
+            return path, None
+        if path == prefix or path.startswith(prefix + "/"):
+            return path[len(prefix) :] or "/", None
+        return None
+
+    def route_path(self, path: str) -> tuple[str, str | None] | None:
+        """On a server Sigma answers at the root, every path no other API claims."""
+        return path, None
+
+    def emulated_host(self, name: str) -> bool:
+        return name == self.hostname
 
     # -- the engine's interface ------------------------------------------------
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
