@@ -307,7 +307,7 @@ def _serve(args: argparse.Namespace) -> int:
     instances = mock.wsgi_app.instances
     if instances is not None:
         instances.configure(args.max_instances, args.instance_ttl)
-    from authmock.ways.server import HEADER_TIMEOUT, LiveServer
+    from authmock.ways.server import HEADER_TIMEOUT, LiveServer, settle_heap
 
     options: dict[str, Any] = {
         "header_timeout": args.header_timeout or HEADER_TIMEOUT,
@@ -364,6 +364,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"demo page: {server.url}/", flush=True)
         if server.tls is not None:
             print("\n".join(server.tls.trust_lines()), flush=True)
+        settle_heap()  # a full GC pause would stop every request at once
         # Once the port is listening (granian binds it only when it starts).
         server.serve_forever(ready=lambda: print(f"authmock listening on {server.url}", flush=True))
     except KeyboardInterrupt:

@@ -1,15 +1,16 @@
-"""Failure injection: the fault model and its matching rules (no HTTP here).
+"""Failure injection: the fault model and its matching rules.
 
 One model everywhere: Python keyword arguments, admin-API JSON, the pytest
 marker and the CLI all go through :func:`parse_fault`. Faults are checked
-before routing, so they apply to any path, known or not.
+before routing, so they apply to any path, known or not. What a fault does to
+a request is its kind's effect (:mod:`authmock.effects`), which also
+validates the kind's own fields.
 """
 
 from __future__ import annotations
 
 import builtins
 import itertools
-import json
 import random
 import re
 import threading
@@ -17,9 +18,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from authmock import effects
+from authmock.errors import Invalid, NotFound
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
-KINDS = ("http", "reset", "timeout", "malformed")
 # The fields of the model, in the order they are listed.
 FIELDS = (
     "api",
@@ -38,7 +40,8 @@ FIELDS = (
     "after",
     "probability",
 )
-_HTTP_ONLY = ("status", "error", "message", "body", "content_type", "headers")
+# The fields only some kinds take (authmock.effects.Effect.fields says which).
+KIND_FIELDS = ("status", "error", "message", "body", "content_type", "headers")
 # An HTTP header name (RFC 9110 token); the framing headers stay the server's.
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _FRAMING = ("content-length", "transfer-encoding", "connection")
@@ -50,7 +53,7 @@ _MAX_DELAY = 3600.0
 _UNRESOLVED: Any = object()
 
 
-class FaultError(ValueError):
+class FaultError(Invalid):
     """A fault definition that cannot be used; the message names the field."""
 
 
@@ -78,6 +81,14 @@ class Fault:
     # Set once the fault has fired `times` times or was removed.
     gone: bool = field(default=False, repr=False)
     _path_ok: PathMatcher | None = field(default=None, repr=False)
+    # What it does to the requests it fires on: its kind's effect (authmock.effects).
+    effect: effects.Effect = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        effect = effects.lookup(self.kind)
+        if effect is None:
+            raise FaultError(f"fault field 'kind' must be one of {', '.join(effects.kinds())}")
+        self.effect = effect(self)
 
     def spec(self) -> dict[str, Any]:
         """The fields it was defined with (defaults left out)."""
@@ -103,24 +114,6 @@ class Fault:
         fault.fired = int(data.get("fired") or 0)
         return fault
 
-    def dress(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-        """An answer's headers with ``content_type`` and ``headers`` put over them."""
-        given = dict(self.headers or {})
-        if self.content_type:
-            given.setdefault("Content-Type", self.content_type)
-        lowered = {name.lower() for name in given}
-        return [h for h in headers if h[0].lower() not in lowered] + list(given.items())
-
-    def body_type(self) -> str:
-        """The Content-Type of a ``body`` given without one: JSON if it parses."""
-        if self.content_type:
-            return self.content_type
-        try:
-            json.loads(self.body or "")
-        except ValueError:
-            return "text/plain; charset=utf-8"
-        return "application/json"
-
     def describe(self) -> str:
         parts = [f"{k}={v!r}" for k, v in self.spec().items()]
         return f"fault {self.id} ({', '.join(parts)})"
@@ -132,116 +125,101 @@ class Fault:
         return self.tenant is None or self.tenant == tenant()
 
 
-def _number(spec: Mapping[str, Any], name: str, integer: bool, low: float, high: float) -> Any:
-    value = spec.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
-        raise FaultError(f"fault field '{name}' must be {'an integer' if integer else 'a number'}")
-    if not low <= value <= high:
-        bounds = (f"{low:.0f}", f"{high:.0f}") if integer else (f"{low:g}", f"{high:g}")
-        raise FaultError(f"fault field '{name}' must be between {bounds[0]} and {bounds[1]}")
-    return value if integer else float(value)
+class Spec:
+    """A fault definition being validated: typed reads of its fields, each
+    error naming the field (what an effect's ``parse`` reads its fields with)."""
 
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
 
-def _text(spec: Mapping[str, Any], name: str) -> str | None:
-    value = spec.get(name)
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise FaultError(f"fault field '{name}' must be a non-empty string")
-    return value
+    def get(self, name: str) -> Any:
+        return self.data.get(name)
 
+    @staticmethod
+    def error(message: str) -> FaultError:
+        return FaultError(message)
 
-def _headers(spec: Mapping[str, Any]) -> dict[str, str] | None:
-    value = spec.get("headers")
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise FaultError("fault field 'headers' must be an object of header names to strings")
-    out: dict[str, str] = {}
-    for name, text in value.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
-            raise FaultError(f"fault field 'headers': {name!r} is not a header name")
-        if name.lower() in _FRAMING:
-            raise FaultError(f"fault field 'headers' cannot set '{name}' (the server frames it)")
-        if not isinstance(text, str) or not _FIELD_VALUE.fullmatch(text):
+    def number(self, name: str, integer: bool, low: float, high: float, hint: str = "") -> Any:
+        """The field's value (None if absent), in [low, high]; ``hint`` follows a
+        range error."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
             raise FaultError(
-                f"fault field 'headers': '{name}' must be a one-line string of printable ASCII"
+                f"fault field '{name}' must be {'an integer' if integer else 'a number'}"
             )
-        out[name] = text
-    return out
+        if not low <= value <= high:
+            bounds = (f"{low:.0f}", f"{high:.0f}") if integer else (f"{low:g}", f"{high:g}")
+            raise FaultError(
+                f"fault field '{name}' must be between {bounds[0]} and {bounds[1]}{hint}"
+            )
+        return value if integer else float(value)
+
+    def text(self, name: str) -> str | None:
+        value = self.data.get(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise FaultError(f"fault field '{name}' must be a non-empty string")
+        return value
+
+    def one_line(self, name: str) -> str | None:
+        value = self.text(name)
+        if value is not None and not _FIELD_VALUE.fullmatch(value):
+            raise FaultError(f"fault field '{name}' must be one line of printable ASCII")
+        return value
+
+    def headers(self, name: str = "headers") -> dict[str, str] | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise FaultError(f"fault field '{name}' must be an object of header names to strings")
+        out: dict[str, str] = {}
+        for header, text in value.items():
+            if not isinstance(header, str) or not _HEADER_NAME.match(header):
+                raise FaultError(f"fault field '{name}': {header!r} is not a header name")
+            if header.lower() in _FRAMING:
+                raise FaultError(
+                    f"fault field '{name}' cannot set '{header}' (the server frames it)"
+                )
+            if not isinstance(text, str) or not _FIELD_VALUE.fullmatch(text):
+                raise FaultError(
+                    f"fault field '{name}': '{header}' must be a one-line string of printable ASCII"
+                )
+            out[header] = text
+        return out
 
 
-def _one_line(spec: Mapping[str, Any], name: str) -> str | None:
-    value = _text(spec, name)
-    if value is not None and not _FIELD_VALUE.fullmatch(value):
-        raise FaultError(f"fault field '{name}' must be one line of printable ASCII")
-    return value
+def parse_fault(data: Mapping[str, Any], fault_id: str) -> Fault:
+    """Validate a fault given as keyword arguments or admin-API JSON.
 
-
-def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
-    """Validate a fault given as keyword arguments or admin-API JSON."""
-    if not isinstance(spec, Mapping):
+    The common fields here; the kind's own (``status``, ``body``...) by its
+    effect's ``parse`` (authmock.effects)."""
+    if not isinstance(data, Mapping):
         raise FaultError("a fault must be a JSON object")
-    unknown = sorted(set(spec) - set(FIELDS), key=str)
+    unknown = sorted(set(data) - set(FIELDS), key=str)
     if unknown:
         raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
-    api = _text(spec, "api")
+    spec = Spec(data)
+    api = spec.text("api")
     from authmock.apis import one_of, registered_apis
 
-    known = {a.name: a for a in registered_apis()}
-    if api is not None and api not in known:
+    if api is not None and api not in [a.name for a in registered_apis()]:
         raise FaultError(f"fault field 'api' must be {one_of(registered_apis())}")
-    kind = _text(spec, "kind") or "http"
-    if kind not in KINDS:
-        raise FaultError(f"fault field 'kind' must be one of {', '.join(KINDS)}")
-    body = spec.get("body")
-    if body is not None and not isinstance(body, str):
-        raise FaultError("fault field 'body' must be a string (sent verbatim)")
-    if body is not None:
-        # A verbatim answer: any final status, 200 unless given. A 1xx is not an
-        # answer: over HTTP/1.1 the client waits on for one (in-process it would not).
-        status = _number(spec, "status", True, 200, 599) or 200
-        if status in (204, 304) and body:
-            raise FaultError(f"fault field 'body': a {status} answer has no body (give '')")
-        for name in ("error", "message"):
-            if spec.get(name) is not None:
-                raise FaultError(
-                    f"fault field '{name}' does not go with 'body' (put it in the body)"
-                )
-    elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
-        # BigID's production failure: {"success": false, "message": ...} at HTTP 200.
-        if api not in known or not known[api].fault_200_message or spec.get("message") is None:
-            raise FaultError(
-                "fault field 'status' 200 needs a 'body', or api 'bigid' and a 'message' "
-                "(BigID's production failure)"
-            )
-        status = 200
-    else:
-        try:
-            status = _number(spec, "status", True, 400, 599)
-        except FaultError as exc:
-            if "between" not in str(exc):
-                raise
-            raise FaultError(
-                "fault field 'status' must be between 400 and 599 (any of 200-599 with a 'body')"
-            ) from None
-    delay = _number(spec, "delay", False, 0, _MAX_DELAY) or 0.0
-    if kind != "http":
-        for name in _HTTP_ONLY:
-            if spec.get(name) is not None:
-                raise FaultError(f"fault field '{name}' only applies to kind 'http'")
-    elif status is None:
-        if not delay:
-            raise FaultError(
-                "fault field 'status' is required for kind 'http' (or give a 'body' or a 'delay')"
-            )
-        for name in ("error", "message", "content_type", "headers"):
-            if spec.get(name) is not None:
-                raise FaultError(f"fault field '{name}' needs a 'status' or a 'body'")
-    method = _text(spec, "method")
+    kind = spec.text("kind") or "http"
+    effect = effects.lookup(kind)
+    if effect is None:
+        raise FaultError(f"fault field 'kind' must be one of {', '.join(effects.kinds())}")
+    for name in KIND_FIELDS:
+        if data.get(name) is not None and name not in effect.fields:
+            accepted = " or ".join(f"'{k}'" for k in effects.accepting(name)) or "none"
+            raise FaultError(f"fault field '{name}' only applies to kind {accepted}")
+    delay = spec.number("delay", False, 0, _MAX_DELAY) or 0.0
+    own = effect.parse(spec, api, delay)
+    method = spec.text("method")
     if method is not None and not method.isalpha():
         raise FaultError("fault field 'method' must be an HTTP method such as 'GET'")
-    path = _text(spec, "path")
+    path = spec.text("path")
     if path is not None and not path.startswith("/"):
         raise FaultError("fault field 'path' must start with '/'")
     try:
@@ -253,19 +231,14 @@ def parse_fault(spec: Mapping[str, Any], fault_id: str) -> Fault:
         api=api,
         method=method.upper() if method else None,
         path=path,
-        tenant=_text(spec, "tenant"),
-        status=status,
-        error=_text(spec, "error"),
-        message=_text(spec, "message"),
-        body=body,
-        content_type=_one_line(spec, "content_type"),
-        headers=_headers(spec),
+        tenant=spec.text("tenant"),
         kind=kind,
         delay=delay,
-        times=_number(spec, "times", True, 1, 10**9),
-        after=_number(spec, "after", True, 0, 10**9) or 0,
-        probability=_number(spec, "probability", False, 0, 1),
+        times=spec.number("times", True, 1, 10**9),
+        after=spec.number("after", True, 0, 10**9) or 0,
+        probability=spec.number("probability", False, 0, 1),
         _path_ok=path_ok,
+        **own,
     )
 
 
@@ -280,7 +253,7 @@ class _Snapshot:
     def __init__(self, faults: tuple[Fault, ...]) -> None:
         self.faults = faults
         self.by_key: dict[tuple[str, str], tuple[Fault, ...]] = {}
-        self.may_sleep = any(f.delay for f in faults)
+        self.may_sleep = any(f.effect.sleeps() for f in faults)
 
     def candidates(self, api: str, method: str) -> tuple[Fault, ...]:
         key = (api, method)
@@ -344,7 +317,7 @@ class FaultSet:
         for fault in self._snapshot.faults:
             if fault.id == fault_id:
                 return fault
-        raise KeyError(f"no fault '{fault_id}'")
+        raise NotFound(f"no fault '{fault_id}'")
 
     def list(self) -> builtins.list[Fault]:
         """The live faults, in registration order (expired ones are gone)."""
@@ -355,7 +328,8 @@ class FaultSet:
 
     @property
     def may_sleep(self) -> bool:
-        """Whether a registered fault has a ``delay`` (a request may sleep)."""
+        """Whether a registered fault may make a request wait (a ``delay``, or
+        its kind's effect says so)."""
         return self._snapshot.may_sleep
 
     def __iter__(self) -> Iterator[Fault]:

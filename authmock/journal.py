@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, overload
 
+from authmock.errors import Invalid
 from authmock.globs import path_matcher
 from authmock.reasons import check_reason
 from authmock.security import mask_body, mask_text
@@ -153,12 +154,12 @@ def _status_check(status: int | str) -> Check:
     """A status: 401, or a class such as "4xx"."""
     if isinstance(status, str):
         text = status.strip().lower()
-        if len(text) != 3 or not text[0].isdigit() or text[1:] != "xx":
-            raise ValueError(f"status must be an integer or a class such as '4xx', not {status!r}")
+        if len(text) != 3 or text[0] not in "0123456789" or text[1:] != "xx":
+            raise Invalid(f"status must be an integer or a class such as '4xx', not {status!r}")
         low = int(text[0]) * 100
         return lambda c: None if low <= c.status < low + 100 else f"status {c.status}, not {text}"
     if isinstance(status, bool) or not isinstance(status, int):
-        raise ValueError(f"status must be an integer or a class such as '4xx', not {status!r}")
+        raise Invalid(f"status must be an integer or a class such as '4xx', not {status!r}")
     return lambda c: None if c.status == status else f"status {c.status}, not {status}"
 
 
@@ -211,7 +212,7 @@ def checks(
         from authmock.apis import names, one_of, registered_apis
 
         if api not in names(registered_apis()):
-            raise ValueError(f"api must be {one_of(registered_apis())}, not {api!r}")
+            raise Invalid(f"api must be {one_of(registered_apis())}, not {api!r}")
         out.append(_equal_check("api", api))
     if status is not None:
         out.append(_status_check(status))
@@ -291,24 +292,29 @@ class CallLog:
         ``body`` and ``headers`` are JSON objects."""
         unknown = sorted(set(params) - set(FILTERS))
         if unknown:
-            raise ValueError(f"unknown filter '{unknown[0]}' (known: {', '.join(FILTERS)})")
+            raise Invalid(f"unknown filter '{unknown[0]}' (known: {', '.join(FILTERS)})")
         filters: dict[str, Any] = dict(params)
         status = filters.get("status")
         if status is not None and status.strip().isdigit():
-            filters["status"] = int(status)
+            try:
+                filters["status"] = int(status)
+            except ValueError:  # "²" is a digit to isdigit(), and int() has a length limit
+                raise Invalid(
+                    f"status must be an integer or a class such as '4xx', not {status!r}"
+                ) from None
         for name in ("body", "headers"):
             if name in filters:
                 try:
                     filters[name] = json.loads(filters[name])
                 except (ValueError, RecursionError):  # RecursionError: nested too deep
-                    raise ValueError(f"filter '{name}' must be JSON") from None
+                    raise Invalid(f"filter '{name}' must be JSON") from None
                 if _depth(filters[name]) > MAX_FILTER_DEPTH:
                     # The subset match recurses: a deeper filter is no real one.
-                    raise ValueError(
+                    raise Invalid(
                         f"filter '{name}' is nested more than {MAX_FILTER_DEPTH} levels deep"
                     )
         if "headers" in filters and not isinstance(filters["headers"], dict):
-            raise ValueError("filter 'headers' must be a JSON object")
+            raise Invalid("filter 'headers' must be a JSON object")
         return self.filter(**filters)
 
     def assert_called(
@@ -368,7 +374,7 @@ def body_size(body: Any) -> int:
 
 def _check_size(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+        raise Invalid(f"{name} must be a non-negative integer, not {value!r}")
     return value
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from authmock.errors import Invalid
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from authmock.apis import EmulatedApi
 
 
-class ScenarioError(ValueError):
+class ScenarioError(Invalid):
     """An invalid scenario; ``str()`` is the one line to show a user."""
 
 

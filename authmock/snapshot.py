@@ -18,6 +18,7 @@ from typing import Any
 from authmock import scenario as scenarios
 from authmock.clock import MAX_EPOCH
 from authmock.emulator import Emulator
+from authmock.errors import Invalid
 from authmock.faults import Fault, FaultError, parse_fault
 from authmock.http.declared import DECLARING_APIS, DeclaredRoute, RouteError, parse_route
 from authmock.journal import Call
@@ -28,7 +29,7 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 _FAULT_ID = re.compile(r"fault-(\d+)")
 
 
-class SnapshotError(ValueError):
+class SnapshotError(Invalid):
     """A document that cannot be restored; ``str()`` names the field and the problem."""
 
 

@@ -27,11 +27,6 @@ class Env:
         self.sigma_base = sigma_base
         self._bigid_base = bigid_base
 
-    def in_process_only(self, feature: str) -> None:
-        """Skip in server mode a test that needs what only an in-process mock has."""
-        if self.mode == "server":
-            pytest.skip(f"{feature} exists only in-process")
-
     def bigid_base(self, deployment: str | None = None) -> str:
         return str(self._bigid_base(deployment))
 

@@ -13,6 +13,7 @@ from authmock.bigid.models import (
     check_style,
 )
 from authmock.clock import Clock
+from authmock.errors import Invalid
 from authmock.snapshot import SHA256, Node, check, epoch
 from authmock.tokens import TokenCodec
 
@@ -54,7 +55,7 @@ def restore(backend: BigidBackend, node: Node, clock: Clock) -> Callable[[], Non
     """Check and build BigID's state from a snapshot; the result swaps it in."""
     try:
         errors = check_style(node.get("errors", str))
-    except ValueError as exc:
+    except Invalid as exc:
         raise node.fail(str(exc), "errors") from None
     ttl = node.get("systemTokenTtl", int)
     check(node, "systemTokenTtl", lambda v: v > 0, "must be positive", ttl)
@@ -78,7 +79,7 @@ def _parse(node: Node, clock: Clock, claims: dict[str, type]) -> dict[str, Deplo
         name = d.get("name", str)
         try:
             check_deployment_name(name)
-        except ValueError as exc:
+        except Invalid as exc:
             raise d.fail(str(exc), "name") from None
         if name in deployments:
             raise d.fail(f"duplicate deployment '{name}'", "name")

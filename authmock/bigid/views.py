@@ -4,11 +4,8 @@ the two error styles (``spec`` and the recorded ``production`` behaviour)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.routing import RequestRedirect
 
 from authmock.bigid.models import (
     BAD_TOKEN,
@@ -17,18 +14,19 @@ from authmock.bigid.models import (
     TOO_LARGE,
     BigidBackend,
     BigidError,
+    BigidPrincipal,
 )
+from authmock.effects import REFUSED
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
     BadJson,
-    ConnectionFault,
     Exchange,
     PayloadTooLarge,
     Reply,
     json_reply,
 )
-from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
-from authmock.reasons import Refusal, clip
+from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.reasons import Refusal
 
 SANDBOX_HOST = "sandbox.bigid.tools"
 DEPLOYMENT_DOMAIN = ".bigid.com"
@@ -44,11 +42,6 @@ DEFAULT_MESSAGES = {
     429: "Too many requests",
     500: "Internal server error",
 }
-
-_ROUTES: tuple[RouteSpec, ...] = (
-    ("/api/v1/sessions", ("POST",), "sessions"),
-    ("/api/v1/refresh-access-token", ("GET", "POST"), "refresh"),
-)
 
 
 def base_url(deployment: str) -> str:
@@ -72,10 +65,11 @@ def envelope(status: int, message: str) -> Reply:
     return json_reply(status, {"success": False, "message": message})
 
 
-class BigidHttp:
+class BigidHttp(Endpoints):
     """The BigID endpoints of the engine."""
 
     name = "bigid"
+    title = "BigID"
 
     def __init__(
         self,
@@ -85,8 +79,7 @@ class BigidHttp:
     ):
         self.backend = backend
         self.declared = declared if declared is not None else DeclaredRoutes()
-        self.routes = RouteTable(_ROUTES, self.declared, "bigid")
-        self._on_handler_error = on_handler_error
+        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, "bigid")
 
     # -- which requests are BigID's -------------------------------------------------
     def owns(self, path: str) -> bool:
@@ -102,13 +95,10 @@ class BigidHttp:
                 if deployment
                 else "no BigID deployment exists: the connection is refused"
             )
-            raise ConnectionFault(
-                "refused",
-                deployment=deployment or "",
-                api=self.name,
-                path=path,
-                refusal=Refusal("deployment_not_found", detail),
-            )
+            refused = REFUSED.fail(deployment=deployment or "")
+            refused.api, refused.path = self.name, path
+            refused.refusal = Refusal("deployment_not_found", detail)
+            raise refused
         return deployment
 
     def route_host(self, host: str, path: str) -> tuple[str, str | None] | None:
@@ -142,7 +132,7 @@ class BigidHttp:
     def handle(self, ex: Exchange) -> Reply:
         ex.tenant = ex.deployment
         try:
-            reply = self._dispatch(ex)
+            reply = self.dispatch(ex)
         except BigidError as exc:
             status = exc.status
             if status in AUTH_FAILURES and self.backend.errors == "production":
@@ -162,37 +152,13 @@ class BigidHttp:
             reply.headers.append(("Content-Type", HTML_TYPE))
         return reply
 
-    # -- routing ----------------------------------------------------------------------
-    def _dispatch(self, ex: Exchange) -> Reply:
-        try:
-            endpoint, args = self.routes.adapter().match(ex.path, ex.method)
-        except (NotFound, RequestRedirect):
-            raise BigidError(
-                404,
-                f"Route {ex.method} {ex.path} not found",
-                reason="invalid_request",
-                detail=f"no BigID route {clip(ex.path)}",
-            ) from None
-        except MethodNotAllowed as exc:
-            allowed = ", ".join(sorted(exc.valid_methods or ()))
-            raise BigidError(
-                405,
-                f"Method {ex.method} not allowed on {ex.path}",
-                {"Allow": allowed},
-                reason="invalid_request",
-                detail=f"{ex.path} takes {allowed}, not {ex.method}",
-            ) from None
-        if isinstance(endpoint, UserRoute):
-            return self._user_route(ex, endpoint, dict(args))
-        handler: Callable[..., Reply] = getattr(self, f"_{endpoint}")
-        return handler(ex, **args)
+    # -- routing: the envelope and auth the dispatcher asks for -------------------------
+    def route_error(
+        self, status: int, message: str, detail: str, headers: dict[str, str] | None = None
+    ) -> BigidError:
+        return BigidError(status, message, headers, reason="invalid_request", detail=detail)
 
-    @staticmethod
-    def _deployment(ex: Exchange) -> str:
-        assert ex.deployment is not None  # the engine routes only with a deployment
-        return ex.deployment
-
-    def _user_route(self, ex: Exchange, route: UserRoute, args: dict[str, Any]) -> Reply:
+    def authorize(self, ex: Exchange, route: UserRoute) -> BigidPrincipal:
         deployments = route.options.get("deployments")
         if deployments is not None and ex.deployment not in deployments:
             # Declared for other deployments only: here the route does not exist.
@@ -204,10 +170,15 @@ class BigidHttp:
             )
         principal = self.backend.authenticate(self._deployment(ex), ex.header("Authorization"))
         ex.principal = principal.username
-        reply = run_user_route(route, ex, principal, args, self._on_handler_error)
-        return reply if reply is not None else envelope(500, "Route handler raised an exception")
+        return principal
+
+    @staticmethod
+    def _deployment(ex: Exchange) -> str:
+        assert ex.deployment is not None  # the engine routes only with a deployment
+        return ex.deployment
 
     # -- endpoints ----------------------------------------------------------------------
+    @endpoint("POST", "/api/v1/sessions")
     def _sessions(self, ex: Exchange) -> Reply:
         try:
             body = ex.json()
@@ -237,6 +208,8 @@ class BigidHttp:
             },
         )
 
+    @endpoint("GET", "/api/v1/refresh-access-token")
+    @endpoint("POST", "/api/v1/refresh-access-token")
     def _refresh(self, ex: Exchange) -> Reply:
         token, user = self.backend.refresh(self._deployment(ex), ex.header("Authorization"))
         ex.principal = user.username

@@ -28,6 +28,7 @@ def admin_error(status: int, message: str) -> Reply:
         405: "METHOD_NOT_ALLOWED",
         413: "PAYLOAD_TOO_LARGE",
         415: "UNSUPPORTED_MEDIA_TYPE",
+        500: "INTERNAL_ERROR",
     }
     return json_reply(status, {"error": code.get(status, "ERROR"), "message": message})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from authmock import __version__
+from authmock import __version__, effects
 from authmock.reasons import REASONS
 
 JSON = "application/json"
@@ -45,7 +45,7 @@ SCHEMAS: dict[str, Any] = {
             body={"type": "string", "description": "sent verbatim (any status 200-599)"},
             content_type=STRING,
             headers={"type": "object", "additionalProperties": STRING},
-            kind={"type": "string", "enum": ["http", "reset", "timeout", "malformed"]},
+            kind={"type": "string", "enum": list(effects.kinds())},
             delay={"type": "number", "minimum": 0},
             times={"type": "integer", "minimum": 1},
             after={"type": "integer", "minimum": 0},

@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 from werkzeug.http import HTTP_STATUS_CODES
 
 from authmock.apis import ApiHttp, HttpContext
+from authmock.effects import TIMED_OUT
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.access_log import CALL_KEY
 from authmock.http.admin_kit import admin_error
 from authmock.http.exchange import (
+    IN_PROCESS,
     MAX_BODY,
     BadFraming,
     ConnectionFault,
@@ -186,7 +188,7 @@ class App:
     def _refusal(self, environ: dict[str, Any]) -> Reply | None:
         """403 for a Host this server does not answer (DNS rebinding), 400 for a
         body whose length is ambiguous: before routing, so they change nothing."""
-        if environ.get("authmock.inprocess"):
+        if environ.get(IN_PROCESS):
             return None  # never crossed a network; the body is already in memory
         header = environ.get("HTTP_HOST")
         if header is not None:  # no browser omits Host
@@ -250,7 +252,7 @@ class App:
             environ["authmock.body"] = b""
             reply = api.error(413)
             reply.refusal = Refusal("invalid_request", "the request body is over 1 MiB")
-        if fault is not None and (fault.kind != "http" or fault.status is not None):
+        if fault is not None and fault.effect.answered():
             # The fault answered (a delay alone lets the real answer through).
             reply.refusal = Refusal("fault", f"{fault.describe()} answered {reply.status}")
         if self.reason_header and reply.refusal is not None:
@@ -259,19 +261,14 @@ class App:
         return reply
 
     def _answer(self, api: ApiHttp, ex: Exchange, fault: Fault | None) -> Reply:
-        if fault is not None:
-            if fault.delay:
-                self._pause(ex.environ, fault.delay)
-            if fault.kind in ("reset", "timeout"):
-                raise ConnectionFault(fault.kind, fault.id)
-            if fault.kind == "http" and fault.body is not None:
-                body = fault.body.encode("utf-8")
-                headers = fault.dress([("Content-Type", fault.body_type())])
-                return Reply(fault.status or 200, body, headers)
-            if fault.kind == "http" and fault.status is not None:
-                reply = api.error(fault.status, fault.error, fault.message)
-                reply.headers = fault.dress(reply.headers)
-                return reply
+        # The fault's effect (authmock.effects) decides: before, instead of, after
+        # the handler; a connection fault is raised from ``instead``.
+        effect = fault.effect if fault is not None else None
+        if effect is not None:
+            effect.before(ex, functools.partial(self._pause, ex.environ))
+            answer = effect.instead(api, ex)
+            if answer is not None:
+                return answer
         length = ex.declared_length()
         if length is not None and length > MAX_BODY:
             reply = api.error(413)
@@ -279,12 +276,7 @@ class App:
             reply.refusal = Refusal("invalid_request", detail)
             return reply
         reply = api.handle(ex)
-        if fault is not None and fault.kind == "malformed":
-            # A 200 whose JSON is cut off halfway, whatever the real answer was.
-            body = reply.body or b'{"error":"'
-            headers = [h for h in reply.headers if h[0] not in ("Allow", "Retry-After")]
-            reply = Reply(200, body[: max(1, len(body) // 2)], headers)
-        return reply
+        return effect.on_reply(reply, ex) if effect is not None else reply
 
     def _pause(self, environ: dict[str, Any], seconds: float) -> None:
         """Answer late, as a slow server does; reset/stop release the wait.
@@ -294,7 +286,7 @@ class App:
         limit = environ.get("authmock.read_timeout")
         if limit is not None and limit < seconds:
             if not self.emulator.wake.wait(limit):
-                raise ConnectionFault("timeout")
+                raise TIMED_OUT.fail()
             return  # released before the client gave up: answer now
         self.emulator.wake.wait(seconds)
 

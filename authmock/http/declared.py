@@ -23,6 +23,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from authmock.bigid.models import DNS_LABEL
+from authmock.errors import Invalid
 from authmock.sigma.models import PERMISSIONS
 
 _PATH_CONVERTER = re.compile(r"<\s*path\b")
@@ -39,7 +40,7 @@ _FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _SAMPLE = re.compile(r"<[^<>]*>")
 
 
-class RouteError(ValueError):
+class RouteError(Invalid):
     """A declaration that cannot be served: ``key`` names the field."""
 
     def __init__(self, key: str, problem: str) -> None:
@@ -185,21 +186,27 @@ def _collision(api: str, method: str, path: str) -> str | None:
     Sigma endpoint's path (authmock serve routes /api/v1 paths to BigID when a
     BigID route matches them: Sigma's endpoint would be lost). A placeholder
     rule that merely includes a built-in path is fine: the built-in answers it."""
-    from authmock.bigid.views import _ROUTES as BIGID
-    from authmock.sigma.views import _ROUTES as SIGMA
+    # Imported here: the views import this module (for DeclaredRoutes).
+    from authmock.bigid.views import BigidHttp
+    from authmock.sigma.views import SigmaHttp
 
-    own, other = (SIGMA, BIGID) if api == "sigma" else (BIGID, SIGMA)
-    for builtin, methods, _ in own:
-        if method in methods and _same(path, builtin):
-            return f"{method} {path} is a built-in endpoint ({method} {builtin})"
-    for builtin, methods, _ in other:
+    own, other = (
+        (SigmaHttp.ROUTES, BigidHttp.ROUTES)
+        if api == "sigma"
+        else (BigidHttp.ROUTES, SigmaHttp.ROUTES)
+    )
+    for route in own:
+        if method == route.method and _same(path, route.path):
+            return f"{method} {path} is a built-in endpoint ({method} {route.path})"
+    for route in other:
+        builtin = route.path
         if api == "sigma" and _same(path, builtin):
             return f"{path} is BigID's {builtin}: authmock serve would send it to BigID"
         if api == "bigid" and (
             _matches(path, _sample(builtin)) or _matches(builtin, _sample(path))
         ):
             return (
-                f"{path} matches Sigma's {'/'.join(methods)} {builtin}, which authmock "
+                f"{path} matches Sigma's {route.method} {builtin}, which authmock "
                 "serve would then send to BigID"
             )
     return None

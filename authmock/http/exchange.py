@@ -11,24 +11,33 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request
 
 from authmock.reasons import Refusal
 
+if TYPE_CHECKING:
+    from authmock.effects import Connection
+
 MAX_BODY = 1024 * 1024  # 1 MiB
+# Environ key set by the in-process ways (ways/wsgi_call.py): the request never
+# crossed a network, so the server-mode guards before routing (the Host check
+# against DNS rebinding, the Content-Length/Transfer-Encoding framing check) do
+# not apply; its Host is the URL the client chose and its body is in memory.
+IN_PROCESS = "authmock.inprocess"
 JSON_TYPE = "application/json"
 _MISSING = object()
 
 
 class ConnectionFault(Exception):
-    """The connection must fail instead of answering: ``reset``, ``timeout``
-    or ``refused``. Each way in turns it into what its client would see."""
+    """The connection must fail instead of answering. ``connection`` (an
+    :class:`authmock.effects.Connection`: a reset, a timeout, a refusal, or a
+    fault kind's own) tells each way in what its client would see."""
 
     def __init__(
         self,
-        kind: str,
+        connection: Connection,
         fault_id: str | None = None,
         deployment: str | None = None,
         *,
@@ -36,21 +45,26 @@ class ConnectionFault(Exception):
         path: str = "/",
         refusal: Refusal | None = None,
     ) -> None:
-        super().__init__(kind)
-        self.kind = kind
+        super().__init__(connection.name)
+        self.connection = connection
         self.fault_id = fault_id
-        # For "refused": the BigID deployment that does not exist ("" for none at all).
+        # For a refusal: the BigID deployment that does not exist ("" for none at all).
         self.deployment = deployment
         # For "refused": the API that refused, the API path and why (journaled).
         self.api = api
         self.path = path
         self.refusal = refusal
 
+    @property
+    def kind(self) -> str:
+        """What happened, in a word (``reset``, ``timeout``, ``refused``), for messages."""
+        return self.connection.name
+
     def source(self) -> str:
         """What caused it, for the client's error message."""
         if self.fault_id is not None:
             return f"authmock fault {self.fault_id}"
-        if self.kind == "refused":
+        if self.deployment is not None:
             return f"authmock: no BigID deployment {self.deployment!r}"
         return "authmock"
 
@@ -169,7 +183,6 @@ class Exchange:
         "_json",
         "_request",
         "api",
-        "body_limit",
         "deployment",
         "environ",
         "method",
@@ -185,7 +198,6 @@ class Exchange:
         # The API path: no /bigid/{deployment} prefix, no query string.
         self.path = path
         self.deployment = deployment
-        self.body_limit = MAX_BODY
         # Filled in by endpoint code, for the journal and faults.
         self.tenant: str | None = None
         self.principal: str | None = None
@@ -215,7 +227,7 @@ class Exchange:
     def body(self) -> bytes:
         cached = self.environ.get("authmock.body")
         if cached is None:
-            cached = self.environ["authmock.body"] = read_body(self.environ, self.body_limit)
+            cached = self.environ["authmock.body"] = read_body(self.environ, MAX_BODY)
         return bytes(cached)
 
     def json(self) -> Any:

@@ -21,6 +21,7 @@ from werkzeug.wsgi import get_host
 from authmock.apis import split_options
 from authmock.clock import iso8601
 from authmock.emulator import Emulator, ScenarioSource
+from authmock.errors import Invalid
 from authmock.http.exchange import Reply, json_reply
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ INSTANCES_BODY_BUDGET = 256 * 1024 * 1024
 CREATE_FIELDS = ("seed", "scenario", "bigid_errors")
 
 
-class InstanceError(ValueError):
+class InstanceError(Invalid):
     """A request to create an instance that cannot be honoured (400)."""
 
 
@@ -78,11 +79,11 @@ class Instances:
 
     def configure(self, max_instances: int, ttl: float) -> None:
         if isinstance(max_instances, bool) or not isinstance(max_instances, int):
-            raise ValueError("max_instances must be an integer")
+            raise Invalid("max_instances must be an integer")
         if max_instances < 0:
-            raise ValueError("max_instances must not be negative")
+            raise Invalid("max_instances must not be negative")
         if not ttl > 0:
-            raise ValueError("the instance TTL must be a positive number of seconds")
+            raise Invalid("the instance TTL must be a positive number of seconds")
         self.max_instances = max_instances
         self.ttl = float(ttl)
 

@@ -1,21 +1,58 @@
-"""User-registered protected routes, shared by both APIs."""
+"""One route table and one dispatcher for every emulated API.
+
+An API's HTTP layer subclasses :class:`Endpoints` and marks each built-in
+handler with :func:`endpoint` where it is defined; the class's ``ROUTES`` is
+then the table its OpenAPI document, the declared-route checks and the tests
+are held to. :class:`RouteTable` matches built-ins, the user's routes and the
+declared ones (see :mod:`authmock.http.declared`) with werkzeug routing, and
+:meth:`Endpoints.dispatch` sends a request to the handler it matched, asking
+the API only for what differs: its envelope (``route_error``) and its auth
+(``authorize``).
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.routing import Map, MapAdapter, Rule
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 from werkzeug.wrappers import Response
 
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import JSON_TYPE, Exchange, Reply, dumps
+from authmock.reasons import clip
 
 Handler = Callable[[Any, Any], Any]
+# A built-in handler: an API's method, called as handler(api, exchange, **path_args).
+EndpointHandler = Callable[..., Reply]
+H = TypeVar("H", bound=EndpointHandler)
+_MARK = "__authmock_routes__"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A built-in endpoint: one method on one werkzeug rule path."""
+
+    method: str
+    path: str
+    handler: EndpointHandler = field(repr=False)
+
+
+def endpoint(method: str, path: str) -> Callable[[H], H]:
+    """Declare a built-in route of the method it decorates (stack one per method)."""
+
+    def mark(handler: H) -> H:
+        declared: tuple[Route, ...] = getattr(handler, _MARK, ())
+        # Decorators apply bottom-up: prepend, so ROUTES reads as the source does.
+        setattr(handler, _MARK, (Route(method.upper(), path, handler), *declared))
+        return handler
+
+    return mark
 
 
 @dataclass(eq=False)  # hashed by identity: it is a werkzeug endpoint
@@ -26,8 +63,8 @@ class UserRoute:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-# A built-in route: (path, methods, endpoint name).
-RouteSpec = tuple[str, tuple[str, ...], str]
+# A werkzeug rule as data: (path, methods, endpoint); hashable, so maps can be shared.
+RouteSpec = tuple[str, tuple[str, ...], Hashable]
 
 
 @functools.lru_cache(maxsize=32)
@@ -41,19 +78,29 @@ def shared_map(specs: tuple[RouteSpec, ...]) -> Map:
     )
 
 
+def route_specs(routes: tuple[Route, ...]) -> tuple[RouteSpec, ...]:
+    return tuple((r.path, (r.method,), r) for r in routes)
+
+
 class RouteTable:
     """Built-in endpoints, the user's routes and the declared ones (see
     :mod:`authmock.http.declared`), matched by werkzeug routing."""
 
     def __init__(
-        self, builtin: tuple[RouteSpec, ...], declared: DeclaredRoutes | None = None, api: str = ""
+        self,
+        builtin: tuple[Route, ...],
+        on_handler_error: Callable[[BaseException], None],
+        declared: DeclaredRoutes | None = None,
+        api: str = "",
     ) -> None:
-        self._builtin = builtin
+        self._builtin = route_specs(builtin)
         self.user_routes: list[UserRoute] = []
         self._declared = declared
         self._api = api
+        # A user route's exception goes here (the mock re-raises it to the test).
+        self.on_handler_error = on_handler_error
         self._version = declared.version if declared is not None else 0
-        self._map = shared_map(builtin)
+        self._map = shared_map(self._builtin)
         self._bound = self._map.bind("authmock", url_scheme="http")
         # path -> whether it is one of these routes: asked of every server-mode request.
         self._owns: dict[str, bool] = {}
@@ -115,6 +162,65 @@ class RouteTable:
         if len(self._owns) >= 4096:
             self._owns.clear()  # bounded: paths carry ids
         self._owns[path] = known
+
+
+class Endpoints(ABC):
+    """The base of an API's HTTP layer: its ``@endpoint`` handlers become
+    ``ROUTES`` and :meth:`dispatch` routes every request; the subclass gives
+    its envelope (:meth:`route_error`, :meth:`error`) and its auth
+    (:meth:`authorize`)."""
+
+    ROUTES: ClassVar[tuple[Route, ...]] = ()
+    # "Sigma", "BigID": how error details name the API.
+    title: ClassVar[str] = ""
+    routes: RouteTable
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.ROUTES = tuple(r for value in vars(cls).values() for r in getattr(value, _MARK, ()))
+
+    @abstractmethod
+    def route_error(
+        self, status: int, message: str, detail: str, headers: dict[str, str] | None = None
+    ) -> Exception:
+        """The API's own error for a 404 or 405 of routing (raised, so the API
+        answers it as any refusal, with its reason for the journal)."""
+
+    @abstractmethod
+    def authorize(self, ex: Exchange, route: UserRoute) -> Any:
+        """The principal a user or declared route is called with (raises the
+        API's error when the request may not call it)."""
+
+    @abstractmethod
+    def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
+        """A reply in the API's envelope (the engine's, too: faults, 413, 500)."""
+
+    def dispatch(self, ex: Exchange) -> Reply:
+        """The reply of the handler ``ex`` matches: a built-in endpoint, a user
+        route or a declared one; a 404 or 405 (with ``Allow``) otherwise."""
+        try:
+            target, args = self.routes.adapter().match(ex.path, ex.method)
+        except (NotFound, RequestRedirect):  # no redirects: strict_slashes is off
+            raise self.route_error(
+                404,
+                f"Route {ex.method} {ex.path} not found",
+                f"no {self.title} route {clip(ex.path)}",
+            ) from None
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or ()))
+            raise self.route_error(
+                405,
+                f"Method {ex.method} not allowed on {ex.path}",
+                f"{ex.path} takes {allowed}, not {ex.method}",
+                {"Allow": allowed},
+            ) from None
+        if isinstance(target, Route):
+            return target.handler(self, ex, **args)
+        principal = self.authorize(ex, target)
+        reply = run_user_route(target, ex, principal, dict(args), self.routes.on_handler_error)
+        if reply is None:
+            return self.error(500, message="Route handler raised an exception")
+        return reply
 
 
 def run_user_route(

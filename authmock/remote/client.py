@@ -10,6 +10,8 @@ from urllib.parse import quote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from authmock.errors import Invalid, NotFound
+
 # Captured at import, before a test can start a `responses` mock that patches it:
 # the admin API of a running server must stay reachable whatever else is mocked.
 _SEND = HTTPAdapter.send
@@ -34,12 +36,14 @@ class AdminApiError(Exception):
         return f"authmock admin API: {where} -> {self.status} {self.error}: {self.message}"
 
 
-class AdminNotFound(AdminApiError, KeyError):
-    """404: no such workspace, user, fault... (a ``KeyError``, as in-process)."""
+class AdminNotFound(AdminApiError, NotFound):
+    """404: no such workspace, user, fault... (a :class:`~authmock.errors.NotFound`
+    and so a ``KeyError``, as in-process)."""
 
 
-class AdminBadRequest(AdminApiError, ValueError):
-    """400: the call was invalid (a ``ValueError``, as in-process)."""
+class AdminBadRequest(AdminApiError, Invalid):
+    """400: the call was invalid (an :class:`~authmock.errors.Invalid` and so a
+    ``ValueError``, as in-process)."""
 
 
 class AdminUnavailable(AdminApiError, ConnectionError):

@@ -1,8 +1,8 @@
 """The OpenAPI 3 document of what authmock serves for Sigma PIM.
 
-Kept beside the routes it describes; ``tests/test_openapi.py`` checks the two
-against each other so they cannot drift, and schemathesis checks the server
-against the document.
+Kept beside the routes it describes; ``tests/test_openapi.py`` checks it
+against ``SigmaHttp.ROUTES``, the route table, so they cannot drift, and
+schemathesis checks the server against the document.
 """
 
 from __future__ import annotations

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.routing import RequestRedirect
 
+from authmock import errors
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
     BadJson,
@@ -19,8 +18,8 @@ from authmock.http.exchange import (
     default_port,
     json_reply,
 )
-from authmock.http.routes import RouteSpec, RouteTable, UserRoute, run_user_route
-from authmock.reasons import Refusal, clip, json_kind
+from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.reasons import Refusal, json_kind
 from authmock.sigma.models import (
     ROLE_ORDER,
     ROLES,
@@ -56,18 +55,6 @@ DEFAULT_MESSAGES = {
     429: "Too many requests",
 }
 
-_ROUTES: tuple[RouteSpec, ...] = (
-    ("/healthz", ("GET",), "healthz"),
-    ("/api/v1/auth/quick-logins", ("GET",), "quick_logins"),
-    ("/api/v1/auth/login", ("POST",), "login"),
-    ("/api/v1/auth/refresh", ("POST",), "refresh"),
-    ("/api/v1/api-keys", ("GET",), "list_keys"),
-    ("/api/v1/api-keys", ("POST",), "create_key"),
-    ("/api/v1/api-keys/<key_id>/deactivate", ("POST",), "deactivate_key"),
-    ("/api/v1/api-keys/<key_id>", ("DELETE",), "delete_key"),
-    ("/api/v1/roles", ("GET",), "roles"),
-)
-
 
 def error_reply(status: int, error: str | None = None, message: str | None = None) -> Reply:
     """The flat Sigma envelope: exactly ``error`` and ``message``."""
@@ -85,10 +72,11 @@ def error_reply(status: int, error: str | None = None, message: str | None = Non
     return reply
 
 
-class SigmaHttp:
+class SigmaHttp(Endpoints):
     """The Sigma endpoints of the engine."""
 
     name = "sigma"
+    title = "Sigma"
 
     def __init__(
         self,
@@ -99,8 +87,7 @@ class SigmaHttp:
     ):
         self.backend = backend
         self.declared = declared if declared is not None else DeclaredRoutes()
-        self.routes = RouteTable(_ROUTES, self.declared, "sigma")
-        self._on_handler_error = on_handler_error
+        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, "sigma")
         # In-process, Sigma answers at this URL (its path a prefix of every route).
         self.url = url.rstrip("/")
         parts = urlsplit(self.url)
@@ -133,7 +120,7 @@ class SigmaHttp:
 
     def handle(self, ex: Exchange) -> Reply:
         try:
-            return self._dispatch(ex)
+            return self.dispatch(ex)
         except SigmaError as exc:
             reply = error_reply(exc.status, exc.error, exc.message)
             reply.headers.extend(exc.headers.items())
@@ -164,32 +151,17 @@ class SigmaHttp:
             return self.backend.token_workspace(body["token"])
         return None
 
-    # -- routing -----------------------------------------------------------------
-    def _dispatch(self, ex: Exchange) -> Reply:
-        try:
-            endpoint, args = self.routes.adapter().match(ex.path, ex.method)
-        except (NotFound, RequestRedirect):  # no redirects: strict_slashes is off
-            raise SigmaError(
-                404,
-                "NOT_FOUND",
-                f"Route {ex.method} {ex.path} not found",
-                reason="invalid_request",
-                detail=f"no Sigma route {clip(ex.path)}",
-            ) from None
-        except MethodNotAllowed as exc:
-            allowed = ", ".join(sorted(exc.valid_methods or ()))
-            raise SigmaError(
-                405,
-                "METHOD_NOT_ALLOWED",
-                f"Method {ex.method} not allowed on {ex.path}",
-                {"Allow": allowed},
-                reason="invalid_request",
-                detail=f"{ex.path} takes {allowed}, not {ex.method}",
-            ) from None
-        if isinstance(endpoint, UserRoute):
-            return self._user_route(ex, endpoint, dict(args))
-        handler: Callable[..., Reply] = getattr(self, f"_{endpoint}")
-        return handler(ex, **args)
+    # -- routing: the envelope and auth the dispatcher asks for -------------------------
+    def route_error(
+        self, status: int, message: str, detail: str, headers: dict[str, str] | None = None
+    ) -> SigmaError:
+        code = ERROR_CODES[status]
+        return SigmaError(status, code, message, headers, reason="invalid_request", detail=detail)
+
+    def authorize(self, ex: Exchange, route: UserRoute) -> Principal:
+        principal = self._principal(ex)
+        require(principal, route.options.get("permission", "read"))
+        return principal
 
     def _principal(self, ex: Exchange) -> Principal:
         principal = self.backend.authenticate(
@@ -198,16 +170,6 @@ class SigmaHttp:
         ex.tenant = principal.workspace_id
         ex.principal = principal.label
         return principal
-
-    def _user_route(self, ex: Exchange, route: UserRoute, args: Mapping[str, Any]) -> Reply:
-        principal = self._principal(ex)
-        require(principal, route.options.get("permission", "read"))
-        reply = run_user_route(route, ex, principal, dict(args), self._on_handler_error)
-        return (
-            reply
-            if reply is not None
-            else error_reply(500, message="Route handler raised an exception")
-        )
 
     @staticmethod
     def _object(ex: Exchange) -> dict[str, Any]:
@@ -220,12 +182,15 @@ class SigmaHttp:
         return body
 
     # -- endpoints -----------------------------------------------------------------
+    @endpoint("GET", "/healthz")
     def _healthz(self, ex: Exchange) -> Reply:
         return json_reply(200, {"status": "ok"})
 
+    @endpoint("GET", "/api/v1/auth/quick-logins")
     def _quick_logins(self, ex: Exchange) -> Reply:
         return json_reply(200, self.backend.quick_logins())
 
+    @endpoint("POST", "/api/v1/auth/login")
     def _login(self, ex: Exchange) -> Reply:
         body = self._object(ex)
         email, password = body.get("email"), body.get("password")
@@ -244,6 +209,7 @@ class SigmaHttp:
         ex.tenant, ex.principal = user.workspace_id, user.id
         return json_reply(200, {"token": token, "user": user.to_json()})
 
+    @endpoint("POST", "/api/v1/auth/refresh")
     def _refresh(self, ex: Exchange) -> Reply:
         body = self._object(ex)
         token = body.get("token")
@@ -253,6 +219,7 @@ class SigmaHttp:
         ex.tenant, ex.principal = user.workspace_id, user.id
         return json_reply(200, {"token": new_token, "user": user.to_json()})
 
+    @endpoint("GET", "/api/v1/api-keys")
     def _list_keys(self, ex: Exchange) -> Reply:
         principal = self._principal(ex)
         if principal.api_key_id is None:
@@ -265,6 +232,7 @@ class SigmaHttp:
         keys = [self.backend.key_json(k) for k in list(tenant.keys.values())]
         return json_reply(200, keys)
 
+    @endpoint("POST", "/api/v1/api-keys")
     def _create_key(self, ex: Exchange) -> Reply:
         principal = self._principal(ex)
         require_key_manager(principal)
@@ -272,22 +240,25 @@ class SigmaHttp:
         name, permissions = body.get("name"), body.get("permissions")
         try:
             key, raw = self.backend.create_key(principal.workspace_id, name, permissions)
-        except KeyError:  # the workspace was removed after authentication
+        except errors.NotFound:  # the workspace was removed after authentication
             raise no_workspace(principal.workspace_id) from None
         return json_reply(201, {**self.backend.key_json(key), "key": raw})
 
+    @endpoint("POST", "/api/v1/api-keys/<key_id>/deactivate")
     def _deactivate_key(self, ex: Exchange, key_id: str) -> Reply:
         principal = self._principal(ex)
         require_key_manager(principal)
         key = self.backend.deactivate_key(principal.workspace_id, key_id)
         return json_reply(200, self.backend.key_json(key))
 
+    @endpoint("DELETE", "/api/v1/api-keys/<key_id>")
     def _delete_key(self, ex: Exchange, key_id: str) -> Reply:
         principal = self._principal(ex)
         require_key_manager(principal)
         self.backend.delete_key(principal.workspace_id, key_id)
         return Reply(204)
 
+    @endpoint("GET", "/api/v1/roles")
     def _roles(self, ex: Exchange) -> Reply:
         principal = self._principal(ex)
         if principal.api_key_id is not None:

@@ -31,7 +31,6 @@ imports this module only when httpx is installed and asked for.
 from __future__ import annotations
 
 import contextvars
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -42,7 +41,7 @@ import httpx
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
-from authmock.ways.interception import Interceptor
+from authmock.ways.interception import ClientPatch, Interceptor
 from authmock.ways.network import is_loopback, refusal
 from authmock.ways.wsgi_call import build_environ, call
 
@@ -65,24 +64,42 @@ def _response(result: tuple[int, list[tuple[str, str]], bytes]) -> httpx.Respons
     return httpx.Response(status, headers=headers, content=body)
 
 
-def _client_error(fault: ConnectionFault, request: httpx.Request) -> httpx.TransportError:
-    """What httpx raises for the same failure on the network."""
-    if fault.kind == "timeout":
-        return httpx.ReadTimeout(f"read timed out ({fault.source()})", request=request)
-    reason = "connection refused" if fault.kind == "refused" else "connection reset by peer"
-    return httpx.ConnectError(f"authmock: {reason} ({request.url})", request=request)
+class _Failures:
+    """What httpx raises for a failed connection, for :class:`authmock.effects.Connection`."""
+
+    def __init__(self, fault: ConnectionFault, request: httpx.Request) -> None:
+        self.fault = fault
+        self.request = request
+        # Only a refusal fails before a connection exists (a connect error
+        # httpcore retries). A reset comes after the request was sent: over the
+        # network httpcore does not retry it (ReadError).
+        self.before_connect = False
+
+    def timeout(self) -> httpx.TransportError:
+        return httpx.ReadTimeout(f"read timed out ({self.fault.source()})", request=self.request)
+
+    def reset(self) -> httpx.TransportError:
+        message = f"authmock: connection reset by peer ({self.request.url})"
+        return httpx.ConnectError(message, request=self.request)
+
+    def refused(self) -> httpx.TransportError:
+        self.before_connect = True
+        message = f"authmock: connection refused ({self.request.url})"
+        return httpx.ConnectError(message, request=self.request)
+
+
+def _client_error(fault: ConnectionFault, request: httpx.Request) -> tuple[Exception, bool]:
+    """What httpx raises for the same failure on the network, and whether
+    it failed before connecting (so a transport's ``retries`` retry it)."""
+    failures = _Failures(fault, request)
+    error = fault.connection.on_client(failures)
+    return error, failures.before_connect
 
 
 def _backoff(retries: int) -> Iterator[float]:
     """httpcore's delays before each connect retry: 0, then 0.5 s doubling."""
     for attempt in range(retries):
         yield 0.0 if attempt == 0 else 0.5 * 2 ** (attempt - 1)
-
-
-def _connect_error(fault: ConnectionFault) -> bool:
-    # Only "refused" fails before a connection exists. A reset comes after the
-    # request was sent: over the network httpcore does not retry it (ReadError).
-    return fault.kind == "refused"
 
 
 def _retries_of(transport: Any) -> int:
@@ -106,9 +123,10 @@ class AuthmockTransport(httpx.BaseTransport):
             try:
                 return _response(call(self._app, _environ(request, body)))
             except ConnectionFault as fault:
-                delay = next(delays, None) if _connect_error(fault) else None
+                error, before_connect = _client_error(fault, request)
+                delay = next(delays, None) if before_connect else None
                 if delay is None:
-                    raise _client_error(fault, request) from None
+                    raise error from None
             time.sleep(delay)
 
 
@@ -137,9 +155,10 @@ class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
                     result = call(self._app, environ)
                 return _response(result)
             except ConnectionFault as fault:
-                delay = next(delays, None) if _connect_error(fault) else None
+                error, before_connect = _client_error(fault, request)
+                delay = next(delays, None) if before_connect else None
                 if delay is None:
-                    raise _client_error(fault, request) from None
+                    raise error from None
             await anyio.sleep(delay)
 
 
@@ -149,6 +168,8 @@ _TRANSPORTS = (AuthmockTransport, AuthmockAsyncTransport)
 class HttpxInterceptor(Interceptor):
     """One mock's claim on its hosts for httpx clients (see the module docstring)."""
 
+    app: App
+
     def __init__(
         self,
         app: App,
@@ -156,9 +177,7 @@ class HttpxInterceptor(Interceptor):
         passthrough: tuple[str, ...],
         allow_network: bool = True,
     ):
-        super().__init__(owns, passthrough, _INTERCEPTION)
-        self.app = app
-        self.allow_network = allow_network
+        super().__init__(app, owns, passthrough, allow_network, _INTERCEPTION)
         self.transport = AuthmockTransport(app)
         self.async_transport = AuthmockAsyncTransport(app)
 
@@ -170,94 +189,53 @@ class HttpxInterceptor(Interceptor):
         return (AuthmockTransport if sync else AuthmockAsyncTransport)(self.app, retries)
 
 
-class _Interception:
-    """The active interceptors, newest first, and the patches that consult them."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.active: list[HttpxInterceptor] = []
-        self.originals: dict[type, Any] = {}
-        self.connects: dict[type, Any] = {}
-
-    def forbids_network(self) -> bool:
-        return any(not interceptor.allow_network for interceptor in self.active)
-
-    def add(self, interceptor: HttpxInterceptor) -> None:
-        with self.lock:
-            if interceptor in self.active:
-                return
-            self.active.insert(0, interceptor)
-            if not self.originals:
-                for client, patched in (
-                    (httpx.Client, _sync_for_url),
-                    (httpx.AsyncClient, _async_for_url),
-                ):
-                    original = client.__dict__.get(_PATCHED)
-                    if original is not None:
-                        self.originals[client] = original
-                        setattr(client, _PATCHED, patched)
-                for backend, guard in _CONNECT_GUARDS:
-                    self.connects[backend] = backend.__dict__["connect_tcp"]
-                    setattr(backend, "connect_tcp", guard)  # noqa: B010
-
-    def remove(self, interceptor: HttpxInterceptor) -> None:
-        with self.lock:
-            if interceptor in self.active:
-                self.active.remove(interceptor)
-            if not self.active:
-                for client, original in self.originals.items():
-                    setattr(client, _PATCHED, original)
-                self.originals = {}
-                for backend, connect in self.connects.items():
-                    setattr(backend, "connect_tcp", connect)  # noqa: B010
-                self.connects = {}
-
-    def route(self, client: Any, url: httpx.URL, kind: type, sync: bool) -> Any:
-        # After a concurrent stop() the original is back on the class.
-        original = self.originals.get(kind) or kind.__dict__[_PATCHED]
-        transport = original(client, url)
-        if isinstance(transport, _TRANSPORTS):
-            return transport  # explicitly given: that mock's engine answers
-        text = str(url)
-        for interceptor in self.active:
-            if interceptor.claims(text):
-                return interceptor.standing_in_for(transport, sync)
-        _URL.set(text)  # for the refusal message, should the request reach a connect
-        return transport
-
-    def connect(self, backend: type, host: str) -> Any:
-        if self.forbids_network() and not is_loopback(host):
-            raise httpcore.ConnectError(refusal(_URL.get() or host))
-        return self.connects.get(backend) or backend.__dict__["connect_tcp"]
-
-
-_INTERCEPTION = _Interception()
 # The URL an httpx client is sending, as its transport was chosen.
 _URL: contextvars.ContextVar[str | None] = contextvars.ContextVar("authmock_url", default=None)
 
 
 def _sync_connect(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-    original = _INTERCEPTION.connect(httpcore.SyncBackend, host)
+    original = _connect(httpcore.SyncBackend, host)
     return original(self, host, port, *args, **kwargs)
 
 
 async def _async_connect(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-    original = _INTERCEPTION.connect(httpcore.AnyIOBackend, host)
+    original = _connect(httpcore.AnyIOBackend, host)
     return await original(self, host, port, *args, **kwargs)
 
 
-# Where httpcore opens real sockets (respx and MockTransport answer before this).
-_CONNECT_GUARDS: tuple[tuple[type, Any], ...] = (
-    (httpcore.SyncBackend, _sync_connect),
-    (httpcore.AnyIOBackend, _async_connect),
-)
-
-
 def _sync_for_url(client: httpx.Client, url: httpx.URL) -> httpx.BaseTransport:
-    transport: httpx.BaseTransport = _INTERCEPTION.route(client, url, httpx.Client, True)
+    transport: httpx.BaseTransport = _route(client, url, httpx.Client, True)
     return transport
 
 
 def _async_for_url(client: httpx.AsyncClient, url: httpx.URL) -> httpx.AsyncBaseTransport:
-    transport: httpx.AsyncBaseTransport = _INTERCEPTION.route(client, url, httpx.AsyncClient, False)
+    transport: httpx.AsyncBaseTransport = _route(client, url, httpx.AsyncClient, False)
     return transport
+
+
+def _route(client: Any, url: httpx.URL, kind: type, sync: bool) -> Any:
+    transport = _INTERCEPTION.original(kind, _PATCHED)(client, url)
+    if isinstance(transport, _TRANSPORTS):
+        return transport  # explicitly given: that mock's engine answers
+    text = str(url)
+    interceptor = _INTERCEPTION.claimant(text)
+    if interceptor is not None:
+        return interceptor.standing_in_for(transport, sync)
+    _URL.set(text)  # for the refusal message, should the request reach a connect
+    return transport
+
+
+def _connect(backend: type, host: str) -> Any:
+    if _INTERCEPTION.forbids_network() and not is_loopback(host):
+        raise httpcore.ConnectError(refusal(_URL.get() or host))
+    return _INTERCEPTION.original(backend, "connect_tcp")
+
+
+# Patched in: httpx's per-URL transport choice, and where httpcore opens real
+# sockets (respx and MockTransport answer before that).
+_INTERCEPTION: ClientPatch[HttpxInterceptor] = ClientPatch(
+    (httpx.Client, _PATCHED, _sync_for_url),
+    (httpx.AsyncClient, _PATCHED, _async_for_url),
+    (httpcore.SyncBackend, "connect_tcp", _sync_connect),
+    (httpcore.AnyIOBackend, "connect_tcp", _async_connect),
+)

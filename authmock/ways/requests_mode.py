@@ -23,7 +23,6 @@ import contextlib
 import http.client
 import io
 import queue
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +35,7 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.util.timeout import Timeout
 
 from authmock.http.exchange import ConnectionFault
-from authmock.ways.interception import Interceptor
+from authmock.ways.interception import ClientPatch, Interceptor
 from authmock.ways.network import refusal, url_is_loopback
 from authmock.ways.wsgi_call import WsgiApp, build_environ, call
 
@@ -88,6 +87,35 @@ class _Original:
         self._closed = True
 
 
+class _Failures:
+    """The errors urllib3's socket code raises, for :class:`authmock.effects.Connection`."""
+
+    def __init__(
+        self, pool: Any, conn: Any, url: str, read_timeout: float | None, where: str
+    ) -> None:
+        self.pool = pool
+        self.conn = conn
+        self.url = url
+        self.read_timeout = read_timeout
+        self.where = where
+
+    def timeout(self) -> Exception:
+        return ReadTimeoutError(
+            self.pool,
+            self.url,
+            f"Read timed out. (read timeout={self.read_timeout}) ({self.where})",
+        )
+
+    def reset(self) -> Exception:
+        return ConnectionResetError(104, f"Connection reset by peer ({self.where})")
+
+    def refused(self) -> Exception:
+        return NewConnectionError(
+            self.conn,
+            f"Failed to establish a new connection: connection refused ({self.where})",
+        )
+
+
 class _EngineMixin:
     """``_make_request`` of a urllib3 pool, answered by the engine."""
 
@@ -117,18 +145,8 @@ class _EngineMixin:
             status, header_list, data = call(self.app, environ)
         except ConnectionFault as fault:
             # What the socket would raise; urlopen turns it into a retry or the error.
-            where = fault.source()
-            if fault.kind == "timeout":
-                raise ReadTimeoutError(
-                    self,  # type: ignore[arg-type]
-                    url,
-                    f"Read timed out. (read timeout={read_timeout}) ({where})",
-                ) from None
-            if fault.kind == "refused":
-                raise NewConnectionError(
-                    conn, f"Failed to establish a new connection: connection refused ({where})"
-                ) from None
-            raise ConnectionResetError(104, f"Connection reset by peer ({where})") from None
+            failures = _Failures(self, conn, url, read_timeout, fault.source())
+            raise fault.connection.on_client(failures) from None
         original = _Original(header_list)
         response = HTTPResponse(
             body=io.BytesIO(data),
@@ -190,48 +208,6 @@ def _for_request(pool: HTTPConnectionPool, url: str) -> HTTPConnectionPool:
     return twin
 
 
-class _Interception:
-    """The active interceptors, newest first, and the patches that consult them."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.active: list[RequestsInterceptor] = []
-        self.originals: dict[tuple[type, str], Any] = {}
-
-    def claimant(self, url: str) -> RequestsInterceptor | None:
-        for interceptor in self.active:
-            if interceptor.claims(url):
-                return interceptor
-        return None
-
-    def forbids_network(self) -> bool:
-        return any(not interceptor.allow_network for interceptor in self.active)
-
-    def add(self, interceptor: RequestsInterceptor) -> None:
-        with self.lock:
-            if interceptor in self.active:
-                return
-            self.active.insert(0, interceptor)
-            if not self.originals:
-                for owner, name, patched in _PATCHES:
-                    self.originals[(owner, name)] = owner.__dict__[name]
-                    setattr(owner, name, patched)
-
-    def remove(self, interceptor: RequestsInterceptor) -> None:
-        with self.lock:
-            if interceptor in self.active:
-                self.active.remove(interceptor)
-            if not self.active:
-                for (owner, name), original in self.originals.items():
-                    setattr(owner, name, original)
-                self.originals = {}
-
-    def original(self, owner: type, name: str) -> Any:
-        # After a concurrent stop() the original is back on the class.
-        return self.originals.get((owner, name)) or owner.__dict__[name]
-
-
-_INTERCEPTION = _Interception()
 _PLAIN_ADAPTER = HTTPAdapter()
 
 
@@ -271,7 +247,7 @@ def _on_request(
     )
 
 
-_PATCHES: tuple[tuple[type, str, Callable[..., Any]], ...] = (
+_INTERCEPTION: ClientPatch[RequestsInterceptor] = ClientPatch(
     (HTTPAdapter, "get_connection_with_tls_context", _get_connection_with_tls_context),
     (requests.Session, "get_adapter", _get_adapter),
     (responses.RequestsMock, "_on_request", _on_request),
@@ -286,9 +262,7 @@ class RequestsInterceptor(Interceptor):
         passthrough: tuple[str, ...],
         allow_network: bool = True,
     ):
-        super().__init__(owns, passthrough, _INTERCEPTION)
-        self.app = app
-        self.allow_network = allow_network
+        super().__init__(app, owns, passthrough, allow_network, _INTERCEPTION)
         # One engine pool per scheme://host[:port] while active (dropped on stop).
         self._pools: dict[str, HTTPConnectionPool] = {}
 

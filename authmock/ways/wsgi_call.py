@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from authmock.http.exchange import IN_PROCESS
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _SPECIAL = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 
@@ -45,7 +47,7 @@ def build_environ(
         "wsgi.run_once": False,
         # The body is already in memory: the engine need not read the stream.
         "authmock.body": body,
-        "authmock.inprocess": True,
+        IN_PROCESS: True,
         "authmock.read_timeout": read_timeout,
     }
     for name, value in headers:

@@ -146,11 +146,11 @@ def test_bad_admin_requests_are_clear_4xx(
 
 
 def test_bigid_openapi_document_describes_exactly_the_routes(mock: AuthMock) -> None:
-    from authmock.bigid.views import _ROUTES
+    from authmock.bigid.views import BigidHttp
 
     document = admin("GET", "/openapi/bigid.json").json()
     assert document["openapi"].startswith("3.")
-    served = {(path, m.lower()) for path, methods, _ in _ROUTES for m in methods}
+    served = {(r.path, r.method.lower()) for r in BigidHttp.ROUTES}
     described = {(path, method) for path, item in document["paths"].items() for method in item}
     assert described == served
     schemas = document["components"]["schemas"]
