@@ -13,7 +13,9 @@ engine calls them:
 - :meth:`Effect.instead`: an answer in place of the handler, or ``None`` to let
   the handler answer; to fail the connection instead it raises
   :meth:`Connection.fail`.
-- :meth:`Effect.on_reply`: the handler's reply, changed (or not) before it is sent.
+- :meth:`Effect.on_reply`: the handler's reply, changed (or not) before it is
+  sent; setting ``reply.chunks`` (the body's bytes as an iterable) makes a live
+  server send each piece as it is produced (a body sent slowly).
 - :meth:`Effect.answered`: whether the fault answered (the journal's reason
   ``fault ... answered 503``) or only delayed the real answer.
 - :meth:`Effect.sleeps`: whether a hook may wait (``pause``), so that the async
@@ -48,7 +50,8 @@ the end of this module; a test may register its own and :func:`unregister` it)::
 
 A kind that fails the connection subclasses :class:`Connection` too, raises
 ``self.fail(self.fault.id)`` from ``instead`` and overrides ``on_socket`` /
-``on_client`` where it differs from a reset (see :class:`Timeout`). A kind may
+``on_client`` where it differs from a reset (see :class:`Timeout`). A kind whose
+hooks wait (``pause``, or a slow ``reply.chunks``) says so in ``sleeps()``. A kind may
 use the model's fields (``delay``, ``body``, ...); a new field is added to
 ``authmock.faults.FIELDS`` and :class:`~authmock.faults.Fault`.
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
@@ -167,6 +168,49 @@ def test_an_effect_that_waits_before_the_handler() -> None:
             assert (call.status, call.fault) == (0, "fault-2")
     finally:
         effects.unregister("nap")
+
+
+class Dribble(Effect):
+    """The real body in two halves, the second once the test says ``go``: a
+    live server must send the first before the second exists."""
+
+    name = "dribble"
+    go = threading.Event()
+    released: ClassVar[list[bool]] = []
+
+    def on_reply(self, reply: Reply, ex: Exchange) -> Reply:
+        reply.chunks = self._halves(reply.body)
+        return reply
+
+    @staticmethod
+    def _halves(body: bytes) -> Iterator[bytes]:
+        yield body[: len(body) // 2]
+        Dribble.released.append(Dribble.go.wait(10))
+        yield body[len(body) // 2 :]
+
+
+def test_an_effect_that_streams_the_body(way: Env) -> None:
+    effects.register(Dribble)
+    Dribble.go.clear()
+    Dribble.released.clear()
+    try:
+        way.mock.faults.add(path="/healthz", kind="dribble")
+        if way.mode == "live":
+            with way.client.get(f"{way.sigma_base}/healthz", stream=True) as response:
+                first = response.raw.read(7)  # the head and the first half are here...
+                Dribble.go.set()  # ...before the second half is made
+                assert first + response.raw.read() == b'{"status":"ok"}'
+        else:
+            Dribble.go.set()  # in-process the chunks are joined before the client sees any
+            response = way.sigma("GET", "/healthz")
+            assert response.content == b'{"status":"ok"}'
+        assert response.headers["Content-Length"] == "15"
+        assert Dribble.released == [True]
+        assert [(c.status, c.fault) for c in way.mock.calls] == [(200, "fault-1")]
+        # The connection stays usable after a streamed body.
+        assert way.sigma("GET", "/healthz").json() == {"status": "ok"}
+    finally:
+        effects.unregister("dribble")
 
 
 def test_the_registry() -> None:

@@ -3,8 +3,6 @@ the two error styles (``spec`` and the recorded ``production`` behaviour)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from werkzeug.http import HTTP_STATUS_CODES
 
 from authmock.bigid.models import (
@@ -17,7 +15,6 @@ from authmock.bigid.models import (
     BigidPrincipal,
 )
 from authmock.effects import REFUSED
-from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
     BadJson,
     Exchange,
@@ -25,7 +22,7 @@ from authmock.http.exchange import (
     Reply,
     json_reply,
 )
-from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.http.routes import Endpoints, UserRoute, endpoint
 from authmock.reasons import Refusal
 
 SANDBOX_HOST = "sandbox.bigid.tools"
@@ -65,21 +62,11 @@ def envelope(status: int, message: str) -> Reply:
     return json_reply(status, {"success": False, "message": message})
 
 
-class BigidHttp(Endpoints):
+class BigidHttp(Endpoints[BigidBackend]):
     """The BigID endpoints of the engine."""
 
     name = "bigid"
     title = "BigID"
-
-    def __init__(
-        self,
-        backend: BigidBackend,
-        on_handler_error: Callable[[BaseException], None],
-        declared: DeclaredRoutes | None = None,
-    ):
-        self.backend = backend
-        self.declared = declared if declared is not None else DeclaredRoutes()
-        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, "bigid")
 
     # -- which requests are BigID's -------------------------------------------------
     def owns(self, path: str) -> bool:

@@ -179,7 +179,7 @@ class App:
         start_response(status, headers)
         if environ["REQUEST_METHOD"] == "HEAD" or reply.status in (204, 304):
             return [b""]
-        return [reply.body]
+        return [reply.body] if reply.chunks is None else reply.chunks
 
     def emulated_host(self, name: str) -> bool:
         """Whether a host name is one of an emulated API's public hosts."""

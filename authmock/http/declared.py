@@ -186,7 +186,7 @@ def _collision(api: str, method: str, path: str) -> str | None:
     Sigma endpoint's path (authmock serve routes /api/v1 paths to BigID when a
     BigID route matches them: Sigma's endpoint would be lost). A placeholder
     rule that merely includes a built-in path is fine: the built-in answers it."""
-    # Imported here: the views import this module (for DeclaredRoutes).
+    # Imported here: the views import this module (through http/routes.py).
     from authmock.bigid.views import BigidHttp
     from authmock.sigma.views import SigmaHttp
 
@@ -241,6 +241,7 @@ class DeclaredRoutes:
         return route
 
     def of(self, api: str) -> tuple[DeclaredRoute, ...]:
+        """The API's routes; none for an API that declares none (a third API's table)."""
         return self._routes.get(api, ())
 
     def replace(self, routes: Mapping[str, tuple[DeclaredRoute, ...]]) -> None:

@@ -92,9 +92,13 @@ class BadFraming(Exception):
 
 
 class Reply:
-    """An answer; ``refusal`` (why it refuses, for the journal) is never sent."""
+    """An answer; ``refusal`` (why it refuses, for the journal) is never sent.
 
-    __slots__ = ("body", "headers", "refusal", "status")
+    ``chunks``, when set (by a fault's effect), is what is sent instead of
+    ``body`` in one piece: the same bytes, produced as the server writes them
+    (the live server sends each as it comes; in-process they are joined)."""
+
+    __slots__ = ("body", "chunks", "headers", "refusal", "status")
 
     def __init__(
         self,
@@ -107,6 +111,7 @@ class Reply:
         self.body = body
         self.headers = list(headers)
         self.refusal = refusal
+        self.chunks: Iterable[bytes] | None = None
 
 
 # JSON text has "<", ">" and "&" only inside strings, where \u escapes mean the

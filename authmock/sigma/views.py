@@ -18,7 +18,7 @@ from authmock.http.exchange import (
     default_port,
     json_reply,
 )
-from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.http.routes import Endpoints, UserRoute, endpoint
 from authmock.reasons import Refusal, json_kind
 from authmock.sigma.models import (
     ROLE_ORDER,
@@ -72,7 +72,7 @@ def error_reply(status: int, error: str | None = None, message: str | None = Non
     return reply
 
 
-class SigmaHttp(Endpoints):
+class SigmaHttp(Endpoints[SigmaBackend]):
     """The Sigma endpoints of the engine."""
 
     name = "sigma"
@@ -85,9 +85,7 @@ class SigmaHttp(Endpoints):
         declared: DeclaredRoutes | None = None,
         url: str = DEFAULT_URL,
     ):
-        self.backend = backend
-        self.declared = declared if declared is not None else DeclaredRoutes()
-        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, "sigma")
+        super().__init__(backend, on_handler_error, declared)
         # In-process, Sigma answers at this URL (its path a prefix of every route).
         self.url = url.rstrip("/")
         parts = urlsplit(self.url)
