@@ -38,7 +38,7 @@ from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
 from authmock.journal import Call, PendingAnswer
 from authmock.reasons import Refusal
-from authmock.security import mask_body, mask_headers
+from authmock.security import mask_body
 
 if TYPE_CHECKING:
     from authmock.http.admin import Admin
@@ -330,16 +330,17 @@ class App:
                 tenant=tenant,
                 principal=ex.principal,
                 timestamp=self.emulator.clock.now(),
-                headers=mask_headers(ex.headers()),
+                headers=ex.headers(),  # masked when the journal is read
                 body=mask_body(body),
                 fault=fault.id if fault else None,
                 url=request_url(ex.environ),
-                response_headers=mask_headers(dict(reply.headers)) if reply else {},
+                response_headers=dict(reply.headers) if reply else {},
                 # Decoded and masked when the journal is read, not on every call.
                 response_body=PendingAnswer(reply.body) if reply and reply.body else None,
                 duration=duration,
                 reason=refusal.reason if refusal else None,
                 detail=refusal.detail if refusal else None,
-            )
+            ),
+            unmasked_headers=True,
         )
         ex.environ[CALL_KEY] = call  # for the server's access log
