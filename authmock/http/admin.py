@@ -55,7 +55,7 @@ def openapi_documents(app: App) -> dict[str, Callable[[], dict[str, Any]]]:
     from authmock.http.admin_openapi import admin_openapi
 
     documents = {api.name: api.openapi for api in app.apis}
-    documents["admin"] = admin_openapi
+    documents["admin"] = functools.partial(admin_openapi, app.apis)
     return documents
 
 
