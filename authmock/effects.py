@@ -258,7 +258,11 @@ class Http(Effect):
                     )
         elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
             # BigID's production failure: {"success": false, "message": ...} at HTTP 200.
-            if api != "bigid" or spec.get("message") is None:
+            from authmock.apis import registered_apis
+
+            # An API whose envelope fails at HTTP 200 (BigID's production failure).
+            at_200 = any(a.name == api and a.fault_200_message for a in registered_apis())
+            if not at_200 or spec.get("message") is None:
                 raise spec.error(
                     "fault field 'status' 200 needs a 'body', or api 'bigid' and a 'message' "
                     "(BigID's production failure)"

@@ -22,7 +22,6 @@ from authmock import effects
 from authmock.errors import Invalid, NotFound
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
-APIS = ("sigma", "bigid")
 # The fields of the model, in the order they are listed.
 FIELDS = (
     "api",
@@ -203,8 +202,10 @@ def parse_fault(data: Mapping[str, Any], fault_id: str) -> Fault:
         raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
     spec = Spec(data)
     api = spec.text("api")
-    if api is not None and api not in APIS:
-        raise FaultError("fault field 'api' must be 'sigma' or 'bigid'")
+    from authmock.apis import one_of, registered_apis
+
+    if api is not None and api not in [a.name for a in registered_apis()]:
+        raise FaultError(f"fault field 'api' must be {one_of(registered_apis())}")
     kind = spec.text("kind") or effects.DEFAULT_KIND
     effect = effects.lookup(kind)
     if effect is None:

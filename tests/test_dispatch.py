@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import Exchange, Reply, json_reply
-from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.http.routes import Endpoints, UserRoute, endpoint
 
 
 class Refused(Exception):
@@ -18,14 +19,15 @@ class Refused(Exception):
         self.args = (status, message, detail, headers)
 
 
-class Toy(Endpoints):
+class Toy(Endpoints[None]):
     """A minimal API: what the dispatcher needs of one, and nothing else."""
 
+    name = "toy"
     title = "Toy"
 
-    def __init__(self) -> None:
+    def __init__(self, declared: DeclaredRoutes | None = None) -> None:
         self.errors: list[BaseException] = []
-        self.routes = RouteTable(self.ROUTES, self.errors.append)
+        super().__init__(None, self.errors.append, declared)
         self.authorized: list[str] = []
 
     def route_error(
@@ -114,3 +116,15 @@ def test_a_user_route_that_raises_is_the_apis_500_and_the_error_is_kept() -> Non
     reply = _call(api, "POST", "/boom")
     assert (reply.status, reply.body) == (500, b'{"toy":"Route handler raised an exception"}')
     assert api.errors == [boom]
+
+
+def test_an_api_without_declared_routes_shares_the_emulators_table() -> None:
+    """A third API's RouteTable reads the emulator's DeclaredRoutes, which
+    holds none for it, also after the Sigma and BigID routes change."""
+    declared = DeclaredRoutes()
+    api = Toy(declared)
+    declared.add("sigma", {"path": "/things/<a>/b"})
+    reply = _call(api, "GET", "/things/t-2")
+    assert (reply.status, reply.body) == (200, b'{"id":"t-2"}')
+    with pytest.raises(Refused):
+        _call(api, "GET", "/things/t-2/b")

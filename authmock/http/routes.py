@@ -16,7 +16,7 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -31,6 +31,7 @@ Handler = Callable[[Any, Any], Any]
 # A built-in handler: an API's method, called as handler(api, exchange, **path_args).
 EndpointHandler = Callable[..., Reply]
 H = TypeVar("H", bound=EndpointHandler)
+B = TypeVar("B")
 _MARK = "__authmock_routes__"
 
 
@@ -164,16 +165,26 @@ class RouteTable:
         self._owns[path] = known
 
 
-class Endpoints(ABC):
-    """The base of an API's HTTP layer: its ``@endpoint`` handlers become
-    ``ROUTES`` and :meth:`dispatch` routes every request; the subclass gives
-    its envelope (:meth:`route_error`, :meth:`error`) and its auth
-    (:meth:`authorize`)."""
+class Endpoints(ABC, Generic[B]):
+    """The base of an API's HTTP layer over its backend (state and rules):
+    its ``@endpoint`` handlers become ``ROUTES`` and :meth:`dispatch` routes
+    every request; the subclass gives its envelope (:meth:`route_error`,
+    :meth:`error`) and its auth (:meth:`authorize`)."""
 
     ROUTES: ClassVar[tuple[Route, ...]] = ()
-    # "Sigma", "BigID": how error details name the API.
+    # The API's name ("sigma": its declared routes) and how error details name it.
+    name: str = ""  # not a ClassVar: the engine's protocol reads it as an attribute
     title: ClassVar[str] = ""
-    routes: RouteTable
+
+    def __init__(
+        self,
+        backend: B,
+        on_handler_error: Callable[[BaseException], None],
+        declared: DeclaredRoutes | None = None,
+    ) -> None:
+        self.backend = backend
+        self.declared = declared if declared is not None else DeclaredRoutes()
+        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, self.name)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
