@@ -1,6 +1,6 @@
 """authmock: the Sigma PIM and BigID authentication APIs, emulated for tests."""
 
-from authmock.errors import AuthmockWarning
+from authmock.errors import AuthmockWarning, Invalid, NotFound
 from authmock.faults import FaultError
 from authmock.mock import AuthMock
 from authmock.remote import (
@@ -20,6 +20,8 @@ __all__ = [
     "AuthMock",
     "AuthmockWarning",
     "FaultError",
+    "Invalid",
+    "NotFound",
     "RemoteAuthMock",
     "ScenarioError",
     "__version__",

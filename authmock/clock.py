@@ -7,6 +7,8 @@ import threading
 import time
 from datetime import datetime, timezone
 
+from authmock.errors import Invalid
+
 # The emulator's time stays within what a timestamp can be shown as (year 9999).
 MAX_EPOCH = 253402300799.0
 
@@ -20,7 +22,7 @@ def _as_float(value: float) -> float:
 
 def _in_range(epoch: float, what: str) -> float:
     if not math.isfinite(epoch) or not 0 <= epoch <= MAX_EPOCH:
-        raise ValueError(f"{what} would put the clock outside 1970-01-01..9999-12-31")
+        raise Invalid(f"{what} would put the clock outside 1970-01-01..9999-12-31")
     return epoch
 
 

@@ -13,9 +13,13 @@ engine calls them:
 - :meth:`Effect.instead`: an answer in place of the handler, or ``None`` to let
   the handler answer; to fail the connection instead it raises
   :meth:`Connection.fail`.
-- :meth:`Effect.on_reply`: the handler's reply, changed (or not) before it is sent.
+- :meth:`Effect.on_reply`: the handler's reply, changed (or not) before it is
+  sent; setting ``reply.chunks`` (the body's bytes as an iterable) makes a live
+  server send each piece as it is produced (a body sent slowly).
 - :meth:`Effect.answered`: whether the fault answered (the journal's reason
   ``fault ... answered 503``) or only delayed the real answer.
+- :meth:`Effect.sleeps`: whether a hook may wait (``pause``), so that the async
+  httpx transport keeps the event loop free.
 
 A connection that fails instead of answering is a :class:`Connection`, carried
 by :class:`~authmock.http.exchange.ConnectionFault` to the way in, which asks it:
@@ -46,7 +50,8 @@ the end of this module; a test may register its own and :func:`unregister` it)::
 
 A kind that fails the connection subclasses :class:`Connection` too, raises
 ``self.fail(self.fault.id)`` from ``instead`` and overrides ``on_socket`` /
-``on_client`` where it differs from a reset (see :class:`Timeout`). A kind may
+``on_client`` where it differs from a reset (see :class:`Timeout`). A kind whose
+hooks wait (``pause``, or a slow ``reply.chunks``) says so in ``sleeps()``. A kind may
 use the model's fields (``delay``, ``body``, ...); a new field is added to
 ``authmock.faults.FIELDS`` and :class:`~authmock.faults.Fault`.
 """
@@ -66,6 +71,7 @@ T = TypeVar("T")
 E = TypeVar("E")
 T_co = TypeVar("T_co", covariant=True)
 E_co = TypeVar("E_co", covariant=True)
+K = TypeVar("K", bound="type[Effect]")
 
 
 class Socket(Protocol[T_co]):
@@ -183,11 +189,16 @@ class Effect:
         """Whether the fault made the answer (False: it only delayed the real one)."""
         return True
 
+    def sleeps(self) -> bool:
+        """Whether a request may wait in a hook (the async httpx transport then
+        runs the engine in a worker thread, not on the event loop)."""
+        return bool(self.fault.delay)
+
 
 _EFFECTS: dict[str, type[Effect]] = {}
 
 
-def register(effect: type[Effect]) -> type[Effect]:
+def register(effect: K) -> K:
     """Make ``effect`` the kind named ``effect.name`` (usable as a decorator)."""
     name = getattr(effect, "name", None)
     if not isinstance(name, str) or not name:
@@ -245,7 +256,11 @@ class Http(Effect):
                     )
         elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
             # BigID's production failure: {"success": false, "message": ...} at HTTP 200.
-            if api != "bigid" or spec.get("message") is None:
+            from authmock.apis import registered_apis
+
+            # An API whose envelope fails at HTTP 200 (BigID's production failure).
+            at_200 = any(a.name == api and a.fault_200_message for a in registered_apis())
+            if not at_200 or spec.get("message") is None:
                 raise spec.error(
                     "fault field 'status' 200 needs a 'body', or api 'bigid' and a 'message' "
                     "(BigID's production failure)"

@@ -1,8 +1,10 @@
-"""Failure injection: the fault model and its matching rules (no HTTP here).
+"""Failure injection: the fault model and its matching rules.
 
 One model everywhere: Python keyword arguments, admin-API JSON, the pytest
 marker and the CLI all go through :func:`parse_fault`. Faults are checked
-before routing, so they apply to any path, known or not.
+before routing, so they apply to any path, known or not. What a fault does to
+a request is its kind's effect (:mod:`authmock.effects`), which also
+validates the kind's own fields.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authmock import effects
+from authmock.errors import Invalid, NotFound
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
-APIS = ("sigma", "bigid")
 # The fields of the model, in the order they are listed.
 FIELDS = (
     "api",
@@ -51,7 +53,7 @@ _MAX_DELAY = 3600.0
 _UNRESOLVED: Any = object()
 
 
-class FaultError(ValueError):
+class FaultError(Invalid):
     """A fault definition that cannot be used; the message names the field."""
 
 
@@ -200,8 +202,10 @@ def parse_fault(data: Mapping[str, Any], fault_id: str) -> Fault:
         raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
     spec = Spec(data)
     api = spec.text("api")
-    if api is not None and api not in APIS:
-        raise FaultError("fault field 'api' must be 'sigma' or 'bigid'")
+    from authmock.apis import one_of, registered_apis
+
+    if api is not None and api not in [a.name for a in registered_apis()]:
+        raise FaultError(f"fault field 'api' must be {one_of(registered_apis())}")
     kind = spec.text("kind") or "http"
     effect = effects.lookup(kind)
     if effect is None:
@@ -249,7 +253,7 @@ class _Snapshot:
     def __init__(self, faults: tuple[Fault, ...]) -> None:
         self.faults = faults
         self.by_key: dict[tuple[str, str], tuple[Fault, ...]] = {}
-        self.may_sleep = any(f.delay for f in faults)
+        self.may_sleep = any(f.effect.sleeps() for f in faults)
 
     def candidates(self, api: str, method: str) -> tuple[Fault, ...]:
         key = (api, method)
@@ -313,7 +317,7 @@ class FaultSet:
         for fault in self._snapshot.faults:
             if fault.id == fault_id:
                 return fault
-        raise KeyError(f"no fault '{fault_id}'")
+        raise NotFound(f"no fault '{fault_id}'")
 
     def list(self) -> builtins.list[Fault]:
         """The live faults, in registration order (expired ones are gone)."""
@@ -324,7 +328,8 @@ class FaultSet:
 
     @property
     def may_sleep(self) -> bool:
-        """Whether a registered fault has a ``delay`` (a request may sleep)."""
+        """Whether a registered fault may make a request wait (a ``delay``, or
+        its kind's effect says so)."""
         return self._snapshot.may_sleep
 
     def __iter__(self) -> Iterator[Fault]:

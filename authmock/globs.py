@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from authmock.errors import Invalid
+
 PathMatcher = Callable[[str], bool]
 
 # Longer patterns are refused: no real path needs more, and it bounds the work.
 MAX_PATTERN_LENGTH = 1024
 
 
-class PatternError(ValueError):
+class PatternError(Invalid):
     """A pattern that cannot be used; ``str()`` says why."""
 
 
@@ -34,7 +36,7 @@ def path_matcher(pattern: str, what: str = "path pattern") -> PathMatcher:
     """A predicate for ``pattern``: ``*`` matches any run of characters, within
     and across segments; everything else is literal. A trailing slash does not
     matter (the routers treat ``/x`` and ``/x/`` alike). :class:`PatternError`
-    (a ValueError) when the pattern is over :data:`MAX_PATTERN_LENGTH`."""
+    (an :class:`~authmock.errors.Invalid`) when the pattern is over :data:`MAX_PATTERN_LENGTH`."""
     pattern = _strip_slash(check_pattern(pattern, what))
     if "*" not in pattern:
         # The common case: a literal path is a string comparison.

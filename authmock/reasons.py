@@ -63,9 +63,12 @@ class Refusal:
 
 
 def check_reason(value: str) -> str:
-    """A reason code a filter names: ValueError listing the known ones otherwise."""
+    """A reason code a filter names: :class:`~authmock.errors.Invalid` listing the
+    known ones otherwise."""
     if value not in REASONS:
-        raise ValueError(f"unknown reason '{value}' (known: {', '.join(REASONS)})")
+        from authmock.errors import Invalid  # errors imports this module
+
+        raise Invalid(f"unknown reason '{value}' (known: {', '.join(REASONS)})")
     return value
 
 

@@ -21,13 +21,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from authmock.errors import Invalid
 from authmock.snapshot import SnapshotError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FLUSH_SECONDS = 0.25
 
 
-class StateFileError(ValueError):
+class StateFileError(Invalid):
     """The state file cannot be used; ``str()`` is the one line to show."""
 
 

@@ -4,10 +4,13 @@ shown by every way in, like the built-in ones; unregistered, it is gone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from authmock import AuthMock, effects
@@ -130,6 +133,84 @@ def test_a_connection_kind_asks_the_way_in(way: Env) -> None:
     assert (call.status, call.fault, call.reason) == (0, fault_id, "fault")
     assert call.detail == f"fault {fault_id} (path='/healthz', kind='unplugged', times=1) unplugged"
     assert way.sigma("GET", "/healthz").json() == {"status": "ok"}
+
+
+class Nap(Effect):
+    """Waits before the handler as long as the client lets it (no ``delay`` field)."""
+
+    name = "nap"
+
+    def sleeps(self) -> bool:
+        return True
+
+    def before(self, ex: Exchange, pause: Callable[[float], None]) -> None:
+        pause(600)
+
+
+def test_an_effect_that_waits_before_the_handler() -> None:
+    effects.register(Nap)
+    try:
+        with AuthMock() as mock:
+            mock.faults.add(path="/api/v1/roles", kind="reset")
+            without = mock.faults.may_sleep
+            mock.faults.add(path="/healthz", kind="nap")
+            # The async transport runs the engine off the event loop.
+            assert (without, mock.faults.may_sleep) == (False, True)
+
+            async def main() -> None:
+                transport = mock.httpx_async_transport()
+                async with httpx.AsyncClient(transport=transport, timeout=0.05) as client:
+                    with pytest.raises(httpx.ReadTimeout):
+                        await client.get(f"{mock.sigma_url}/healthz")
+
+            asyncio.run(main())
+            (call,) = mock.calls
+            assert (call.status, call.fault) == (0, "fault-2")
+    finally:
+        effects.unregister("nap")
+
+
+class Dribble(Effect):
+    """The real body in two halves, the second once the test says ``go``: a
+    live server must send the first before the second exists."""
+
+    name = "dribble"
+    go = threading.Event()
+    released: ClassVar[list[bool]] = []
+
+    def on_reply(self, reply: Reply, ex: Exchange) -> Reply:
+        reply.chunks = self._halves(reply.body)
+        return reply
+
+    @staticmethod
+    def _halves(body: bytes) -> Iterator[bytes]:
+        yield body[: len(body) // 2]
+        Dribble.released.append(Dribble.go.wait(10))
+        yield body[len(body) // 2 :]
+
+
+def test_an_effect_that_streams_the_body(way: Env) -> None:
+    effects.register(Dribble)
+    Dribble.go.clear()
+    Dribble.released.clear()
+    try:
+        way.mock.faults.add(path="/healthz", kind="dribble")
+        if way.mode == "live":
+            with way.client.get(f"{way.sigma_base}/healthz", stream=True) as response:
+                first = response.raw.read(7)  # the head and the first half are here...
+                Dribble.go.set()  # ...before the second half is made
+                assert first + response.raw.read() == b'{"status":"ok"}'
+        else:
+            Dribble.go.set()  # in-process the chunks are joined before the client sees any
+            response = way.sigma("GET", "/healthz")
+            assert response.content == b'{"status":"ok"}'
+        assert response.headers["Content-Length"] == "15"
+        assert Dribble.released == [True]
+        assert [(c.status, c.fault) for c in way.mock.calls] == [(200, "fault-1")]
+        # The connection stays usable after a streamed body.
+        assert way.sigma("GET", "/healthz").json() == {"status": "ok"}
+    finally:
+        effects.unregister("dribble")
 
 
 def test_the_registry() -> None:

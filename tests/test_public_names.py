@@ -29,6 +29,8 @@ def test_every_exported_name_exists() -> None:
             "AuthMock",
             "AuthmockWarning",
             "FaultError",
+            "Invalid",
+            "NotFound",
             "RemoteAuthMock",
             "ScenarioError",
             "__version__",

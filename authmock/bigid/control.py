@@ -7,6 +7,7 @@ from typing import Any
 
 from authmock.bigid.models import SANDBOX, USER_TOKEN_DAYS, BigidBackend
 from authmock.bigid.views import API_PREFIX, BigidHttp
+from authmock.errors import Invalid
 
 
 class BigidControl:
@@ -90,7 +91,7 @@ class BigidControl:
 
         if not path.startswith(API_PREFIX):
             # The full path, as on the server: only /api/v1/* reaches BigID there.
-            raise ValueError(f"BigID route paths start with {API_PREFIX}: {path!r}")
+            raise Invalid(f"BigID route paths start with {API_PREFIX}: {path!r}")
 
         def register(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
             self._http.routes.add(method, path, handler)

@@ -7,16 +7,16 @@ message the ``spec`` error style answers with; the HTTP layer applies the
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from authmock.bigid.seed import BigidSeed
 from authmock.clock import Clock
-from authmock.errors import ApiError
+from authmock.errors import ApiError, Invalid, NotFound
 from authmock.reasons import clip
-from authmock.scenario import DNS_LABEL
 from authmock.security import new_secret, same
-from authmock.seed import SeedData
 from authmock.tokens import TokenCodec, TokenError, signature_id
 
 ACCESS = "access-token"
@@ -28,6 +28,8 @@ USER_TOKEN_DAYS = 30
 MAX_USER_TOKEN_DAYS = 999
 ERROR_STYLES = ("spec", "production")
 SANDBOX = "sandbox"
+# A deployment name is a host name label: {name}.bigid.com.
+DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 BAD_LOGIN = "Authentication failed. Username / Password incorrect or insufficient roles in AD."
 CREDENTIALS_REQUIRED = "username and password are required"
@@ -68,19 +70,19 @@ def _kind(claims: dict[str, Any]) -> str:
 
 def check_style(style: Any) -> str:
     if style not in ERROR_STYLES:
-        raise ValueError(f"BigID errors must be 'spec' or 'production', not {style!r}")
+        raise Invalid(f"BigID errors must be 'spec' or 'production', not {style!r}")
     return str(style)
 
 
 def check_seconds(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+        raise Invalid(f"{name} must be a positive number of seconds, not {value!r}")
     return value
 
 
 def check_deployment_name(name: Any) -> str:
     if not isinstance(name, str) or not DNS_LABEL.fullmatch(name):
-        raise ValueError(f"deployment name {name!r} is not a DNS label ([a-z0-9-], 1 to 63 chars)")
+        raise Invalid(f"deployment name {name!r} is not a DNS label ([a-z0-9-], 1 to 63 chars)")
     return name
 
 
@@ -188,17 +190,17 @@ class BigidBackend:
         self.default_deployment: str | None = None
 
     # -- loading ---------------------------------------------------------------------
-    def load(self, data: SeedData) -> None:
+    def load(self, seed: BigidSeed) -> None:
         """Replace all state with the seeded data. Unconfigured secrets are new,
         so every token issued before is void."""
         with self.lock:
             self.errors = self.configured_errors
-            self.system_ttl = self.configured_ttl or data.bigid_system_token_ttl or SYSTEM_TTL
+            self.system_ttl = self.configured_ttl or seed.system_token_ttl or SYSTEM_TTL
             self.deployments = {}
             self.retired = set()
             self.default_deployment = None
             now = self.clock.now_int()
-            for d in data.bigid_deployments:
+            for d in seed.deployments:
                 deployment = self.add_deployment(d.name, d.secret)
                 deployment.loaded_at = now
                 for u in d.users:
@@ -216,10 +218,10 @@ class BigidBackend:
     def add_deployment(self, name: str, secret: str | None = None) -> Deployment:
         check_deployment_name(name)
         if secret is not None and (not isinstance(secret, str) or not secret):
-            raise ValueError("secret must be a non-empty string")
+            raise Invalid("secret must be a non-empty string")
         with self.lock:
             if name in self.deployments:
-                raise ValueError(f"deployment '{name}' already exists")
+                raise Invalid(f"deployment '{name}' already exists")
             codec = TokenCodec(secret or new_secret(), self.clock, self.CLAIMS)
             deployment = self.deployments[name] = Deployment(name, codec)
             if self.default_deployment is None:
@@ -229,7 +231,7 @@ class BigidBackend:
     def deployment(self, name: str) -> Deployment:
         deployment = self.deployments.get(name)
         if deployment is None:
-            raise KeyError(f"no deployment '{name}'")
+            raise NotFound(f"no deployment '{name}'")
         return deployment
 
     def exists(self, name: str) -> bool:
@@ -255,14 +257,14 @@ class BigidBackend:
     ) -> BigidUser:
         for name, value in (("username", username), ("password", password), ("role", role)):
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"{name} must be a non-empty string")
+                raise Invalid(f"{name} must be a non-empty string")
         for name, value in (("first_name", first_name), ("last_name", last_name), ("email", email)):
             if not isinstance(value, str):
-                raise ValueError(f"{name} must be a string")
+                raise Invalid(f"{name} must be a string")
         with self.lock:
             target = self.deployment(deployment)
             if username in target.users:
-                raise ValueError(f"user '{username}' already exists in deployment '{deployment}'")
+                raise Invalid(f"user '{username}' already exists in deployment '{deployment}'")
             user = BigidUser(username, password, first_name, last_name, email, role)
             target.users[username] = user
             return user
@@ -272,7 +274,7 @@ class BigidBackend:
             target = self.deployment(deployment)
             user = target.users.get(username)
             if user is None:
-                raise KeyError(f"no user '{username}' in deployment '{deployment}'")
+                raise NotFound(f"no user '{username}' in deployment '{deployment}'")
             self._retire(target, user)
             del target.users[username]
             target.seeded_tokens.pop(username, None)
@@ -290,7 +292,7 @@ class BigidBackend:
         target = self.deployment(deployment)
         user = target.users.get(username)
         if user is None:
-            raise KeyError(f"no user '{username}' in deployment '{deployment}'")
+            raise NotFound(f"no user '{username}' in deployment '{deployment}'")
         return target, user
 
     # -- minting -------------------------------------------------------------------
@@ -332,9 +334,9 @@ class BigidBackend:
     def create_user_token(self, deployment: str, username: str, days: int = USER_TOKEN_DAYS) -> str:
         """A long-lived user token (``refresh-token``) of 1 to 999 days."""
         if isinstance(days, bool) or not isinstance(days, int):
-            raise ValueError(f"days must be an integer, not {days!r}")
+            raise Invalid(f"days must be an integer, not {days!r}")
         if not 1 <= days <= MAX_USER_TOKEN_DAYS:
-            raise ValueError(f"days must be 1 to {MAX_USER_TOKEN_DAYS}, not {days}")
+            raise Invalid(f"days must be 1 to {MAX_USER_TOKEN_DAYS}, not {days}")
         target, user = self.find_user(deployment, username)
         return self._mint_user_token(target, user, days * DAY)
 
@@ -346,7 +348,7 @@ class BigidBackend:
         if expires_in is not None and (
             isinstance(expires_in, bool) or not isinstance(expires_in, int)
         ):
-            raise ValueError(f"expires_in must be an integer number of seconds, not {expires_in!r}")
+            raise Invalid(f"expires_in must be an integer number of seconds, not {expires_in!r}")
         target, user = self.find_user(deployment, username)
         return self._mint(
             target, user, ACCESS, self.system_ttl if expires_in is None else expires_in
@@ -359,7 +361,7 @@ class BigidBackend:
             ttl = target.seeded_ttls.get(username)
             user = target.users.get(username)
             if ttl is None or user is None:
-                raise KeyError(
+                raise NotFound(
                     f"no seeded user token for '{username}' in deployment '{deployment}'"
                 )
             # Issued at load time, whenever first asked for: the same token every time.
@@ -370,7 +372,7 @@ class BigidBackend:
     def revoke_user_token(self, token: str) -> str:
         """Revoke a live user token of any deployment; returns the deployment."""
         if not isinstance(token, str) or not token:
-            raise ValueError("token must be a non-empty string")
+            raise Invalid("token must be a non-empty string")
         with self.lock:
             for deployment in list(self.deployments.values()):
                 try:
@@ -378,10 +380,10 @@ class BigidBackend:
                 except BigidError:
                     continue
                 if claims["type"] != REFRESH:
-                    raise ValueError(f"not a user token (its type is '{claims['type']}')")
+                    raise Invalid(f"not a user token (its type is '{claims['type']}')")
                 deployment.revoked.add(signature_id(token))
                 return deployment.name
-        raise ValueError("not a live user token of any deployment")
+        raise Invalid("not a live user token of any deployment")
 
     # -- the rules the endpoints apply -------------------------------------------------
     def _live(self, name: str, failure: str) -> Deployment:

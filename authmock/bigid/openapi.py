@@ -1,8 +1,9 @@
 """The OpenAPI 3 document of what authmock serves for BigID.
 
-Kept beside the routes it describes (``tests/bigid/test_openapi.py`` checks
-the two against each other). Paths are full paths from the server root, where
-the default deployment answers; statuses are the ``spec`` error style's.
+Kept beside the routes it describes: ``tests/test_openapi.py`` checks it
+against ``BigidHttp.ROUTES``, the route table, so they cannot drift. Paths
+are full paths from the server root, where the default deployment answers;
+statuses are the ``spec`` error style's.
 """
 
 from __future__ import annotations

@@ -3,8 +3,6 @@ the two error styles (``spec`` and the recorded ``production`` behaviour)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from werkzeug.http import HTTP_STATUS_CODES
 
 from authmock.bigid.models import (
@@ -17,7 +15,6 @@ from authmock.bigid.models import (
     BigidPrincipal,
 )
 from authmock.effects import REFUSED
-from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
     BadJson,
     Exchange,
@@ -25,7 +22,7 @@ from authmock.http.exchange import (
     Reply,
     json_reply,
 )
-from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.http.routes import Endpoints, UserRoute, endpoint
 from authmock.reasons import Refusal
 
 SANDBOX_HOST = "sandbox.bigid.tools"
@@ -65,49 +62,51 @@ def envelope(status: int, message: str) -> Reply:
     return json_reply(status, {"success": False, "message": message})
 
 
-class BigidHttp(Endpoints):
+class BigidHttp(Endpoints[BigidBackend]):
     """The BigID endpoints of the engine."""
 
     name = "bigid"
     title = "BigID"
-
-    def __init__(
-        self,
-        backend: BigidBackend,
-        on_handler_error: Callable[[BaseException], None],
-        declared: DeclaredRoutes | None = None,
-    ):
-        self.backend = backend
-        self.declared = declared if declared is not None else DeclaredRoutes()
-        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, "bigid")
 
     # -- which requests are BigID's -------------------------------------------------
     def owns(self, path: str) -> bool:
         """Whether a path is a BigID route, built-in or user-registered (any method)."""
         return self.routes.matches(path)
 
-    def _existing(self, deployment: str | None) -> str:
+    def _existing(self, deployment: str | None, path: str) -> str:
         if deployment is None or not self.backend.exists(deployment):
             # What a client sees for a deployment that does not exist: no server.
-            raise REFUSED.fail(deployment=deployment or "")
+            detail = (
+                f"deployment '{deployment}' does not exist (removed, or never added):"
+                " the connection is refused"
+                if deployment
+                else "no BigID deployment exists: the connection is refused"
+            )
+            refused = REFUSED.fail(deployment=deployment or "")
+            refused.api, refused.path = self.name, path
+            refused.refusal = Refusal("deployment_not_found", detail)
+            raise refused
         return deployment
 
-    def host_target(self, host: str) -> str | None:
+    def route_host(self, host: str, path: str) -> tuple[str, str | None] | None:
         """The deployment of an in-process BigID host; None for other hosts.
 
         Raises :class:`ConnectionFault` for a ``*.bigid.com`` host that is no
         deployment of this mock."""
         deployment = host_deployment(host)
-        return None if deployment is None else self._existing(deployment)
+        return None if deployment is None else (path, self._existing(deployment, path))
 
-    def path_target(self, path: str) -> tuple[str, str] | None:
+    def route_path(self, path: str) -> tuple[str, str | None] | None:
         """Server mode: (API path, deployment) for a BigID path, None for Sigma's."""
         if path.startswith(SERVER_PREFIX):
             name, _, rest = path[len(SERVER_PREFIX) :].partition("/")
-            return "/" + rest, self._existing(name)
+            return "/" + rest, self._existing(name, "/" + rest)
         if path.startswith(API_PREFIX) and self.owns(path):
-            return path, self._existing(self.backend.default_deployment)
+            return path, self._existing(self.backend.default_deployment, path)
         return None
+
+    def emulated_host(self, name: str) -> bool:
+        return host_deployment(name) is not None
 
     # -- the engine's interface --------------------------------------------------------
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:

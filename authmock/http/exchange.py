@@ -36,13 +36,24 @@ class ConnectionFault(Exception):
     fault kind's own) tells each way in what its client would see."""
 
     def __init__(
-        self, connection: Connection, fault_id: str | None = None, deployment: str | None = None
+        self,
+        connection: Connection,
+        fault_id: str | None = None,
+        deployment: str | None = None,
+        *,
+        api: str | None = None,
+        path: str = "/",
+        refusal: Refusal | None = None,
     ) -> None:
         super().__init__(connection.name)
         self.connection = connection
         self.fault_id = fault_id
         # For a refusal: the BigID deployment that does not exist ("" for none at all).
         self.deployment = deployment
+        # For "refused": the API that refused, the API path and why (journaled).
+        self.api = api
+        self.path = path
+        self.refusal = refusal
 
     @property
     def kind(self) -> str:
@@ -56,6 +67,15 @@ class ConnectionFault(Exception):
         if self.deployment is not None:
             return f"authmock: no BigID deployment {self.deployment!r}"
         return "authmock"
+
+
+def default_port(host: str, scheme: str) -> str:
+    """A Host without the scheme's default port (``x:443`` over https is ``x``)."""
+    if scheme == "https" and host.endswith(":443"):
+        return host[:-4]
+    if scheme == "http" and host.endswith(":80"):
+        return host[:-3]
+    return host
 
 
 class PayloadTooLarge(Exception):
@@ -72,9 +92,13 @@ class BadFraming(Exception):
 
 
 class Reply:
-    """An answer; ``refusal`` (why it refuses, for the journal) is never sent."""
+    """An answer; ``refusal`` (why it refuses, for the journal) is never sent.
 
-    __slots__ = ("body", "headers", "refusal", "status")
+    ``chunks``, when set (by a fault's effect), is what is sent instead of
+    ``body`` in one piece: the same bytes, produced as the server writes them
+    (the live server sends each as it comes; in-process they are joined)."""
+
+    __slots__ = ("body", "chunks", "headers", "refusal", "status")
 
     def __init__(
         self,
@@ -87,6 +111,7 @@ class Reply:
         self.body = body
         self.headers = list(headers)
         self.refusal = refusal
+        self.chunks: Iterable[bytes] | None = None
 
 
 # JSON text has "<", ">" and "&" only inside strings, where \u escapes mean the
@@ -156,6 +181,24 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# environ key -> header name ("HTTP_USER_AGENT" -> "User-Agent"; "" for a key
+# that is no header): asked for every key of every journaled request.
+_HEADER_NAMES: dict[str, str] = {}
+
+
+def _header_name(key: str) -> str:
+    if key.startswith("HTTP_"):
+        name = key[5:].replace("_", "-").title()
+    elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        name = key.replace("_", "-").title()
+    else:
+        name = ""
+    if len(_HEADER_NAMES) >= 4096:
+        _HEADER_NAMES.clear()  # bounded: a client may send any header names
+    _HEADER_NAMES[key] = name
+    return name
+
+
 class Exchange:
     """The request being answered, and what it turned out to be about."""
 
@@ -163,7 +206,6 @@ class Exchange:
         "_json",
         "_request",
         "api",
-        "body_limit",
         "deployment",
         "environ",
         "method",
@@ -179,7 +221,6 @@ class Exchange:
         # The API path: no /bigid/{deployment} prefix, no query string.
         self.path = path
         self.deployment = deployment
-        self.body_limit = MAX_BODY
         # Filled in by endpoint code, for the journal and faults.
         self.tenant: str | None = None
         self.principal: str | None = None
@@ -196,10 +237,11 @@ class Exchange:
     def headers(self) -> dict[str, str]:
         out = {}
         for key, value in self.environ.items():
-            if key.startswith("HTTP_"):
-                out[key[5:].replace("_", "-").title()] = value
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-                out[key.replace("_", "-").title()] = value
+            name = _HEADER_NAMES.get(key)
+            if name is None:
+                name = _header_name(key)
+            if name and (value or key[0] == "H"):  # an empty Content-Type is no header
+                out[name] = value
         return out
 
     def declared_length(self) -> int | None:
@@ -209,7 +251,7 @@ class Exchange:
     def body(self) -> bytes:
         cached = self.environ.get("authmock.body")
         if cached is None:
-            cached = self.environ["authmock.body"] = read_body(self.environ, self.body_limit)
+            cached = self.environ["authmock.body"] = read_body(self.environ, MAX_BODY)
         return bytes(cached)
 
     def json(self) -> Any:

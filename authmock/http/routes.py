@@ -13,9 +13,10 @@ the API only for what differs: its envelope (``route_error``) and its auth
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -30,6 +31,7 @@ Handler = Callable[[Any, Any], Any]
 # A built-in handler: an API's method, called as handler(api, exchange, **path_args).
 EndpointHandler = Callable[..., Reply]
 H = TypeVar("H", bound=EndpointHandler)
+B = TypeVar("B")
 _MARK = "__authmock_routes__"
 
 
@@ -40,10 +42,6 @@ class Route:
     method: str
     path: str
     handler: EndpointHandler = field(repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.handler.__name__.lstrip("_")
 
 
 def endpoint(method: str, path: str) -> Callable[[H], H]:
@@ -167,35 +165,46 @@ class RouteTable:
         self._owns[path] = known
 
 
-class Endpoints:
-    """The base of an API's HTTP layer: its ``@endpoint`` handlers become
-    ``ROUTES`` and :meth:`dispatch` routes every request; the subclass gives
-    its envelope (:meth:`route_error`, :meth:`error`) and its auth
-    (:meth:`authorize`)."""
+class Endpoints(ABC, Generic[B]):
+    """The base of an API's HTTP layer over its backend (state and rules):
+    its ``@endpoint`` handlers become ``ROUTES`` and :meth:`dispatch` routes
+    every request; the subclass gives its envelope (:meth:`route_error`,
+    :meth:`error`) and its auth (:meth:`authorize`)."""
 
     ROUTES: ClassVar[tuple[Route, ...]] = ()
-    # "Sigma", "BigID": how error details name the API.
+    # The API's name ("sigma": its declared routes) and how error details name it.
+    name: str = ""  # not a ClassVar: the engine's protocol reads it as an attribute
     title: ClassVar[str] = ""
-    routes: RouteTable
+
+    def __init__(
+        self,
+        backend: B,
+        on_handler_error: Callable[[BaseException], None],
+        declared: DeclaredRoutes | None = None,
+    ) -> None:
+        self.backend = backend
+        self.declared = declared if declared is not None else DeclaredRoutes()
+        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, self.name)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.ROUTES = tuple(r for value in vars(cls).values() for r in getattr(value, _MARK, ()))
 
+    @abstractmethod
     def route_error(
         self, status: int, message: str, detail: str, headers: dict[str, str] | None = None
     ) -> Exception:
         """The API's own error for a 404 or 405 of routing (raised, so the API
         answers it as any refusal, with its reason for the journal)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def authorize(self, ex: Exchange, route: UserRoute) -> Any:
         """The principal a user or declared route is called with (raises the
         API's error when the request may not call it)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
-        raise NotImplementedError
+        """A reply in the API's envelope (the engine's, too: faults, 413, 500)."""
 
     def dispatch(self, ex: Exchange) -> Reply:
         """The reply of the handler ``ex`` matches: a built-in endpoint, a user

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, NoReturn
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from authmock.errors import Invalid, NotFound
 
 # Captured at import, before a test can start a `responses` mock that patches it:
 # the admin API of a running server must stay reachable whatever else is mocked.
@@ -34,12 +36,14 @@ class AdminApiError(Exception):
         return f"authmock admin API: {where} -> {self.status} {self.error}: {self.message}"
 
 
-class AdminNotFound(AdminApiError, KeyError):
-    """404: no such workspace, user, fault... (a ``KeyError``, as in-process)."""
+class AdminNotFound(AdminApiError, NotFound):
+    """404: no such workspace, user, fault... (a :class:`~authmock.errors.NotFound`
+    and so a ``KeyError``, as in-process)."""
 
 
-class AdminBadRequest(AdminApiError, ValueError):
-    """400: the call was invalid (a ``ValueError``, as in-process)."""
+class AdminBadRequest(AdminApiError, Invalid):
+    """400: the call was invalid (an :class:`~authmock.errors.Invalid` and so a
+    ``ValueError``, as in-process)."""
 
 
 class AdminUnavailable(AdminApiError, ConnectionError):
@@ -140,3 +144,15 @@ def _error(method: str, path: str, response: requests.Response) -> AdminApiError
     message = str(body.get("message") or response.text[:200] or response.reason)
     kind = {404: AdminNotFound, 400: AdminBadRequest}.get(response.status_code, AdminApiError)
     return kind(method, path, response.status_code, error, message)
+
+
+def in_process_only(what: str) -> NoReturn:
+    """For a control method that needs the test's process (a Python route handler)."""
+    raise NotImplementedError(
+        f"{what} exists only in-process (AuthMock): a running server's admin API does not offer it"
+    )
+
+
+def segment(value: str) -> str:
+    """A value as one URL path segment."""
+    return quote(value, safe="")

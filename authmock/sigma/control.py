@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from authmock.scenario import PERMISSIONS
-from authmock.sigma.models import TOKEN_TTL, SigmaBackend
+from authmock.errors import Invalid, NotFound
+from authmock.sigma.models import PERMISSIONS, TOKEN_TTL, SigmaBackend
 from authmock.sigma.views import SigmaHttp
 
 
@@ -15,7 +15,7 @@ def users_of(tenants: list[dict[str, Any]], workspace_id: str) -> list[dict[str,
     for tenant in tenants:
         if tenant["workspaceId"] == workspace_id:
             return list(tenant["users"])
-    raise KeyError(f"no workspace '{workspace_id}'")
+    raise NotFound(f"no workspace '{workspace_id}'")
 
 
 class SigmaControl:
@@ -73,7 +73,7 @@ class SigmaControl:
     ) -> Callable[[Callable[[Any, Any], Any]], Callable[[Any, Any], Any]]:
         """Register a protected route: ``handler(request, principal)``."""
         if permission not in PERMISSIONS:
-            raise ValueError(f"unknown permission {permission!r} (one of {', '.join(PERMISSIONS)})")
+            raise Invalid(f"unknown permission {permission!r} (one of {', '.join(PERMISSIONS)})")
 
         def register(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
             self._http.routes.add(method, path, handler, permission=permission)

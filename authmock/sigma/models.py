@@ -6,18 +6,16 @@ error code and message the API answers with.
 
 from __future__ import annotations
 
-import itertools
 import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from authmock.clock import Clock
-from authmock.errors import ApiError
+from authmock.errors import ApiError, Invalid, NotFound
 from authmock.reasons import clip
-from authmock.scenario import PERMISSIONS, SIGMA_ROLES
 from authmock.security import new_secret, same, sha256_hex
-from authmock.seed import SeedData
+from authmock.sigma.seed import SigmaSeed
 from authmock.tokens import TokenCodec, TokenError
 
 TOKEN_TTL = 86400
@@ -28,6 +26,8 @@ BAD_TOKEN = "Invalid or expired token"
 BAD_KEY = "Invalid API key"
 BAD_LOGIN = "Invalid email or password"
 NO_WORKSPACE = "Workspace not found"
+PERMISSIONS = ("read", "update-data", "delete-data", "update-model", "delete-model")
+SIGMA_ROLES = ("role-admin", "role-editor", "role-viewer")
 
 ROLES: dict[str, dict[str, Any]] = {
     "role-admin": {
@@ -193,18 +193,17 @@ class SigmaBackend:
         # SHA-256 of keys that are gone -> why, for refusal details only.
         self._gone_keys: dict[str, str] = {}
         self.codec = TokenCodec(secret or new_secret(), clock, self.CLAIMS)
-        self._ids = itertools.count(1)
 
     # -- loading -----------------------------------------------------------
-    def load(self, data: SeedData) -> None:
+    def load(self, seed: SigmaSeed) -> None:
         """Replace all state with the seeded data; tokens issued before are void."""
         with self.lock:
-            secret = self.configured_secret or data.sigma_secret or new_secret()
+            secret = self.configured_secret or seed.secret or new_secret()
             self.codec = TokenCodec(secret, self.clock, self.CLAIMS)
             self.tenants = {}
             self._keys_by_hash = {}
             self._gone_keys = {}
-            for t in data.sigma_tenants:
+            for t in seed.tenants:
                 tenant = self.add_tenant(t.workspace_id, t.name)
                 for u in t.users:
                     self._store_user(
@@ -239,17 +238,17 @@ class SigmaBackend:
     # -- tenants and users ---------------------------------------------------
     def add_tenant(self, workspace_id: str, name: str) -> Tenant:
         if not workspace_id.strip() or not name.strip():
-            raise ValueError("workspace id and name must not be empty")
+            raise Invalid("workspace id and name must not be empty")
         with self.lock:
             if workspace_id in self.tenants:
-                raise ValueError(f"workspace '{workspace_id}' already exists")
+                raise Invalid(f"workspace '{workspace_id}' already exists")
             tenant = self.tenants[workspace_id] = Tenant(workspace_id, name)
             return tenant
 
     def tenant(self, workspace_id: str) -> Tenant:
         tenant = self.tenants.get(workspace_id)
         if tenant is None:
-            raise KeyError(f"no workspace '{workspace_id}'")
+            raise NotFound(f"no workspace '{workspace_id}'")
         return tenant
 
     def add_user(
@@ -263,18 +262,18 @@ class SigmaBackend:
         user_id: str | None = None,
     ) -> User:
         if role_id not in ROLES:
-            raise ValueError(f"unknown role '{role_id}' (one of {', '.join(ROLE_ORDER)})")
+            raise Invalid(f"unknown role '{role_id}' (one of {', '.join(ROLE_ORDER)})")
         if not email.strip() or "@" not in email:
-            raise ValueError(f"'{email}' is not an email")
+            raise Invalid(f"'{email}' is not an email")
         if not password:
-            raise ValueError("password must not be empty")
+            raise Invalid("password must not be empty")
         with self.lock:
             tenant = self.tenant(workspace_id)
             if normal_email(email) in tenant.by_email:
-                raise ValueError(f"email '{email}' already exists in workspace '{workspace_id}'")
+                raise Invalid(f"email '{email}' already exists in workspace '{workspace_id}'")
             uid = user_id or f"user-{secrets.token_hex(5)}"
             if uid in tenant.users:
-                raise ValueError(f"user id '{uid}' already exists in workspace '{workspace_id}'")
+                raise Invalid(f"user id '{uid}' already exists in workspace '{workspace_id}'")
             user = User(
                 uid,
                 email.strip(),
@@ -304,7 +303,7 @@ class SigmaBackend:
             tenant = self.tenant(workspace_id)
             user = tenant.users.pop(user_id, None)
             if user is None:
-                raise KeyError(f"no user '{user_id}' in workspace '{workspace_id}'")
+                raise NotFound(f"no user '{user_id}' in workspace '{workspace_id}'")
             tenant.by_email.pop(normal_email(user.email), None)
 
     def find_user(self, email_or_id: str, workspace_id: str | None = None) -> User:
@@ -314,7 +313,7 @@ class SigmaBackend:
             if user is not None:
                 return user
         where = f" in workspace '{workspace_id}'" if workspace_id else ""
-        raise KeyError(f"no user '{email_or_id}'{where}")
+        raise NotFound(f"no user '{email_or_id}'{where}")
 
     # -- tokens ----------------------------------------------------------------
     def issue_token(self, user: User, expires_in: int = TOKEN_TTL) -> str:

@@ -1,15 +1,15 @@
 """The OpenAPI 3 document of what authmock serves for Sigma PIM.
 
-Kept beside the routes it describes; ``tests/test_openapi.py`` checks the two
-against each other so they cannot drift, and schemathesis checks the server
-against the document.
+Kept beside the routes it describes; ``tests/test_openapi.py`` checks it
+against ``SigmaHttp.ROUTES``, the route table, so they cannot drift, and
+schemathesis checks the server against the document.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from authmock.scenario import PERMISSIONS
+from authmock.sigma.models import PERMISSIONS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _KEY = {"$ref": "#/components/schemas/ApiKey"}

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 
+from authmock import errors
 from authmock.http.declared import DeclaredRoutes
-from authmock.http.exchange import BadJson, Exchange, PayloadTooLarge, Reply, json_reply
-from authmock.http.routes import Endpoints, RouteTable, UserRoute, endpoint
+from authmock.http.exchange import (
+    BadJson,
+    Exchange,
+    PayloadTooLarge,
+    Reply,
+    default_port,
+    json_reply,
+)
+from authmock.http.routes import Endpoints, UserRoute, endpoint
 from authmock.reasons import Refusal, json_kind
 from authmock.sigma.models import (
     ROLE_ORDER,
@@ -23,6 +32,7 @@ from authmock.sigma.models import (
     require_key_manager,
 )
 
+DEFAULT_URL = "https://api.sigma-pim.com"
 NOT_OBJECT = "Request body must be a JSON object"
 ERROR_CODES = {
     400: "VALIDATION_ERROR",
@@ -62,7 +72,7 @@ def error_reply(status: int, error: str | None = None, message: str | None = Non
     return reply
 
 
-class SigmaHttp(Endpoints):
+class SigmaHttp(Endpoints[SigmaBackend]):
     """The Sigma endpoints of the engine."""
 
     name = "sigma"
@@ -73,10 +83,34 @@ class SigmaHttp(Endpoints):
         backend: SigmaBackend,
         on_handler_error: Callable[[BaseException], None],
         declared: DeclaredRoutes | None = None,
+        url: str = DEFAULT_URL,
     ):
-        self.backend = backend
-        self.declared = declared if declared is not None else DeclaredRoutes()
-        self.routes = RouteTable(self.ROUTES, on_handler_error, self.declared, "sigma")
+        super().__init__(backend, on_handler_error, declared)
+        # In-process, Sigma answers at this URL (its path a prefix of every route).
+        self.url = url.rstrip("/")
+        parts = urlsplit(self.url)
+        self.host = default_port(parts.netloc.lower(), parts.scheme)
+        self.prefix = parts.path.rstrip("/")
+        self.hostname = (parts.hostname or "").rstrip(".")
+
+    # -- which requests are Sigma's ---------------------------------------------------
+    def route_host(self, host: str, path: str) -> tuple[str, str | None] | None:
+        """Requests to sigma_url's host, under its path (segment-wise: /pim, not /pimx)."""
+        if host != self.host:
+            return None
+        prefix = self.prefix
+        if not prefix:
+            return path, None
+        if path == prefix or path.startswith(prefix + "/"):
+            return path[len(prefix) :] or "/", None
+        return None
+
+    def route_path(self, path: str) -> tuple[str, str | None] | None:
+        """On a server Sigma answers at the root, every path no other API claims."""
+        return path, None
+
+    def emulated_host(self, name: str) -> bool:
+        return name == self.hostname
 
     # -- the engine's interface ------------------------------------------------
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
@@ -204,7 +238,7 @@ class SigmaHttp(Endpoints):
         name, permissions = body.get("name"), body.get("permissions")
         try:
             key, raw = self.backend.create_key(principal.workspace_id, name, permissions)
-        except KeyError:  # the workspace was removed after authentication
+        except errors.NotFound:  # the workspace was removed after authentication
             raise no_workspace(principal.workspace_id) from None
         return json_reply(201, {**self.backend.key_json(key), "key": raw})
 

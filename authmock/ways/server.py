@@ -338,14 +338,13 @@ class KeepAliveHandler(WSGIRequestHandler):
             started[:] = [status, headers]
             return self.wfile.write
 
+        stream: Iterable[bytes] | None = None
         try:
             chunks = self.server.app(environ, start_response)
-            try:
-                body = b"".join(chunks)
-            finally:
-                close = getattr(chunks, "close", None)
-                if close is not None:
-                    close()
+            if isinstance(chunks, list):
+                body = b"".join(chunks)  # the engine's answer: one send with the head
+            else:
+                body, stream = b"", chunks  # a fault's effect produces it: sent as it comes
         except _DROPPED as error:
             self.connection_dropped(error, environ)
             return
@@ -364,11 +363,17 @@ class KeepAliveHandler(WSGIRequestHandler):
                 self.close_connection = True
         elif not framed.done:
             self.close_connection = True
-        self._send(started, body, environ)
+        self._send(started, body, environ, stream)
         if not self.close_connection and isinstance(framed, _Body) and not framed.drain():
             self.close_connection = True
 
-    def _send(self, started: list[Any], body: bytes, environ: dict[str, Any]) -> None:
+    def _send(
+        self,
+        started: list[Any],
+        body: bytes,
+        environ: dict[str, Any],
+        stream: Iterable[bytes] | None = None,
+    ) -> None:
         status, headers = started
         lines = [f"HTTP/1.1 {status}", f"Server: {self.version_string()}", f"Date: {_http_date()}"]
         has_length = False
@@ -387,8 +392,29 @@ class KeepAliveHandler(WSGIRequestHandler):
             body = b""
         try:
             self.wfile.write(head + body)
+            if stream is not None:
+                self._stream(stream)
         except _DROPPED as error:
             self.connection_dropped(error, environ)
+
+    def _stream(self, chunks: Iterable[bytes]) -> None:
+        """Write a body chunk by chunk, each as it is produced."""
+        try:
+            for chunk in chunks:
+                if chunk:
+                    self.wfile.write(chunk)
+        except _DROPPED:
+            raise
+        except Exception as error:
+            # The head is out: no 500 now, the connection ends short instead.
+            self.close_connection = True
+            from werkzeug.debug.tbtools import DebugTraceback
+
+            print(DebugTraceback(error).render_traceback_text(), file=sys.stderr)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
 
 class LiveWSGIServer(ThreadedWSGIServer):

@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from authmock import AuthMock
+from authmock.bigid.views import BigidHttp
 from tests import strategies
 from tests.bigid.helpers import HTML_TYPE, JSON_TYPE
 from tests.counts import count
 from tests.strategies import json_values
 
-BIGID_PATHS = ["/api/v1/sessions", "/api/v1/refresh-access-token", "/api/v1", "/"]
+# Every built-in route, from the route table, and two paths that are none.
+BIGID_PATHS = [*strategies.route_paths(BigidHttp.ROUTES), "/api/v1", "/"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"]
 
 MOCK = AuthMock(seed=7)
@@ -56,6 +58,13 @@ authorizations = (
     body=bodies,
     authorization=authorizations,
     host=st.sampled_from(["sandbox.bigid.tools", f"{MOCK.bigid.deployments[1]['name']}.bigid.com"]),
+)
+@strategies.every_route(
+    BigidHttp.ROUTES,
+    style="spec",
+    body=b'{"username": "bigid", "password": "bigid"}',
+    authorization=USER_TOKEN,
+    host="sandbox.bigid.tools",
 )
 def test_bigid_never_5xx_and_always_its_envelope(
     style: str, method: str, path: str, body: bytes, authorization: Any, host: str
