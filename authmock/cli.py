@@ -157,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="granian's Python threads (default 8)",
+        help="granian's Python threads (default 4)",
     )
     serve.add_argument(
         "--tls",

@@ -197,6 +197,8 @@ class Effect:
 
 
 _EFFECTS: dict[str, type[Effect]] = {}
+# The kind of a fault defined without one.
+DEFAULT_KIND = "http"
 
 
 def register(effect: K) -> K:
@@ -236,7 +238,7 @@ class Http(Effect):
     """An HTTP answer: ``status`` in the API's error envelope, or ``body``
     verbatim; with neither, ``delay`` alone lets the real answer through late."""
 
-    name = "http"
+    name = DEFAULT_KIND
     fields = ("status", "error", "message", "body", "content_type", "headers")
 
     @classmethod
