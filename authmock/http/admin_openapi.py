@@ -15,8 +15,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from authmock import __version__, effects
+from authmock import effects
 from authmock.reasons import REASONS
+from authmock.version import __version__
 
 if TYPE_CHECKING:
     from authmock.apis import AdminOperation, EmulatedApi
