@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from werkzeug.routing import Rule
 
     from authmock.clock import Clock
-    from authmock.http.declared import DeclaredRoutes
+    from authmock.http.declared import DeclaredRoutes, DeclaredRules
     from authmock.http.exchange import Exchange, Reply
     from authmock.remote.client import AdminClient
     from authmock.snapshot import Node as SnapshotNode
@@ -182,6 +182,11 @@ class EmulatedApi:
     def admin_routes(self, backend: Any, http: ApiHttp) -> AdminRoutes:
         """The API's admin routes (under ``/_authmock/{name}/``)."""
         return []
+
+    def declared_routes(self) -> DeclaredRules | None:
+        """How the API takes declared stand-in routes (:mod:`authmock.http.declared`:
+        its fields, paths and clashes); None (the default): it takes none."""
+        return None
 
     def admin_operations(self) -> Mapping[tuple[str, str], AdminOperation]:
         """:meth:`admin_routes` documented for ``/_authmock/openapi/admin.json``

@@ -43,7 +43,7 @@ class Emulator:
         self._configure(seed, scenario)
         self.faults = FaultSet(self.seed)
         # Declared stand-in routes: the scenario's, plus any added at run time until a reset.
-        self.routes = DeclaredRoutes()
+        self.routes = DeclaredRoutes(self.apis)
         self.backends: dict[str, Any] = {
             api.name: api.backend(self.clock, self.options[api.name]) for api in self.apis
         }

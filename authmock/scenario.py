@@ -93,7 +93,7 @@ def validate(
             continue
         for r, route in enumerate(section.get("routes", [])):
             try:
-                parse_route(route, api.name)
+                parse_route(route, api.name, apis)
             except RouteError as exc:
                 fail(f"{api.name}.routes[{r}].{exc.key}", exc.problem)
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 import contextlib
 import random
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from authmock import scenario as scenarios
 from authmock.clock import MAX_EPOCH
 from authmock.emulator import Emulator
 from authmock.errors import Invalid
 from authmock.faults import Fault, FaultError, parse_fault
-from authmock.http.declared import DECLARING_APIS, DeclaredRoute, RouteError, parse_route
+from authmock.http.declared import DeclaredRoute, RouteError, declaring, parse_route
 from authmock.journal import Call
+
+if TYPE_CHECKING:
+    from authmock.apis import EmulatedApi
 
 FORMAT = "authmock-snapshot"
 VERSION = 1
@@ -57,7 +60,8 @@ def snapshot(emulator: Emulator) -> dict[str, Any]:
             **sections,
             "faults": emulator.faults.export(),
             "routes": {
-                api: [r.to_json() for r in emulator.routes.of(api)] for api in DECLARING_APIS
+                api.name: [r.to_json() for r in emulator.routes.of(api.name)]
+                for api in declaring(emulator.apis)
             },
             "journal": [c.to_json() for c in emulator.journal],
         }
@@ -161,8 +165,8 @@ def _faults(node: Node) -> tuple[tuple[Fault, ...], int, random.Random]:
     return tuple(faults), next_id, rng
 
 
-def _routes(root: Node) -> dict[str, tuple[DeclaredRoute, ...]]:
-    routes: dict[str, tuple[DeclaredRoute, ...]] = {api: () for api in DECLARING_APIS}
+def _routes(root: Node, apis: Sequence[EmulatedApi]) -> dict[str, tuple[DeclaredRoute, ...]]:
+    routes: dict[str, tuple[DeclaredRoute, ...]] = {api.name: () for api in declaring(apis)}
     if root.get("routes", dict, optional=True) is None:
         return routes  # a snapshot from before declared routes
     node = root.child("routes")
@@ -170,7 +174,7 @@ def _routes(root: Node) -> dict[str, tuple[DeclaredRoute, ...]]:
         parsed = []
         for r in node.items(api):
             try:
-                parsed.append(parse_route(r.value, api))
+                parsed.append(parse_route(r.value, api, apis))
             except RouteError as exc:
                 raise r.fail(exc.problem, exc.key) from None
         routes[api] = tuple(parsed)
@@ -217,7 +221,7 @@ def restore(emulator: Emulator, document: Any) -> None:
         for api in emulator.apis
     ]
     faults, next_id, rng = _faults(root.child("faults"))
-    routes = _routes(root)
+    routes = _routes(root, emulator.apis)
     calls = _journal(root)
 
     # Everything is built and checked: now swap it in.

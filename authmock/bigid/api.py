@@ -17,6 +17,7 @@ from authmock.apis import (
 from authmock.bigid import scenario, snapshot
 from authmock.bigid.admin import ADMIN_OPERATIONS, STATE_SCHEMA, bigid_admin_routes
 from authmock.bigid.control import BigidControl
+from authmock.bigid.declared import RULES
 from authmock.bigid.listing import bigid_credentials, bigid_table, user_token_lines
 from authmock.bigid.models import ERROR_STYLES, BigidBackend
 from authmock.bigid.openapi import bigid_openapi
@@ -24,6 +25,7 @@ from authmock.bigid.remote import RemoteBigid
 from authmock.bigid.seed import BigidSeed, generate
 from authmock.bigid.views import BigidHttp
 from authmock.clock import Clock
+from authmock.http.declared import DeclaredRules
 from authmock.remote.client import AdminClient
 from authmock.snapshot import Node
 
@@ -77,6 +79,9 @@ class BigidApi(EmulatedApi):
 
     def state_schema(self) -> dict[str, Any]:
         return STATE_SCHEMA
+
+    def declared_routes(self) -> DeclaredRules:
+        return RULES
 
     def openapi(self) -> dict[str, Any]:
         return bigid_openapi()

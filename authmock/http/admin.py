@@ -29,7 +29,7 @@ from authmock.http.admin_kit import (  # noqa: F401  (re-exported)
     takes_query,
 )
 from authmock.http.admin_openapi import admin_openapi
-from authmock.http.declared import DECLARING_APIS, add_declared_paths
+from authmock.http.declared import add_declared_paths
 from authmock.http.exchange import (
     MAX_BODY,
     BadFraming,
@@ -88,7 +88,7 @@ class Admin:
             (Rule("/_authmock/openapi/<name>.json", methods=["GET"]), self.openapi),
         ]
         for api in app.apis:
-            if api.name in DECLARING_APIS:
+            if api.declared_routes() is not None:
                 rule = Rule(f"/_authmock/{api.name}/routes", methods=["POST"])
                 routes.append((rule, functools.partial(self._declare, api.name)))
             routes += api.admin_routes(app.emulator.backends[api.name], app.http[api.name])

@@ -109,9 +109,7 @@ SCHEMAS: dict[str, Any] = {
         json={"description": "the JSON body answered"},
         body={"type": "string", "description": "a raw body (with content_type)"},
         content_type=STRING,
-        permission={"type": "string", "description": "Sigma only"},
-        deployments={"type": "array", "items": STRING, "description": "BigID only"},
-    ),
+    ),  # and the fields the APIs add (_schemas)
     "Instance": obj(
         ("id", "url"),
         id=STRING,
@@ -255,6 +253,12 @@ def _schemas(apis: Sequence[EmulatedApi]) -> dict[str, Any]:
     names = [api.name for api in apis]
     api_field = {**fault["properties"]["api"], "enum": names}
     schemas["Fault"] = {**fault, "properties": {**fault["properties"], "api": api_field}}
+    route = schemas["DeclaredRoute"]
+    fields: dict[str, Any] = {}
+    for api in apis:
+        rules = api.declared_routes()
+        fields.update(rules.fields if rules is not None else {})
+    schemas["DeclaredRoute"] = {**route, "properties": {**route["properties"], **fields}}
     state = schemas["State"]
     schemas["State"] = {
         **state,

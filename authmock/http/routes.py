@@ -125,7 +125,7 @@ class RouteTable:
                     d.method,
                     d.path,
                     d.handler,
-                    {"permission": d.permission, "deployments": d.deployments},
+                    dict(d.options),
                 )
                 for d in self._declared.of(self._api)
             ]

@@ -15,10 +15,12 @@ from authmock.apis import (
     Seeding,
 )
 from authmock.clock import Clock
+from authmock.http.declared import DeclaredRules
 from authmock.remote.client import AdminClient
 from authmock.sigma import scenario, snapshot
 from authmock.sigma.admin import ADMIN_OPERATIONS, STATE_SCHEMA, sigma_admin_routes
 from authmock.sigma.control import SigmaControl
+from authmock.sigma.declared import RULES
 from authmock.sigma.listing import sigma_credentials, sigma_table
 from authmock.sigma.models import SigmaBackend
 from authmock.sigma.openapi import sigma_openapi
@@ -75,6 +77,9 @@ class SigmaApi(EmulatedApi):
 
     def state_schema(self) -> dict[str, Any]:
         return STATE_SCHEMA
+
+    def declared_routes(self) -> DeclaredRules:
+        return RULES
 
     def openapi(self) -> dict[str, Any]:
         return sigma_openapi()
