@@ -12,7 +12,7 @@ from typing import Any, overload
 from authmock.errors import Invalid
 from authmock.globs import path_matcher
 from authmock.reasons import check_reason
-from authmock.security import mask_body, mask_text
+from authmock.security import mask_body, mask_headers, mask_text
 
 DEFAULT_LIMIT = 10_000
 # Bytes of JSON: one body is kept up to this, all bodies together up to the budget.
@@ -56,7 +56,6 @@ FILTERS = (
     "body",
     "headers",
 )
-APIS = ("sigma", "bigid")
 # How many near misses a failed assert_called lists.
 NEAR_MISSES = 3
 
@@ -67,7 +66,10 @@ class Call:
     ``reset``/``timeout`` fault, or a refused connection to a BigID deployment
     that does not exist); ``fault`` is the id of the fault that fired, if any.
     ``reason``/``detail`` say why authmock refused it (None for a success; see
-    :data:`authmock.reasons.REASONS`). Headers and bodies are stored already masked.
+    :data:`authmock.reasons.REASONS`). Headers and bodies are masked: whoever
+    reads the journal (``mock.calls``, the admin API, HAR, snapshots) never sees
+    a credential. (The engine masks headers and answer bodies when the journal
+    is first read rather than on every call: see :meth:`Journal.record`.)
 
     For HAR export (:meth:`CallLog.to_har`) it also keeps the full ``url``, the
     answer's headers and body (masked the same way) and ``duration`` (seconds)."""
@@ -210,8 +212,10 @@ def checks(
         path_ok = path_matcher(path, "filter 'path'")
         out.append(lambda c: None if path_ok(c.path) else f"path {c.path}, not {path}")
     if api is not None:
-        if api not in APIS:
-            raise Invalid(f"api must be 'sigma' or 'bigid', not {api!r}")
+        from authmock.apis import names, one_of, registered_apis
+
+        if api not in names(registered_apis()):
+            raise Invalid(f"api must be {one_of(registered_apis())}, not {api!r}")
         out.append(_equal_check("api", api))
     if status is not None:
         out.append(_status_check(status))
@@ -354,14 +358,17 @@ class CallLog:
 
 
 class _Entry:
-    """A journal slot: the call (its body replaceable) and its body's size."""
+    """A journal slot: the call (its body replaceable) and its body's size.
+    ``pending``: the answer's body is still raw; ``unmasked``: so are both
+    header sets. Either is resolved, under the lock, before anyone reads it."""
 
-    __slots__ = ("call", "pending", "size")
+    __slots__ = ("call", "pending", "size", "unmasked")
 
-    def __init__(self, call: Call, size: int) -> None:
+    def __init__(self, call: Call, size: int, unmasked: bool) -> None:
         self.call = call
         self.size = size
         self.pending = isinstance(call.response_body, PendingAnswer)
+        self.unmasked = unmasked
 
 
 def body_size(body: Any) -> int:
@@ -432,8 +439,12 @@ class Journal(CallLog):
             size = body_size(body)
         return body, size
 
-    def record(self, call: Call) -> None:
-        headers, path = _capped_headers(call.headers), _cut(call.path, PATH_LIMIT)
+    def record(self, call: Call, *, unmasked_headers: bool = False) -> None:
+        """Keep one call. ``unmasked_headers``: its request and answer headers
+        are as sent (the engine's calls); they are masked and capped when the
+        journal is first read, not on every call, and never read unmasked."""
+        path = _cut(call.path, PATH_LIMIT)
+        headers = call.headers if unmasked_headers else _capped_headers(call.headers)
         if headers is not call.headers or path is not call.path:
             call = replace(call, headers=headers, path=path)
         body, size = self._within_limit(call.body)
@@ -449,7 +460,7 @@ class Journal(CallLog):
             answer, answer_size = self._within_limit(answer)
             call = replace(call, response_body=answer)
             size += answer_size
-        entry = _Entry(call, size)
+        entry = _Entry(call, size, unmasked_headers)
         with self._lock:
             if not self.limit:
                 return
@@ -484,6 +495,14 @@ class Journal(CallLog):
     def _copy(self) -> list[Call]:
         with self._lock:
             for entry in self._calls:
+                if entry.unmasked:
+                    call = entry.call
+                    entry.call = replace(
+                        call,
+                        headers=_capped_headers(mask_headers(call.headers)),
+                        response_headers=mask_headers(call.response_headers),
+                    )
+                    entry.unmasked = False
                 if entry.pending:
                     answer = entry.call.response_body
                     assert isinstance(answer, PendingAnswer)

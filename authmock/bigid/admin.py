@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.routing import Rule
 
-from authmock.bigid.models import SANDBOX, USER_TOKEN_DAYS
-from authmock.http.admin import AdminHandler, field
+from authmock.bigid.models import SANDBOX, USER_TOKEN_DAYS, BigidBackend
+from authmock.http.admin_kit import AdminHandler, field
 from authmock.http.exchange import Reply, json_reply
 
-if TYPE_CHECKING:
-    from authmock.http.app import App
 
-
-def bigid_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
-    backend = app.emulator.bigid
+def bigid_admin_routes(backend: BigidBackend) -> list[tuple[Rule, AdminHandler]]:
 
     def remove_deployment(body: Any, name: str) -> Reply:
         backend.remove_deployment(name)

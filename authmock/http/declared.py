@@ -22,14 +22,17 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
+from authmock.bigid.models import DNS_LABEL
 from authmock.errors import Invalid
-from authmock.scenario import DNS_LABEL, PERMISSIONS
+from authmock.sigma.models import PERMISSIONS
 
 _PATH_CONVERTER = re.compile(r"<\s*path\b")
 FIELDS = {
     "sigma": ("method", "path", "status", "json", "body", "content_type", "permission"),
     "bigid": ("method", "path", "status", "json", "body", "content_type", "deployments"),
 }
+# The APIs whose stand-in routes can be declared (others answer only their own).
+DECLARING_APIS = tuple(FIELDS)
 _NO_BODY_STATUSES = (204, 304)
 _ABSENT: Any = object()
 # A Content-Type every client parses alike (as for a fault's headers).
@@ -214,7 +217,7 @@ class DeclaredRoutes:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._routes: dict[str, tuple[DeclaredRoute, ...]] = {"sigma": (), "bigid": ()}
+        self._routes: dict[str, tuple[DeclaredRoute, ...]] = {}
         self.version = 0
 
     def load(self, scenario: Mapping[str, Any] | None) -> None:
@@ -224,7 +227,7 @@ class DeclaredRoutes:
                 parse_route(spec, api)
                 for spec in ((scenario or {}).get(api) or {}).get("routes", [])
             )
-            for api in ("sigma", "bigid")
+            for api in DECLARING_APIS
         }
         with self._lock:
             self._routes = routes
@@ -233,7 +236,7 @@ class DeclaredRoutes:
     def add(self, api: str, spec: Any) -> DeclaredRoute:
         route = parse_route(spec, api)
         with self._lock:
-            self._routes = {**self._routes, api: (*self._routes[api], route)}
+            self._routes = {**self._routes, api: (*self.of(api), route)}
             self.version += 1
         return route
 
@@ -244,7 +247,7 @@ class DeclaredRoutes:
     def replace(self, routes: Mapping[str, tuple[DeclaredRoute, ...]]) -> None:
         """All routes at once (a snapshot's restore)."""
         with self._lock:
-            self._routes = {"sigma": tuple(routes["sigma"]), "bigid": tuple(routes["bigid"])}
+            self._routes = {api: tuple(routes.get(api, ())) for api in DECLARING_APIS}
             self.version += 1
 
 

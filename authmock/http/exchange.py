@@ -36,13 +36,24 @@ class ConnectionFault(Exception):
     fault kind's own) tells each way in what its client would see."""
 
     def __init__(
-        self, connection: Connection, fault_id: str | None = None, deployment: str | None = None
+        self,
+        connection: Connection,
+        fault_id: str | None = None,
+        deployment: str | None = None,
+        *,
+        api: str | None = None,
+        path: str = "/",
+        refusal: Refusal | None = None,
     ) -> None:
         super().__init__(connection.name)
         self.connection = connection
         self.fault_id = fault_id
         # For a refusal: the BigID deployment that does not exist ("" for none at all).
         self.deployment = deployment
+        # For "refused": the API that refused, the API path and why (journaled).
+        self.api = api
+        self.path = path
+        self.refusal = refusal
 
     @property
     def kind(self) -> str:
@@ -56,6 +67,15 @@ class ConnectionFault(Exception):
         if self.deployment is not None:
             return f"authmock: no BigID deployment {self.deployment!r}"
         return "authmock"
+
+
+def default_port(host: str, scheme: str) -> str:
+    """A Host without the scheme's default port (``x:443`` over https is ``x``)."""
+    if scheme == "https" and host.endswith(":443"):
+        return host[:-4]
+    if scheme == "http" and host.endswith(":80"):
+        return host[:-3]
+    return host
 
 
 class PayloadTooLarge(Exception):
@@ -161,6 +181,24 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# environ key -> header name ("HTTP_USER_AGENT" -> "User-Agent"; "" for a key
+# that is no header): asked for every key of every journaled request.
+_HEADER_NAMES: dict[str, str] = {}
+
+
+def _header_name(key: str) -> str:
+    if key.startswith("HTTP_"):
+        name = key[5:].replace("_", "-").title()
+    elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        name = key.replace("_", "-").title()
+    else:
+        name = ""
+    if len(_HEADER_NAMES) >= 4096:
+        _HEADER_NAMES.clear()  # bounded: a client may send any header names
+    _HEADER_NAMES[key] = name
+    return name
+
+
 class Exchange:
     """The request being answered, and what it turned out to be about."""
 
@@ -199,10 +237,11 @@ class Exchange:
     def headers(self) -> dict[str, str]:
         out = {}
         for key, value in self.environ.items():
-            if key.startswith("HTTP_"):
-                out[key[5:].replace("_", "-").title()] = value
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-                out[key.replace("_", "-").title()] = value
+            name = _HEADER_NAMES.get(key)
+            if name is None:
+                name = _header_name(key)
+            if name and (value or key[0] == "H"):  # an empty Content-Type is no header
+                out[name] = value
         return out
 
     def declared_length(self) -> int | None:

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.routing import Rule
 from werkzeug.wsgi import get_host
 
+from authmock.apis import split_options
 from authmock.clock import iso8601
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.errors import Invalid
 from authmock.http.exchange import Reply, json_reply
 
 if TYPE_CHECKING:
-    from authmock.http.admin import AdminHandler
+    from authmock.http.admin_kit import AdminHandler
     from authmock.http.app import App
 
 PREFIX = "/_i/"
@@ -97,23 +98,27 @@ class Instances:
         self,
         seed: int | None = None,
         scenario: ScenarioSource | None = None,
-        bigid_errors: str | None = None,
+        **api_options: Any,
     ) -> Instance:
+        """``api_options``: ``AuthMock`` keywords of the APIs (``bigid_errors``)
+        that this instance sets differently from the server."""
         from authmock.http.app import App
 
         root = self.root.emulator
+        # Server-wide settings (secrets, URLs): the services under test verify tokens with them.
+        options = {name: dict(given) for name, given in root.options.items()}
+        for name, given in split_options(root.apis, api_options, drop_none=True).items():
+            options[name].update(given)
         emulator = Emulator(
             seed,
             scenario,
-            # Server-wide settings: the services under test verify tokens with them.
-            sigma_secret=root.sigma.configured_secret,
+            options=options,
             journal_limit=root.journal.limit,
             journal_body_limit=root.journal.body_limit,
             journal_body_budget=self.body_budget(),
-            bigid_errors=bigid_errors or root.bigid.configured_errors,
-            bigid_system_token_ttl=root.bigid.configured_ttl,
+            apis=root.apis,
         )
-        app = App(emulator, self.root.sigma_url)
+        app = App(emulator)
         app.instances = None  # no instances inside instances
         app.admin_token = self.root.admin_token
         app.reason_header = self.root.reason_header
@@ -195,7 +200,7 @@ class Instances:
 
 
 def _gone(instance_id: str) -> Reply:
-    from authmock.http.admin import admin_error
+    from authmock.http.admin_kit import admin_error
 
     return admin_error(404, f"no instance '{instance_id[:64]}' (deleted, expired or never created)")
 
@@ -229,7 +234,7 @@ def _create_args(app: App, body: Any) -> dict[str, Any]:
 
 def instance_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
     """``/_authmock/instances``: at the server root only."""
-    from authmock.http.admin import AdminError, admin_error, takes_environ
+    from authmock.http.admin_kit import AdminError, admin_error, takes_environ
 
     def registry() -> Instances:
         if app.instances is None:

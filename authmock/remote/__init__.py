@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from authmock import scenario as scenarios
+from authmock.apis import registered_apis
 from authmock.bigid.models import SANDBOX
+from authmock.bigid.remote import RemoteBigid
 from authmock.control import JournalAssertions
-from authmock.remote.apis import RemoteBigid, RemoteSigma
 from authmock.remote.client import (
     AdminApiError,
     AdminBadRequest,
@@ -24,6 +25,7 @@ from authmock.remote.client import (
     AdminUnavailable,
 )
 from authmock.remote.control import RemoteClock, RemoteFaults, RemoteJournal
+from authmock.sigma.remote import RemoteSigma
 
 __all__ = [
     "AdminApiError",
@@ -71,8 +73,28 @@ class RemoteAuthMock(JournalAssertions):
         self.clock = RemoteClock(self._admin)
         self.faults = RemoteFaults(self._admin)
         self._calls = RemoteJournal(self._admin)
-        self.sigma = RemoteSigma(self._admin)
-        self.bigid = RemoteBigid(self._admin)
+        # Each registered API's remote control object (``remote.api(name)``).
+        self._controls = {api.name: api.remote(self._admin) for api in registered_apis()}
+
+    def api(self, name: str) -> Any:
+        """The control object of an emulated API by name (``remote.api("sigma")``
+        is ``remote.sigma``); ``KeyError`` for an API this client does not know."""
+        try:
+            return self._controls[name]
+        except KeyError:
+            raise KeyError(
+                f"no emulated API {name!r} (one of {', '.join(self._controls)})"
+            ) from None
+
+    @property
+    def sigma(self) -> RemoteSigma:
+        control: RemoteSigma = self._controls["sigma"]
+        return control
+
+    @property
+    def bigid(self) -> RemoteBigid:
+        control: RemoteBigid = self._controls["bigid"]
+        return control
 
     @property
     def calls(self) -> RemoteJournal:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.routing import Rule
 
-from authmock.http.admin import AdminError, AdminHandler, field
+from authmock.http.admin_kit import AdminError, AdminHandler, field
 from authmock.http.exchange import Reply, json_reply
-from authmock.sigma.models import TOKEN_TTL
-
-if TYPE_CHECKING:
-    from authmock.http.app import App
+from authmock.sigma.models import TOKEN_TTL, SigmaBackend
 
 # About 31 years either way: enough for any expiry test, small enough to stay a timestamp.
 MAX_EXPIRES_IN = 10**9
 
 
-def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
-    backend = app.emulator.sigma
+def sigma_admin_routes(backend: SigmaBackend) -> list[tuple[Rule, AdminHandler]]:
 
     def remove_workspace(body: Any, workspace_id: str) -> Reply:
         backend.remove_workspace(workspace_id)

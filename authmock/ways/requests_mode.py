@@ -19,10 +19,8 @@ authmock's URLs it is swapped for a plain ``HTTPAdapter``.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import io
-import queue
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -75,8 +73,10 @@ class _Original:
     def msg(self) -> http.client.HTTPMessage:
         if self._msg is None:
             message = http.client.HTTPMessage()
-            for name, value in self._headers:
-                message[name] = value
+            # What message[name] = value stores under the default (compat32)
+            # policy, without its per-header parsing: requests reads it on every
+            # response for cookies.
+            message._headers = list(self._headers)  # type: ignore[attr-defined]
             self._msg = message
         return self._msg
 
@@ -85,6 +85,24 @@ class _Original:
 
     def close(self) -> None:
         self._closed = True
+
+
+class _Connection:
+    """What urlopen and the response hold of a connection: never a socket, so
+    each request takes a fresh one instead of a pooled ``HTTPConnection``."""
+
+    __slots__ = ("timeout",)
+    proxy = None
+    sock = None
+    is_closed = False
+    is_connected = False
+    has_connected_to_proxy = False
+
+    def __init__(self) -> None:
+        self.timeout: Any = None
+
+    def close(self) -> None:
+        pass
 
 
 class _Failures:
@@ -165,11 +183,11 @@ class _EngineMixin:
         )
         return response
 
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _Connection()
+
     def _put_conn(self, conn: Any) -> None:
-        # The connections are never connected: when the shared queue is full
-        # (many threads at once) one is dropped silently, not logged as on a socket.
-        with contextlib.suppress(AttributeError, queue.Full):
-            self.pool.put(conn, block=False)  # type: ignore[attr-defined]
+        pass  # nothing to keep: the engine is the far end
 
     def _prepare_proxy(self, conn: Any) -> None:
         pass  # never a tunnel: the engine is the far end
