@@ -206,29 +206,15 @@ class Seeding(Protocol):
 
 
 _LOCK = threading.Lock()
+# The built-in APIs come first, registered by ``authmock/__init__.py`` in a
+# fixed order (their seeded data depends on it).
 _REGISTERED: list[EmulatedApi] = []
-_BUILTINS_LOADED = False
-
-
-def _load_builtins() -> None:
-    global _BUILTINS_LOADED
-    if _BUILTINS_LOADED:
-        return
-    with _LOCK:
-        # The built-in APIs, first and in this order (their seeded data depends on it).
-        from authmock.bigid.api import BigidApi
-        from authmock.sigma.api import SigmaApi
-
-        if not _BUILTINS_LOADED:  # another thread may have loaded them meanwhile
-            _REGISTERED[:0] = [SigmaApi(), BigidApi()]
-            _BUILTINS_LOADED = True
 
 
 def register(api: EmulatedApi) -> EmulatedApi:
     """Add an API to every emulator created from now on; returns it.
 
     ``ValueError`` for a bad or taken name, or a second API serving unclaimed paths."""
-    _load_builtins()
     if not isinstance(api, EmulatedApi):
         raise TypeError(f"register() takes an EmulatedApi, not {type(api).__name__}")
     if not _NAME.fullmatch(api.name):
@@ -244,7 +230,6 @@ def register(api: EmulatedApi) -> EmulatedApi:
 
 def unregister(name: str) -> None:
     """Remove an API added with :func:`register` (``KeyError`` if none)."""
-    _load_builtins()
     with _LOCK:
         for i, known in enumerate(_REGISTERED):
             if known.name == name:
@@ -265,7 +250,6 @@ def registered(api: EmulatedApi) -> Iterator[EmulatedApi]:
 
 def registered_apis() -> tuple[EmulatedApi, ...]:
     """Every registered API, built-ins first, in registration order."""
-    _load_builtins()
     return tuple(_REGISTERED)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authmock import effects
+from authmock.apis import one_of, registered_apis
 from authmock.errors import Invalid, NotFound
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
@@ -202,8 +203,6 @@ def parse_fault(data: Mapping[str, Any], fault_id: str) -> Fault:
         raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
     spec = Spec(data)
     api = spec.text("api")
-    from authmock.apis import one_of, registered_apis
-
     if api is not None and api not in [a.name for a in registered_apis()]:
         raise FaultError(f"fault field 'api' must be {one_of(registered_apis())}")
     kind = spec.text("kind") or effects.DEFAULT_KIND

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from authmock import __version__, effects
+from authmock import effects
 from authmock.reasons import REASONS
+from authmock.version import __version__
 
 JSON = "application/json"
 ERROR = {"$ref": "#/components/schemas/Error"}

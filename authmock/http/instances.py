@@ -102,8 +102,6 @@ class Instances:
     ) -> Instance:
         """``api_options``: ``AuthMock`` keywords of the APIs (``bigid_errors``)
         that this instance sets differently from the server."""
-        from authmock.http.app import App
-
         root = self.root.emulator
         # Server-wide settings (secrets, URLs): the services under test verify tokens with them.
         options = {name: dict(given) for name, given in root.options.items()}
@@ -118,7 +116,7 @@ class Instances:
             journal_body_budget=self.body_budget(),
             apis=root.apis,
         )
-        app = App(emulator)
+        app = type(self.root)(emulator)  # an App, without importing the module that imports this
         app.instances = None  # no instances inside instances
         app.admin_token = self.root.admin_token
         app.reason_header = self.root.reason_header
@@ -223,7 +221,7 @@ def _create_args(app: App, body: Any) -> dict[str, Any]:
     scenario = body.get("scenario")
     if isinstance(scenario, str):
         # The rule of POST /_authmock/reset: bundled names, or the scenario directory.
-        scenario = app.admin._scenario_file(scenario)
+        scenario = app.admin.scenario_file(scenario)
     elif scenario is not None and not isinstance(scenario, dict):
         raise InstanceError("'scenario' must be a scenario object or a bundled scenario's name")
     errors = body.get("bigid_errors")
