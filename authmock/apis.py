@@ -89,6 +89,9 @@ class HttpContext:
 
 Fail = Callable[[str, str], NoReturn]
 AdminRoutes = list[tuple["Rule", Callable[..., "Reply"]]]
+# One admin route in the admin OpenAPI document, keyed by (method, OpenAPI path):
+# (summary, request body schema or None, {status: answer schema or None}).
+AdminOperation = tuple[str, Any, dict[int, Any]]
 
 
 class EmulatedApi:
@@ -111,6 +114,10 @@ class EmulatedApi:
     #: Whether a fault of status 200 may carry just a ``message`` (the API's
     #: envelope turns it into a failure at HTTP 200, as BigID's production does).
     fault_200_message: ClassVar[bool] = False
+    #: ``POST /_authmock/instances`` fields: ``AuthMock`` keywords (of
+    #: :attr:`options`) an instance may set differently from the server, each
+    #: with the strings it takes (``{"bigid_errors": ("spec", "production")}``).
+    instance_options: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     # -- state and rules -------------------------------------------------------------
     def backend(self, clock: Clock, options: Mapping[str, Any]) -> Any:
@@ -176,6 +183,16 @@ class EmulatedApi:
         """The API's admin routes (under ``/_authmock/{name}/``)."""
         return []
 
+    def admin_operations(self) -> Mapping[tuple[str, str], AdminOperation]:
+        """:meth:`admin_routes` documented for ``/_authmock/openapi/admin.json``
+        (every one of them: tests/test_openapi.py compares the two), with full
+        paths from the server root (``/_authmock/{name}/...``)."""
+        return {}
+
+    def state_schema(self) -> dict[str, Any]:
+        """The JSON Schema of :meth:`state`, for the admin OpenAPI document."""
+        return {"type": "object"}
+
     def openapi(self) -> dict[str, Any]:
         """The API's OpenAPI document (served at ``/_authmock/openapi/{name}.json``)."""
         return {
@@ -206,29 +223,15 @@ class Seeding(Protocol):
 
 
 _LOCK = threading.Lock()
+# The built-in APIs come first, registered by ``authmock/__init__.py`` in a
+# fixed order (their seeded data depends on it).
 _REGISTERED: list[EmulatedApi] = []
-_BUILTINS_LOADED = False
-
-
-def _load_builtins() -> None:
-    global _BUILTINS_LOADED
-    if _BUILTINS_LOADED:
-        return
-    with _LOCK:
-        # The built-in APIs, first and in this order (their seeded data depends on it).
-        from authmock.bigid.api import BigidApi
-        from authmock.sigma.api import SigmaApi
-
-        if not _BUILTINS_LOADED:  # another thread may have loaded them meanwhile
-            _REGISTERED[:0] = [SigmaApi(), BigidApi()]
-            _BUILTINS_LOADED = True
 
 
 def register(api: EmulatedApi) -> EmulatedApi:
     """Add an API to every emulator created from now on; returns it.
 
     ``ValueError`` for a bad or taken name, or a second API serving unclaimed paths."""
-    _load_builtins()
     if not isinstance(api, EmulatedApi):
         raise TypeError(f"register() takes an EmulatedApi, not {type(api).__name__}")
     if not _NAME.fullmatch(api.name):
@@ -244,7 +247,6 @@ def register(api: EmulatedApi) -> EmulatedApi:
 
 def unregister(name: str) -> None:
     """Remove an API added with :func:`register` (``KeyError`` if none)."""
-    _load_builtins()
     with _LOCK:
         for i, known in enumerate(_REGISTERED):
             if known.name == name:
@@ -265,7 +267,6 @@ def registered(api: EmulatedApi) -> Iterator[EmulatedApi]:
 
 def registered_apis() -> tuple[EmulatedApi, ...]:
     """Every registered API, built-ins first, in registration order."""
-    _load_builtins()
     return tuple(_REGISTERED)
 
 

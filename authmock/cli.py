@@ -14,13 +14,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from authmock import __version__
 from authmock.apis import registered_apis
 from authmock.faults import FaultError, parse_fault
 from authmock.http.instances import DEFAULT_MAX as DEFAULT_MAX_INSTANCES
 from authmock.http.instances import DEFAULT_TTL as DEFAULT_INSTANCE_TTL
 from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT
 from authmock.scenario import ScenarioError, bundled_names
+from authmock.version import __version__
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

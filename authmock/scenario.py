@@ -13,7 +13,7 @@ import stat
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from authmock.errors import Invalid
 
@@ -22,8 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-if TYPE_CHECKING:
-    from authmock.apis import EmulatedApi
+from authmock.apis import EmulatedApi, registered_apis
 
 
 class ScenarioError(Invalid):
@@ -108,8 +107,6 @@ def validate(
 def _apis(apis: Sequence[EmulatedApi] | None) -> Sequence[EmulatedApi]:
     if apis is not None:
         return apis
-    from authmock.apis import registered_apis
-
     return registered_apis()
 
 

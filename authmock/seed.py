@@ -16,10 +16,9 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from authmock.apis import EmulatedApi
+from authmock.apis import EmulatedApi, registered_apis
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,6 @@ def seed_data(
 ) -> SeedData:
     """The seeded data of every API (default: every registered one)."""
     if apis is None:
-        from authmock.apis import registered_apis
-
         apis = registered_apis()
     key = (
         seed,

@@ -28,7 +28,8 @@ from authmock.http.admin_kit import (  # noqa: F401  (re-exported)
     takes_environ,
     takes_query,
 )
-from authmock.http.declared import add_declared_paths
+from authmock.http.admin_openapi import admin_openapi
+from authmock.http.declared import DECLARING_APIS, add_declared_paths
 from authmock.http.exchange import (
     MAX_BODY,
     BadFraming,
@@ -39,8 +40,11 @@ from authmock.http.exchange import (
     read_body,
 )
 from authmock.http.guard import body_type_refusal, cross_site_refusal
+from authmock.http.instances import instance_admin_routes
+from authmock.http.persist import persist_admin_routes
 from authmock.http.routes import RouteSpec, shared_map
 from authmock.security import same
+from authmock.version import __version__
 
 if TYPE_CHECKING:
     from authmock.http.app import App
@@ -52,19 +56,13 @@ def _not_json(name: str) -> Any:
 
 def openapi_documents(app: App) -> dict[str, Callable[[], dict[str, Any]]]:
     """Each API's OpenAPI document, and the admin API's own."""
-    from authmock.http.admin_openapi import admin_openapi
-
     documents = {api.name: api.openapi for api in app.apis}
-    documents["admin"] = admin_openapi
+    documents["admin"] = functools.partial(admin_openapi, app.apis)
     return documents
 
 
 class Admin:
     def __init__(self, app: App) -> None:
-        from authmock.http.declared import DECLARING_APIS
-        from authmock.http.instances import instance_admin_routes
-        from authmock.http.persist import persist_admin_routes
-
         self.app = app
         self.emulator = app.emulator
         self._handlers: dict[str, AdminHandler] = {}
@@ -181,11 +179,11 @@ class Admin:
             field(body, "scenario", (dict, str), required=False) if body is not None else None
         )
         if isinstance(scenario, str):
-            scenario = self._scenario_file(scenario)
+            scenario = self.scenario_file(scenario)
         self.emulator.reset(seed=seed, scenario=scenario)
         return Reply(204)
 
-    def _scenario_file(self, name: str) -> Path:
+    def scenario_file(self, name: str) -> Path:
         """A bundled scenario or a file in the scenario directory, nothing else:
         a web page must not read the machine's files through this server. The
         refusal is one message, whether or not the path exists."""
@@ -251,8 +249,6 @@ class Admin:
 
     def index(self, body: Any) -> Reply:
         """Every admin route, and where the three OpenAPI documents are."""
-        from authmock import __version__  # the package imports this module
-
         routes = [
             {"method": method, "path": re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)}
             for path, methods, _ in self._specs

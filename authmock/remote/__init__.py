@@ -10,12 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from authmock import scenario as scenarios
 from authmock.apis import registered_apis
 from authmock.bigid.models import SANDBOX
-from authmock.bigid.remote import RemoteBigid
 from authmock.control import JournalAssertions
 from authmock.remote.client import (
     AdminApiError,
@@ -25,7 +24,10 @@ from authmock.remote.client import (
     AdminUnavailable,
 )
 from authmock.remote.control import RemoteClock, RemoteFaults, RemoteJournal
-from authmock.sigma.remote import RemoteSigma
+
+if TYPE_CHECKING:
+    from authmock.bigid.remote import RemoteBigid
+    from authmock.sigma.remote import RemoteSigma
 
 __all__ = [
     "AdminApiError",

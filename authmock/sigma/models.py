@@ -231,6 +231,15 @@ class SigmaBackend:
                         )
                     )
 
+    def replace(
+        self, codec: TokenCodec, tenants: dict[str, Tenant], keys_by_hash: dict[str, ApiKey]
+    ) -> None:
+        """Swap in a whole state (a snapshot's restore); tokens are checked with ``codec``."""
+        with self.lock:
+            self.codec = codec
+            self.tenants = tenants
+            self._keys_by_hash = keys_by_hash
+
     @property
     def secret(self) -> str:
         return self.codec.secret

@@ -51,9 +51,7 @@ def restore(backend: SigmaBackend, node: Node, clock: Clock) -> Callable[[], Non
     codec, tenants, by_hash = _parse(node, clock)
 
     def commit() -> None:
-        backend.codec = codec
-        backend.tenants = tenants
-        backend._keys_by_hash = by_hash
+        backend.replace(codec, tenants, by_hash)
 
     return commit
 
