@@ -89,6 +89,9 @@ class HttpContext:
 
 Fail = Callable[[str, str], NoReturn]
 AdminRoutes = list[tuple["Rule", Callable[..., "Reply"]]]
+# One admin route in the admin OpenAPI document, keyed by (method, OpenAPI path):
+# (summary, request body schema or None, {status: answer schema or None}).
+AdminOperation = tuple[str, Any, dict[int, Any]]
 
 
 class EmulatedApi:
@@ -111,6 +114,10 @@ class EmulatedApi:
     #: Whether a fault of status 200 may carry just a ``message`` (the API's
     #: envelope turns it into a failure at HTTP 200, as BigID's production does).
     fault_200_message: ClassVar[bool] = False
+    #: ``POST /_authmock/instances`` fields: ``AuthMock`` keywords (of
+    #: :attr:`options`) an instance may set differently from the server, each
+    #: with the strings it takes (``{"bigid_errors": ("spec", "production")}``).
+    instance_options: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     # -- state and rules -------------------------------------------------------------
     def backend(self, clock: Clock, options: Mapping[str, Any]) -> Any:
@@ -175,6 +182,16 @@ class EmulatedApi:
     def admin_routes(self, backend: Any, http: ApiHttp) -> AdminRoutes:
         """The API's admin routes (under ``/_authmock/{name}/``)."""
         return []
+
+    def admin_operations(self) -> Mapping[tuple[str, str], AdminOperation]:
+        """:meth:`admin_routes` documented for ``/_authmock/openapi/admin.json``
+        (every one of them: tests/test_openapi.py compares the two), with full
+        paths from the server root (``/_authmock/{name}/...``)."""
+        return {}
+
+    def state_schema(self) -> dict[str, Any]:
+        """The JSON Schema of :meth:`state`, for the admin OpenAPI document."""
+        return {"type": "object"}
 
     def openapi(self) -> dict[str, Any]:
         """The API's OpenAPI document (served at ``/_authmock/openapi/{name}.json``)."""

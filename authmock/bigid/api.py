@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from authmock.apis import AdminRoutes, ApiHttp, EmulatedApi, Fail, HttpContext, Seeding
+from authmock.apis import (
+    AdminOperation,
+    AdminRoutes,
+    ApiHttp,
+    EmulatedApi,
+    Fail,
+    HttpContext,
+    Seeding,
+)
 from authmock.bigid import scenario, snapshot
-from authmock.bigid.admin import bigid_admin_routes
+from authmock.bigid.admin import ADMIN_OPERATIONS, STATE_SCHEMA, bigid_admin_routes
 from authmock.bigid.control import BigidControl
 from authmock.bigid.listing import bigid_credentials, bigid_table, user_token_lines
-from authmock.bigid.models import BigidBackend
+from authmock.bigid.models import ERROR_STYLES, BigidBackend
 from authmock.bigid.openapi import bigid_openapi
 from authmock.bigid.remote import RemoteBigid
 from authmock.bigid.seed import BigidSeed, generate
@@ -29,6 +37,7 @@ class BigidApi(EmulatedApi):
     }
     scenario_schema: ClassVar[Mapping[str, Any]] = scenario.SCHEMA
     fault_200_message = True
+    instance_options: ClassVar[Mapping[str, tuple[str, ...]]] = {"bigid_errors": ERROR_STYLES}
 
     def backend(self, clock: Clock, options: Mapping[str, Any]) -> BigidBackend:
         return BigidBackend(clock, options.get("errors", "spec"), options.get("system_token_ttl"))
@@ -62,6 +71,12 @@ class BigidApi(EmulatedApi):
 
     def admin_routes(self, backend: BigidBackend, http: ApiHttp) -> AdminRoutes:
         return bigid_admin_routes(backend)
+
+    def admin_operations(self) -> Mapping[tuple[str, str], AdminOperation]:
+        return ADMIN_OPERATIONS
+
+    def state_schema(self) -> dict[str, Any]:
+        return STATE_SCHEMA
 
     def openapi(self) -> dict[str, Any]:
         return bigid_openapi()

@@ -57,7 +57,7 @@ def _not_json(name: str) -> Any:
 def openapi_documents(app: App) -> dict[str, Callable[[], dict[str, Any]]]:
     """Each API's OpenAPI document, and the admin API's own."""
     documents = {api.name: api.openapi for api in app.apis}
-    documents["admin"] = admin_openapi
+    documents["admin"] = functools.partial(admin_openapi, app.apis)
     return documents
 
 

@@ -37,7 +37,8 @@ DEFAULT_TTL = 4 * 3600.0
 # of it at --max-instances (never more than the root's own budget), so a full
 # server of busy instances cannot hold gigabytes.
 INSTANCES_BODY_BUDGET = 256 * 1024 * 1024
-CREATE_FIELDS = ("seed", "scenario", "bigid_errors")
+# POST /_authmock/instances takes these, and each API's instance_options.
+CREATE_FIELDS = ("seed", "scenario")
 
 
 class InstanceError(Invalid):
@@ -212,9 +213,11 @@ def _create_args(app: App, body: Any) -> dict[str, Any]:
         return {}
     if not isinstance(body, dict):
         raise InstanceError("request body must be a JSON object")
-    unknown = sorted(set(body) - set(CREATE_FIELDS))
+    options = {k: v for api in app.apis for k, v in api.instance_options.items()}
+    known = (*CREATE_FIELDS, *options)
+    unknown = sorted(set(body) - set(known))
     if unknown:
-        raise InstanceError(f"unknown field '{unknown[0]}' (known: {', '.join(CREATE_FIELDS)})")
+        raise InstanceError(f"unknown field '{unknown[0]}' (known: {', '.join(known)})")
     seed = body.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise InstanceError("'seed' must be an integer")
@@ -224,10 +227,14 @@ def _create_args(app: App, body: Any) -> dict[str, Any]:
         scenario = app.admin.scenario_file(scenario)
     elif scenario is not None and not isinstance(scenario, dict):
         raise InstanceError("'scenario' must be a scenario object or a bundled scenario's name")
-    errors = body.get("bigid_errors")
-    if errors is not None and errors not in ("spec", "production"):
-        raise InstanceError("'bigid_errors' must be 'spec' or 'production'")
-    return {"seed": seed, "scenario": scenario, "bigid_errors": errors}
+    args = {"seed": seed, "scenario": scenario}
+    for keyword, choices in options.items():
+        value = body.get(keyword)
+        if value is not None and value not in choices:
+            allowed = " or ".join(f"'{choice}'" for choice in choices)
+            raise InstanceError(f"'{keyword}' must be {allowed}")
+        args[keyword] = value
+    return args
 
 
 def instance_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:

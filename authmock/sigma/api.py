@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from authmock.apis import AdminRoutes, ApiHttp, EmulatedApi, Fail, HttpContext, Seeding
+from authmock.apis import (
+    AdminOperation,
+    AdminRoutes,
+    ApiHttp,
+    EmulatedApi,
+    Fail,
+    HttpContext,
+    Seeding,
+)
 from authmock.clock import Clock
 from authmock.remote.client import AdminClient
 from authmock.sigma import scenario, snapshot
-from authmock.sigma.admin import sigma_admin_routes
+from authmock.sigma.admin import ADMIN_OPERATIONS, STATE_SCHEMA, sigma_admin_routes
 from authmock.sigma.control import SigmaControl
 from authmock.sigma.listing import sigma_credentials, sigma_table
 from authmock.sigma.models import SigmaBackend
@@ -61,6 +69,12 @@ class SigmaApi(EmulatedApi):
 
     def admin_routes(self, backend: SigmaBackend, http: ApiHttp) -> AdminRoutes:
         return sigma_admin_routes(backend)
+
+    def admin_operations(self) -> Mapping[tuple[str, str], AdminOperation]:
+        return ADMIN_OPERATIONS
+
+    def state_schema(self) -> dict[str, Any]:
+        return STATE_SCHEMA
 
     def openapi(self) -> dict[str, Any]:
         return sigma_openapi()

@@ -17,9 +17,18 @@ from urllib.parse import parse_qsl
 
 from werkzeug.routing import Rule
 
-from authmock.apis import AdminRoutes, ApiHttp, EmulatedApi, Fail, HttpContext, Seeding
+from authmock.apis import (
+    AdminOperation,
+    AdminRoutes,
+    ApiHttp,
+    EmulatedApi,
+    Fail,
+    HttpContext,
+    Seeding,
+)
 from authmock.clock import Clock
 from authmock.http.admin_kit import field
+from authmock.http.admin_openapi import STRING, obj
 from authmock.http.exchange import Exchange, Reply, json_reply
 from authmock.reasons import Refusal
 from authmock.remote.client import AdminClient
@@ -275,6 +284,20 @@ class OAuthApi(EmulatedApi):
             return json_reply(201, {"client_id": client_id})
 
         return [(Rule("/_authmock/oauth/clients", methods=["POST"]), add_client)]
+
+    def admin_operations(self) -> Mapping[tuple[str, str], AdminOperation]:
+        client = obj(("client_id", "client_secret"), client_id=STRING, client_secret=STRING)
+        return {
+            ("post", "/_authmock/oauth/clients"): (
+                "Add a client",
+                client,
+                {201: obj(("client_id",), client_id=STRING)},
+            )
+        }
+
+    def state_schema(self) -> dict[str, Any]:
+        client = obj(("client_id",), client_id=STRING)
+        return obj(("clients",), clients={"type": "array", "items": client})
 
     def openapi(self) -> dict[str, Any]:
         form = {

@@ -103,6 +103,21 @@ def test_admin_api_state_and_openapi_include_it(oauth: Env) -> None:
     assert {"client_id": "svc"} not in oauth.mock.state()["oauth"]["clients"]
 
 
+def test_the_admin_document_describes_its_admin_routes(oauth: Env) -> None:
+    """The check of tests/test_openapi.py, with the OAuth API registered."""
+    document = oauth.request("GET", base(oauth) + "/_authmock/openapi/admin.json").json()
+    described = {(path, method) for path, item in document["paths"].items() for method in item}
+    index = oauth.request("GET", base(oauth) + "/_authmock/").json()  # the admin route table
+    assert described == {(r["path"], r["method"].lower()) for r in index["routes"]}
+    assert ("/_authmock/oauth/clients", "post") in described
+    schemas = document["components"]["schemas"]
+    assert schemas["Fault"]["properties"]["api"]["enum"] == ["sigma", "bigid", "oauth"]
+    assert schemas["State"]["required"] == ["seed", "sigma", "bigid", "oauth"]
+    assert schemas["State"]["properties"]["oauth"]["required"] == ["clients"]
+    summary = document["paths"]["/_authmock/openapi/{name}.json"]["get"]["summary"]
+    assert summary == "An OpenAPI document: sigma, bigid, oauth or admin"
+
+
 def test_a_scenario_section_seeds_it_and_is_validated() -> None:
     scenario = {"oauth": {"clients": [{"client_id": "ci", "client_secret": "pw"}]}}
     with pytest.raises(ScenarioError, match="oauth: unknown key"):
