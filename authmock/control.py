@@ -165,6 +165,22 @@ class ControlApi(Protocol):
     def restore(self, document: Mapping[str, Any]) -> None: ...
 
 
+class ApiControls:
+    """``api(name)`` over each emulated API's control object: one definition
+    for ``AuthMock`` and ``RemoteAuthMock`` (each fills ``_controls``)."""
+
+    _controls: dict[str, Any]
+
+    def api(self, name: str) -> Any:
+        """The control object of an emulated API by name (``mock.api("sigma")``
+        is ``mock.sigma``); ``KeyError`` for an API that is not emulated here."""
+        try:
+            return self._controls[name]
+        except KeyError:
+            known = ", ".join(self._controls)
+            raise KeyError(f"no emulated API {name!r} (one of {known})") from None
+
+
 class JournalAssertions:
     """``assert_called`` over ``calls``: one definition for ``AuthMock`` and
     ``RemoteAuthMock`` (each gives its own ``calls``)."""

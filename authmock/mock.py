@@ -16,7 +16,7 @@ from authmock.bigid.control import BigidControl
 from authmock.bigid.models import SANDBOX, check_deployment_name
 from authmock.bigid.views import base_url
 from authmock.clock import Clock
-from authmock.control import JournalAssertions
+from authmock.control import ApiControls, JournalAssertions
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
 from authmock.http.app import App
@@ -40,7 +40,7 @@ def _httpx_mode() -> Any:
     return httpx_mode
 
 
-class AuthMock(JournalAssertions):
+class AuthMock(ApiControls, JournalAssertions):
     """Emulates Sigma PIM and BigID for ``requests`` (and httpx, and a live server).
 
     ``start()``/``stop()`` switch interception on and off (state survives);
@@ -110,17 +110,6 @@ class AuthMock(JournalAssertions):
         }
         self._started = False
 
-    def api(self, name: str) -> Any:
-        """The control object of an emulated API by name (``mock.api("sigma")``
-        is ``mock.sigma``); ``KeyError`` for an API this mock does not emulate."""
-        try:
-            return self._controls[name]
-        except KeyError:
-            raise KeyError(
-                f"no emulated API {name!r} (one of {', '.join(self._controls)})"
-            ) from None
-
-    # -- the built-in APIs, typed ------------------------------------------------------
     @property
     def sigma(self) -> SigmaControl:
         control: SigmaControl = self._controls["sigma"]

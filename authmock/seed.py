@@ -57,7 +57,8 @@ def seed_data(
     key = (
         seed,
         json.dumps(scenario, sort_keys=True) if scenario else "",
-        tuple(f"{api.name}:{id(api)}" for api in apis),
+        # The class, not the object: a test registers a fresh instance each time.
+        tuple(f"{api.name}:{type(api).__module__}.{type(api).__qualname__}" for api in apis),
     )
     cached = _CACHE.get(key)
     if cached is None:

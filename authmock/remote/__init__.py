@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from authmock import scenario as scenarios
 from authmock.apis import registered_apis
 from authmock.bigid.models import SANDBOX
-from authmock.control import JournalAssertions
+from authmock.control import ApiControls, JournalAssertions
 from authmock.remote.client import (
     AdminApiError,
     AdminBadRequest,
@@ -41,7 +41,7 @@ __all__ = [
 INSTANCE_PREFIX = "/_i/"
 
 
-class RemoteAuthMock(JournalAssertions):
+class RemoteAuthMock(ApiControls, JournalAssertions):
     """Drives an authmock server (``authmock serve``, ``mock.serve()``) at ``url``.
 
     ``admin_token`` is sent as ``X-Authmock-Admin`` (for ``serve --admin-token``).
@@ -77,16 +77,6 @@ class RemoteAuthMock(JournalAssertions):
         self._calls = RemoteJournal(self._admin)
         # Each registered API's remote control object (``remote.api(name)``).
         self._controls = {api.name: api.remote(self._admin) for api in registered_apis()}
-
-    def api(self, name: str) -> Any:
-        """The control object of an emulated API by name (``remote.api("sigma")``
-        is ``remote.sigma``); ``KeyError`` for an API this client does not know."""
-        try:
-            return self._controls[name]
-        except KeyError:
-            raise KeyError(
-                f"no emulated API {name!r} (one of {', '.join(self._controls)})"
-            ) from None
 
     @property
     def sigma(self) -> RemoteSigma:
