@@ -1,5 +1,7 @@
 """authmock: the Sigma PIM and BigID authentication APIs, emulated for tests."""
 
+from authmock import apis
+from authmock.bigid.api import BigidApi
 from authmock.errors import AuthmockWarning, Invalid, NotFound
 from authmock.faults import FaultError
 from authmock.mock import AuthMock
@@ -11,6 +13,12 @@ from authmock.remote import (
     RemoteAuthMock,
 )
 from authmock.scenario import ScenarioError
+from authmock.sigma.api import SigmaApi
+from authmock.version import __version__
+
+# The built-in APIs, in this order: the seeded data of every seed depends on it.
+apis.register(SigmaApi())
+apis.register(BigidApi())
 
 __all__ = [
     "AdminApiError",
@@ -26,4 +34,3 @@ __all__ = [
     "ScenarioError",
     "__version__",
 ]
-__version__ = "0.1.0"

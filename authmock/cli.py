@@ -14,13 +14,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from authmock import __version__
-from authmock.bigid.listing import bigid_credentials, bigid_table, user_token_lines
+from authmock.apis import registered_apis
 from authmock.faults import FaultError, parse_fault
 from authmock.http.instances import DEFAULT_MAX as DEFAULT_MAX_INSTANCES
 from authmock.http.instances import DEFAULT_TTL as DEFAULT_INSTANCE_TTL
 from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT
 from authmock.scenario import ScenarioError, bundled_names
+from authmock.version import __version__
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -157,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="granian's Python threads (default 8)",
+        help="granian's Python threads (default 4)",
     )
     serve.add_argument(
         "--tls",
@@ -211,53 +211,21 @@ def _parser() -> argparse.ArgumentParser:
 
 def credentials(mock: Any) -> dict[str, Any]:
     """Everything a person needs to sign in: deterministic for a seed and scenario."""
-    data = mock._emulator.data
-    sigma = [
-        {
-            "workspaceId": t.workspace_id,
-            "name": t.name,
-            "users": [
-                {
-                    "email": u.email,
-                    "password": u.password,
-                    "roleId": u.role_id,
-                    "id": u.id,
-                    "name": u.name,
-                    "quickLogin": u.quick_login,
-                }
-                for u in t.users
-            ],
-            "apiKeys": [
-                {
-                    "id": k.id,
-                    "name": k.name,
-                    "key": k.raw,
-                    "permissions": list(k.permissions),
-                    "active": k.active,
-                }
-                for k in t.api_keys
-            ],
-        }
-        for t in data.sigma_tenants
-    ]
-    return {
-        "seed": mock.seed,
-        "sigma": {"url": mock.sigma_url, "tenants": sigma},
-        "bigid": bigid_credentials(data),
-    }
+    return dict(mock.wsgi_app.credentials())
 
 
 def _table(creds: dict[str, Any], base: str | None) -> str:
-    lines = []
-    sigma_base = base or creds["sigma"]["url"]
-    lines.append(f"Sigma PIM  {sigma_base}/api/v1   (seed {creds['seed']})")
-    for tenant in creds["sigma"]["tenants"]:
-        lines.append(f"  {tenant['workspaceId']}  {tenant['name']}")
-        for user in tenant["users"]:
-            lines.append(f"    {user['email']:<40} {user['password']:<16} {user['roleId']}")
-        for key in tenant["apiKeys"]:
-            lines.append(f"    key {key['key']}  ({', '.join(key['permissions'])})")
-    lines += bigid_table(creds["bigid"], base)
+    lines: list[str] = []
+    for api in registered_apis():
+        if api.name in creds:
+            lines += api.credentials_table(creds, base)
+    return "\n".join(lines)
+
+
+def _serve_lines(mock: Any) -> str:
+    lines: list[str] = []
+    for api in registered_apis():
+        lines += api.serve_lines(mock.api(api.name))
     return "\n".join(lines)
 
 
@@ -390,7 +358,9 @@ def _serve(args: argparse.Namespace) -> int:
                 flush=True,
             )
         print(_table(credentials(mock), server.url), flush=True)
-        print("\n".join(user_token_lines(mock)), flush=True)
+        extra = _serve_lines(mock)
+        if extra:
+            print(extra, flush=True)
         print(f"demo page: {server.url}/", flush=True)
         if server.tls is not None:
             print("\n".join(server.tls.trust_lines()), flush=True)

@@ -146,6 +146,7 @@ class ControlApi(Protocol):
     @property
     def seed(self) -> int: ...
     def bigid_url(self, deployment: str | None = ...) -> str: ...
+    def api(self, name: str) -> Any: ...
     def reset(self, seed: int | None = None, scenario: ScenarioSource | None = None) -> None: ...
     def state(self) -> dict[str, Any]: ...
     def assert_called(
@@ -162,6 +163,22 @@ class ControlApi(Protocol):
     ) -> list[Call]: ...
     def snapshot(self) -> dict[str, Any]: ...
     def restore(self, document: Mapping[str, Any]) -> None: ...
+
+
+class ApiControls:
+    """``api(name)`` over each emulated API's control object: one definition
+    for ``AuthMock`` and ``RemoteAuthMock`` (each fills ``_controls``)."""
+
+    _controls: dict[str, Any]
+
+    def api(self, name: str) -> Any:
+        """The control object of an emulated API by name (``mock.api("sigma")``
+        is ``mock.sigma``); ``KeyError`` for an API that is not emulated here."""
+        try:
+            return self._controls[name]
+        except KeyError:
+            known = ", ".join(self._controls)
+            raise KeyError(f"no emulated API {name!r} (one of {known})") from None
 
 
 class JournalAssertions:

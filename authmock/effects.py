@@ -62,6 +62,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from authmock.apis import registered_apis
 from authmock.http.exchange import ConnectionFault, Exchange, Reply
 
 if TYPE_CHECKING:
@@ -196,6 +197,8 @@ class Effect:
 
 
 _EFFECTS: dict[str, type[Effect]] = {}
+# The kind of a fault defined without one.
+DEFAULT_KIND = "http"
 
 
 def register(effect: K) -> K:
@@ -235,7 +238,7 @@ class Http(Effect):
     """An HTTP answer: ``status`` in the API's error envelope, or ``body``
     verbatim; with neither, ``delay`` alone lets the real answer through late."""
 
-    name = "http"
+    name = DEFAULT_KIND
     fields = ("status", "error", "message", "body", "content_type", "headers")
 
     @classmethod
@@ -256,7 +259,9 @@ class Http(Effect):
                     )
         elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
             # BigID's production failure: {"success": false, "message": ...} at HTTP 200.
-            if api != "bigid" or spec.get("message") is None:
+            # An API whose envelope fails at HTTP 200 (BigID's production failure).
+            at_200 = any(a.name == api and a.fault_200_message for a in registered_apis())
+            if not at_200 or spec.get("message") is None:
                 raise spec.error(
                     "fault field 'status' 200 needs a 'body', or api 'bigid' and a 'message' "
                     "(BigID's production failure)"

@@ -1,20 +1,19 @@
-"""One emulator's state: both APIs, the clock, faults, journal (no HTTP here)."""
+"""One emulator's state: every API's backend, the clock, faults, journal (no HTTP here)."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from authmock import scenario as scenarios
-from authmock.bigid.models import BigidBackend
+from authmock.apis import EmulatedApi, registered_apis
 from authmock.clock import Clock
 from authmock.faults import FaultSet
 from authmock.http.declared import DeclaredRoutes
 from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Journal
 from authmock.seed import SeedData, seed_data
-from authmock.sigma.models import SigmaBackend
 
 ScenarioSource = str | os.PathLike[str] | Mapping[str, Any]
 
@@ -27,13 +26,15 @@ class Emulator:
         seed: int | None = None,
         scenario: ScenarioSource | None = None,
         *,
-        sigma_secret: str | None = None,
+        options: Mapping[str, Mapping[str, Any]] | None = None,
         journal_limit: int = DEFAULT_LIMIT,
         journal_body_limit: int = DEFAULT_BODY_LIMIT,
         journal_body_budget: int = DEFAULT_BODY_BUDGET,
-        bigid_errors: str = "spec",
-        bigid_system_token_ttl: int | None = None,
+        apis: Sequence[EmulatedApi] | None = None,
     ) -> None:
+        # The emulated APIs (default: every registered one) and each one's options.
+        self.apis = tuple(apis) if apis is not None else registered_apis()
+        self.options = {api.name: dict((options or {}).get(api.name, {})) for api in self.apis}
         self.clock = Clock()
         self.journal = Journal(journal_limit, journal_body_limit, journal_body_budget)
         self._explicit_seed = seed
@@ -42,9 +43,10 @@ class Emulator:
         self._configure(seed, scenario)
         self.faults = FaultSet(self.seed)
         # Declared stand-in routes: the scenario's, plus any added at run time until a reset.
-        self.routes = DeclaredRoutes()
-        self.sigma = SigmaBackend(self.clock, sigma_secret)
-        self.bigid = BigidBackend(self.clock, bigid_errors, bigid_system_token_ttl)
+        self.routes = DeclaredRoutes(self.apis)
+        self.backends: dict[str, Any] = {
+            api.name: api.backend(self.clock, self.options[api.name]) for api in self.apis
+        }
         # Exceptions raised by user-registered route handlers (re-raised in tests).
         self.handler_errors: list[BaseException] = []
         # Set to release requests sleeping in a delay or stalled by a timeout fault.
@@ -53,7 +55,7 @@ class Emulator:
 
     def _configure(self, seed: int | None, scenario: ScenarioSource | None) -> None:
         if scenario is not None:
-            self.scenario = scenarios.load(scenario)
+            self.scenario = scenarios.load(scenario, self.apis)
         if seed is not None:
             self.seed = seed
         elif self.scenario is not None and "seed" in self.scenario:
@@ -63,7 +65,7 @@ class Emulator:
 
     @property
     def data(self) -> SeedData:
-        return seed_data(self.seed, self.scenario)
+        return seed_data(self.seed, self.scenario, self.apis)
 
     def reset(self, seed: int | None = None, scenario: ScenarioSource | None = None) -> None:
         """Back to the seeded state: data, faults, journal, fault RNG, clock.
@@ -77,8 +79,8 @@ class Emulator:
         self.release()
         # The clock first: seeded tokens are minted on it while loading.
         self.clock.resume()
-        self.sigma.load(data)
-        self.bigid.load(data)
+        for api in self.apis:
+            api.load(self.backends[api.name], data.section(api.name))
         self.faults.reset(self.seed)
         self.routes.load(self.scenario)
         self.journal.clear()
@@ -91,8 +93,7 @@ class Emulator:
         woken.set()
 
     def state(self) -> dict[str, Any]:
-        return {
-            "seed": self.seed,
-            "sigma": {"tenants": self.sigma.state()},
-            "bigid": self.bigid.state(),
-        }
+        state: dict[str, Any] = {"seed": self.seed}
+        for api in self.apis:
+            state[api.name] = api.state(self.backends[api.name])
+        return state

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authmock import effects
+from authmock.apis import one_of, registered_apis
 from authmock.errors import Invalid, NotFound
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
-APIS = ("sigma", "bigid")
 # The fields of the model, in the order they are listed.
 FIELDS = (
     "api",
@@ -71,7 +71,7 @@ class Fault:
     body: str | None = None
     content_type: str | None = None
     headers: dict[str, str] | None = None
-    kind: str = "http"
+    kind: str = effects.DEFAULT_KIND
     delay: float = 0.0
     times: int | None = None
     after: int = 0
@@ -98,7 +98,7 @@ class Fault:
             value = getattr(self, name)
             if value is None or (name in ("after", "delay") and not value):
                 continue
-            if name == "kind" and value == "http":
+            if name == "kind" and value == effects.DEFAULT_KIND:
                 continue
             out[name] = value
         return out
@@ -203,9 +203,9 @@ def parse_fault(data: Mapping[str, Any], fault_id: str) -> Fault:
         raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
     spec = Spec(data)
     api = spec.text("api")
-    if api is not None and api not in APIS:
-        raise FaultError("fault field 'api' must be 'sigma' or 'bigid'")
-    kind = spec.text("kind") or "http"
+    if api is not None and api not in [a.name for a in registered_apis()]:
+        raise FaultError(f"fault field 'api' must be {one_of(registered_apis())}")
+    kind = spec.text("kind") or effects.DEFAULT_KIND
     effect = effects.lookup(kind)
     if effect is None:
         raise FaultError(f"fault field 'kind' must be one of {', '.join(effects.kinds())}")

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from authmock import __version__
 from authmock.clock import iso8601
-from authmock.journal import Call
+from authmock.version import __version__
+
+if TYPE_CHECKING:
+    from authmock.journal import Call
 
 HAR_VERSION = "1.2"
 

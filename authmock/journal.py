@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, overload
 
+from authmock.apis import names, one_of, registered_apis
 from authmock.errors import Invalid
 from authmock.globs import path_matcher
-from authmock.reasons import check_reason
+from authmock.har import to_har
+from authmock.reasons import REASONS
 from authmock.security import mask_body, mask_headers, mask_text
 
 DEFAULT_LIMIT = 10_000
@@ -56,7 +58,6 @@ FILTERS = (
     "body",
     "headers",
 )
-APIS = ("sigma", "bigid")
 # How many near misses a failed assert_called lists.
 NEAR_MISSES = 3
 
@@ -213,13 +214,14 @@ def checks(
         path_ok = path_matcher(path, "filter 'path'")
         out.append(lambda c: None if path_ok(c.path) else f"path {c.path}, not {path}")
     if api is not None:
-        if api not in APIS:
-            raise Invalid(f"api must be 'sigma' or 'bigid', not {api!r}")
+        if api not in names(registered_apis()):
+            raise Invalid(f"api must be {one_of(registered_apis())}, not {api!r}")
         out.append(_equal_check("api", api))
     if status is not None:
         out.append(_status_check(status))
     if reason is not None:
-        check_reason(reason)
+        if reason not in REASONS:
+            raise Invalid(f"unknown reason '{reason}' (known: {', '.join(REASONS)})")
         out.append(_equal_check("reason", reason))
     for name, value in (("tenant", tenant), ("principal", principal), ("fault", fault)):
         if value is not None:
@@ -350,8 +352,6 @@ class CallLog:
     def to_har(self) -> dict[str, Any]:
         """The calls as a HAR 1.2 document (open it in browser devtools, Charles,
         any HAR viewer), with the journal's masking."""
-        from authmock.har import to_har
-
         document: dict[str, Any] = to_har(self._copy())
         return document
 

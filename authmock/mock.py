@@ -11,16 +11,18 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from authmock import scenario as scenarios
+from authmock.apis import registered_apis, split_options
 from authmock.bigid.control import BigidControl
-from authmock.bigid.models import check_deployment_name
+from authmock.bigid.models import SANDBOX, check_deployment_name
 from authmock.bigid.views import base_url
 from authmock.clock import Clock
-from authmock.control import JournalAssertions
+from authmock.control import ApiControls, JournalAssertions
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.faults import FaultSet
-from authmock.http.app import DEFAULT_SIGMA_URL, App
+from authmock.http.app import App
 from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Journal
 from authmock.sigma.control import SigmaControl
+from authmock.sigma.views import DEFAULT_URL as DEFAULT_SIGMA_URL
 from authmock.ways.requests_mode import RequestsInterceptor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,7 +40,7 @@ def _httpx_mode() -> Any:
     return httpx_mode
 
 
-class AuthMock(JournalAssertions):
+class AuthMock(ApiControls, JournalAssertions):
     """Emulates Sigma PIM and BigID for ``requests`` (and httpx, and a live server).
 
     ``start()``/``stop()`` switch interception on and off (state survives);
@@ -66,17 +68,26 @@ class AuthMock(JournalAssertions):
     ) -> None:
         # bigid_system_token_ttl: 86400 unless given here or as the scenario's
         # bigid.system_token_ttl (this argument wins).
+        api_list = registered_apis()
+        options = split_options(
+            api_list,
+            {
+                "sigma_url": sigma_url,
+                "sigma_secret": sigma_secret,
+                "bigid_errors": bigid_errors,
+                "bigid_system_token_ttl": bigid_system_token_ttl,
+            },
+        )
         self._emulator = Emulator(
             seed,
             scenario,
-            sigma_secret=sigma_secret,
+            options=options,
             journal_limit=journal_limit,
             journal_body_limit=journal_body_limit,
             journal_body_budget=journal_body_budget,
-            bigid_errors=bigid_errors,
-            bigid_system_token_ttl=bigid_system_token_ttl,
+            apis=api_list,
         )
-        self._app = App(self._emulator, sigma_url)
+        self._app = App(self._emulator)
         self._app.admin_token = admin_token
         # X-Authmock-Reason on refusals, for debugging clients that cannot read the journal.
         self._app.reason_header = bool(reason_header)
@@ -92,15 +103,32 @@ class AuthMock(JournalAssertions):
         )
         self._passthrough = tuple(passthrough)
         self._httpx: Any = None
-        self.sigma = SigmaControl(self._emulator.sigma, self._app.sigma)
-        self.sigma_url = self._app.sigma_url
-        self.bigid = BigidControl(self._emulator.bigid, self._app.bigid)
+        # Each API's Python control object (``mock.api(name)``), by name.
+        self._controls = {
+            api.name: api.control(self._emulator.backends[api.name], self._app.http[api.name])
+            for api in api_list
+        }
         self._started = False
+
+    @property
+    def sigma(self) -> SigmaControl:
+        control: SigmaControl = self._controls["sigma"]
+        return control
+
+    @property
+    def sigma_url(self) -> str:
+        """Sigma's in-process base URL (the ``sigma_url`` given)."""
+        url: str = self._app.http["sigma"].url  # type: ignore[attr-defined]
+        return url
+
+    @property
+    def bigid(self) -> BigidControl:
+        control: BigidControl = self._controls["bigid"]
+        return control
 
     def bigid_url(self, deployment: str | None = "sandbox") -> str:
         """A deployment's in-process API base URL; None means the default one."""
-        default = self._emulator.bigid.default_deployment or "sandbox"
-        name = default if deployment is None else deployment
+        name = (self.bigid.default_deployment or SANDBOX) if deployment is None else deployment
         return base_url(check_deployment_name(name))
 
     # -- switching interception ------------------------------------------------------

@@ -62,16 +62,6 @@ class Refusal:
         return "".join(c if " " <= c <= "~" else " " for c in safe)[:1000]
 
 
-def check_reason(value: str) -> str:
-    """A reason code a filter names: :class:`~authmock.errors.Invalid` listing the
-    known ones otherwise."""
-    if value not in REASONS:
-        from authmock.errors import Invalid  # errors imports this module
-
-        raise Invalid(f"unknown reason '{value}' (known: {', '.join(REASONS)})")
-    return value
-
-
 def json_kind(value: object) -> str:
     """The JSON name of a decoded value's type, for details ("an array", "null")."""
     if value is None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from authmock.errors import Invalid
 
@@ -23,9 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PERMISSIONS = ("read", "update-data", "delete-data", "update-model", "delete-model")
-SIGMA_ROLES = ("role-admin", "role-editor", "role-viewer")
-DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+from authmock.apis import EmulatedApi, registered_apis
 
 
 class ScenarioError(Invalid):
@@ -36,57 +33,6 @@ class ScenarioError(Invalid):
 # a schema. Keys ending in "!" are required. Strings must not be blank, except
 # MAYBE_EMPTY ones ("" is how the state and `tenants --json` say "none").
 MAYBE_EMPTY = "string, may be empty"
-_SCHEMA: dict[str, Any] = {
-    "seed": int,
-    "sigma": {
-        "secret": str,
-        "url": str,  # informational (``tenants --json`` prints it); ignored
-        "routes": [dict],
-        "tenants": [
-            {
-                "workspaceId!": str,
-                "name!": str,
-                "users": [
-                    {
-                        "id": str,
-                        "email!": str,
-                        "password!": str,
-                        "name": str,
-                        "roleId": str,
-                        "quickLogin": bool,
-                    }
-                ],
-                "apiKeys": [
-                    {"id": str, "name!": str, "permissions!": [str], "key": str, "active": bool}
-                ],
-            }
-        ],
-    },
-    "bigid": {
-        "system_token_ttl": int,
-        "systemTokenTtl": int,  # the same, spelt as GET /_authmock/state spells it
-        "routes": [dict],
-        "deployments": [
-            {
-                "name!": str,
-                "url": str,  # informational, as sigma.url
-                "secret": str,
-                "users": [
-                    {
-                        "username!": str,
-                        "password!": str,
-                        "firstName": MAYBE_EMPTY,
-                        "lastName": MAYBE_EMPTY,
-                        "email": MAYBE_EMPTY,
-                        "role": str,
-                        "userTokenDays": int,
-                    }
-                ],
-            }
-        ],
-    },
-}
-
 _TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false", dict: "a table/object"}
 
 
@@ -120,128 +66,66 @@ def _check(value: Any, schema: Any, where: str, fail: Any) -> None:
             fail(where, "must not be empty")
 
 
-def validate(data: Any, source: str = "scenario") -> dict[str, Any]:
-    """Check a scenario's shape and rules; return it unchanged when valid."""
+def schema(apis: Sequence[EmulatedApi]) -> dict[str, Any]:
+    """The whole scenario schema: ``seed`` and each API's section."""
+    out: dict[str, Any] = {"seed": int}
+    for api in apis:
+        if api.scenario_schema:
+            out[api.name] = dict(api.scenario_schema)
+    return out
 
-    def fail(where: str, problem: str) -> None:
+
+def validate(
+    data: Any, source: str = "scenario", apis: Sequence[EmulatedApi] | None = None
+) -> dict[str, Any]:
+    """Check a scenario's shape and rules; return it unchanged when valid."""
+    apis = _apis(apis)
+
+    def fail(where: str, problem: str) -> NoReturn:
         raise ScenarioError(f"{source}: {where or 'top level'}: {problem}")
 
-    _check(data, _SCHEMA, "", fail)
+    _check(data, schema(apis), "", fail)
     from authmock.http.declared import RouteError, parse_route
 
-    for api in ("sigma", "bigid"):
-        for r, route in enumerate(data.get(api, {}).get("routes", [])):
+    for api in apis:
+        section = data.get(api.name)
+        if section is None:
+            continue
+        for r, route in enumerate(section.get("routes", [])):
             try:
-                parse_route(route, api)
+                parse_route(route, api.name, apis)
             except RouteError as exc:
-                fail(f"{api}.routes[{r}].{exc.key}", exc.problem)
-    tenants = data.get("sigma", {}).get("tenants", [])
-    seen_ws: set[str] = set()
-    for t, tenant in enumerate(tenants):
-        ws = tenant["workspaceId"]
-        if ws in seen_ws:
-            fail(f"sigma.tenants[{t}].workspaceId", f"duplicate workspaceId '{ws}'")
-        seen_ws.add(ws)
-        emails: set[str] = set()
-        ids: set[str] = set()
-        for u, user in enumerate(tenant.get("users", [])):
-            # Tokens name users by id: two users with one id would share tokens.
-            if "id" in user and user["id"] in ids:
-                fail(
-                    f"sigma.tenants[{t}].users[{u}].id",
-                    f"duplicate user id '{user['id']}' in tenant '{ws}'",
-                )
-            ids.add(user.get("id", ""))
-            email = user["email"].strip().lower()
-            if "@" not in email:
-                fail(f"sigma.tenants[{t}].users[{u}].email", f"'{user['email']}' is not an email")
-            if email in emails:
-                fail(
-                    f"sigma.tenants[{t}].users[{u}].email",
-                    f"duplicate email '{user['email']}' in tenant '{ws}'",
-                )
-            emails.add(email)
-            role = user.get("roleId", "role-viewer")
-            if role not in SIGMA_ROLES:
-                fail(
-                    f"sigma.tenants[{t}].users[{u}].roleId",
-                    f"unknown role '{role}' (one of {', '.join(SIGMA_ROLES)})",
-                )
-        key_ids: set[str] = set()
-        for k, key in enumerate(tenant.get("apiKeys", [])):
-            if "id" in key:
-                if key["id"] in key_ids:
-                    fail(
-                        f"sigma.tenants[{t}].apiKeys[{k}].id",
-                        f"duplicate API key id '{key['id']}' in tenant '{ws}'",
-                    )
-                key_ids.add(key["id"])
-            perms = key["permissions"]
-            bad = [p for p in perms if p not in PERMISSIONS]
-            if not perms or bad or len(set(perms)) != len(perms):
-                fail(
-                    f"sigma.tenants[{t}].apiKeys[{k}].permissions",
-                    f"must be distinct values from {', '.join(PERMISSIONS)}",
-                )
-            raw = key.get("key")
-            if raw is not None and (not raw.startswith("sigma_sk_live_") or len(raw) < 46):
-                fail(
-                    f"sigma.tenants[{t}].apiKeys[{k}].key",
-                    "must be 'sigma_sk_live_' followed by at least 32 characters",
-                )
-    bigid = data.get("bigid", {})
-    if "system_token_ttl" in bigid and "systemTokenTtl" in bigid:
-        fail("bigid.systemTokenTtl", "give system_token_ttl or systemTokenTtl, not both")
-    for spelling in ("system_token_ttl", "systemTokenTtl"):
-        ttl = bigid.get(spelling)
-        if ttl is not None and ttl <= 0:
-            fail(f"bigid.{spelling}", "must be a positive number of seconds")
-    names: set[str] = set()
-    for d, dep in enumerate(bigid.get("deployments", [])):
-        name = dep["name"]
-        if not DNS_LABEL.fullmatch(name):
-            fail(f"bigid.deployments[{d}].name", f"'{name}' is not a DNS label ([a-z0-9-])")
-        if name in names:
-            fail(f"bigid.deployments[{d}].name", f"duplicate deployment '{name}'")
-        names.add(name)
-        users: set[str] = set()
-        for u, user in enumerate(dep.get("users", [])):
-            if user["username"] in users:
-                fail(
-                    f"bigid.deployments[{d}].users[{u}].username",
-                    f"duplicate username '{user['username']}' in deployment '{name}'",
-                )
-            users.add(user["username"])
-            days = user.get("userTokenDays")
-            if days is not None and not 1 <= days <= 999:
-                fail(f"bigid.deployments[{d}].users[{u}].userTokenDays", "must be 1 to 999")
+                fail(f"{api.name}.routes[{r}].{exc.key}", exc.problem)
+
+        def fail_in(where: str, problem: str, prefix: str = api.name) -> NoReturn:
+            fail(f"{prefix}.{where}", problem)
+
+        api.validate_scenario(section, fail_in)
     return dict(data)
 
 
-# What GET /_authmock/state has that describes the running emulator, not its data.
-RUN_TIME_FIELDS = {
-    "bigid": ("errors", "defaultDeployment"),
-    "apiKeys": ("createdAt", "lastUsedAt"),
-}
+def _apis(apis: Sequence[EmulatedApi] | None) -> Sequence[EmulatedApi]:
+    if apis is not None:
+        return apis
+    return registered_apis()
 
 
-def from_state(state: Mapping[str, Any]) -> dict[str, Any]:
+def from_state(
+    state: Mapping[str, Any], apis: Sequence[EmulatedApi] | None = None
+) -> dict[str, Any]:
     """``GET /_authmock/state`` (or ``mock.state()``) as a scenario: the same
     data without its run-time-only fields. Raw API keys are never in the
     state, so loading it mints new ones (``tenants --json`` keeps them)."""
     scenario: dict[str, Any] = json.loads(json.dumps(dict(state)))  # a deep copy
-    bigid = scenario.get("bigid", {})
-    for name in RUN_TIME_FIELDS["bigid"]:
-        bigid.pop(name, None)
-    for tenant in scenario.get("sigma", {}).get("tenants", []):
-        for key in tenant.get("apiKeys", []):
-            for name in RUN_TIME_FIELDS["apiKeys"]:
-                key.pop(name, None)
+    for api in _apis(apis):
+        if api.name in scenario:
+            scenario[api.name] = api.scenario_from_state(scenario[api.name])
     return scenario
 
 
+# A file's identity (path, inode, mtime, size); a result also depends on the APIs.
 CacheKey = tuple[str, int, int, int]
-_FILE_CACHE: dict[CacheKey, dict[str, Any]] = {}
+_FILE_CACHE: dict[tuple[CacheKey, tuple[str, ...]], dict[str, Any]] = {}
 # No scenario needs more; a bound also keeps /dev/zero or a huge file out of memory.
 MAX_SCENARIO_BYTES = 1024 * 1024
 
@@ -355,10 +239,14 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
+def load(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    apis: Sequence[EmulatedApi] | None = None,
+) -> dict[str, Any]:
     """A validated scenario from a path (TOML/JSON), a bundled name, or a dict."""
+    apis = _apis(apis)
     if isinstance(source, Mapping):
-        return validate(dict(source))
+        return validate(dict(source), apis=apis)
     path = resolve(source)
     if path.suffix not in (".toml", ".json"):
         if not path.exists():
@@ -366,15 +254,16 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
                 f"{path.name}: no such scenario file or bundled scenario; {bundled_hint()}"
             )
         raise ScenarioError(f"{path.name}: scenario files must end in .toml or .json")
+    names = tuple(api.name for api in apis)
     seen: list[CacheKey] = []
 
     def cached(key: CacheKey) -> bool:
         seen.append(key)
-        return key in _FILE_CACHE
+        return (key, names) in _FILE_CACHE
 
     text = read_text(path, cached)
     if text is None:
-        return _FILE_CACHE[seen[0]]
-    result = validate(parse(text, path.name, path.suffix), path.name)
-    _FILE_CACHE[seen[0]] = result
+        return _FILE_CACHE[seen[0], names]
+    result = validate(parse(text, path.name, path.suffix), path.name, apis)
+    _FILE_CACHE[seen[0], names] = result
     return result

@@ -74,7 +74,7 @@ def test_state_shows_passwords_and_key_objects_but_no_hash_or_raw_key(env: Env) 
     }
     assert set(first["apiKeys"][0]) == KEY_OBJECT
     text = json.dumps(body)
-    seeded_key = seed_data(7).sigma_tenants[0].api_keys[0]
+    seeded_key = seed_data(7).section("sigma").tenants[0].api_keys[0]
     assert seeded_key.raw not in text and seeded_key.hash not in text
     assert "sigma_sk_live_" not in text
 

@@ -10,12 +10,10 @@ import pytest
 import requests
 
 from authmock import AuthMock
-from authmock.bigid.views import BigidHttp
-from authmock.http.routes import Route
-from authmock.sigma.views import SigmaHttp
+from tests.route_tables import route_tables
 
 # Each API's built-in route table: its document must describe exactly these.
-TABLES: dict[str, tuple[Route, ...]] = {"sigma": SigmaHttp.ROUTES, "bigid": BigidHttp.ROUTES}
+TABLES = route_tables()
 
 
 def _werkzeug_to_openapi(path: str) -> str:

@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 import requests
 
-from authmock.bigid.views import BigidHttp
-from authmock.sigma.views import SigmaHttp
 from tests.counts import count
+from tests.route_tables import route_tables
 
-TABLES = {"sigma": SigmaHttp.ROUTES, "bigid": BigidHttp.ROUTES}
+TABLES = route_tables()
 
 CLI = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
 
@@ -67,7 +66,7 @@ def _sigma_token(server: Any) -> str:
     return str(response.json()["token"])
 
 
-@pytest.mark.parametrize("document", ["sigma", "bigid"])
+@pytest.mark.parametrize("document", TABLES)
 def test_unauthenticated(authmock_server: Any, document: str, tmp_path: Path) -> None:
     _run(authmock_server, document, cwd=tmp_path)
 

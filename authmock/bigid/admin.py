@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.routing import Rule
 
-from authmock.bigid.models import SANDBOX, USER_TOKEN_DAYS
-from authmock.http.admin import AdminHandler, field
+from authmock.apis import AdminOperation
+from authmock.bigid.models import SANDBOX, USER_TOKEN_DAYS, BigidBackend
+from authmock.http.admin_kit import AdminHandler, field
+from authmock.http.admin_openapi import ANY_OBJECT, ERROR, INTEGER, STRING, obj, ref
 from authmock.http.exchange import Reply, json_reply
 
-if TYPE_CHECKING:
-    from authmock.http.app import App
 
-
-def bigid_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
-    backend = app.emulator.bigid
+def bigid_admin_routes(backend: BigidBackend) -> list[tuple[Rule, AdminHandler]]:
 
     def remove_deployment(body: Any, name: str) -> Reply:
         backend.remove_deployment(name)
@@ -95,3 +93,82 @@ def bigid_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
         (Rule("/_authmock/bigid/system-tokens", methods=["POST"]), issue_system_token),
         (Rule("/_authmock/bigid/errors", methods=["POST"]), set_errors),
     ]
+
+
+# These routes in the admin OpenAPI document (EmulatedApi.admin_operations; the
+# POST .../routes of declared routes is the admin API's, described here).
+ADMIN_OPERATIONS: dict[tuple[str, str], AdminOperation] = {
+    ("post", "/_authmock/bigid/routes"): (
+        "Declare a protected BigID route",
+        ref("DeclaredRoute"),
+        {201: ANY_OBJECT},
+    ),
+    ("post", "/_authmock/bigid/deployments"): (
+        "Add a deployment",
+        obj(("name",), name=STRING, secret=STRING),
+        {201: obj(("name",), name=STRING)},
+    ),
+    ("delete", "/_authmock/bigid/deployments/{name}"): (
+        "Remove a deployment (its host then refuses connections)",
+        None,
+        {204: None, 404: ERROR},
+    ),
+    ("get", "/_authmock/bigid/deployments/{name}/secret"): (
+        "The HS256 key of a deployment's tokens",
+        None,
+        {200: ref("Secret"), 404: ERROR},
+    ),
+    ("post", "/_authmock/bigid/users"): (
+        "Add a user",
+        obj(
+            ("deployment", "username", "password"),
+            deployment=STRING,
+            username=STRING,
+            password=STRING,
+            firstName=STRING,
+            lastName=STRING,
+            email=STRING,
+            role=STRING,
+        ),
+        {201: ANY_OBJECT, 404: ERROR},
+    ),
+    ("delete", "/_authmock/bigid/deployments/{name}/users/{username}"): (
+        "Remove a user",
+        None,
+        {204: None, 404: ERROR},
+    ),
+    ("get", "/_authmock/bigid/deployments/{name}/users/{username}/user-token"): (
+        "The user token seeded for a user",
+        None,
+        {200: ref("Token"), 404: ERROR},
+    ),
+    ("post", "/_authmock/bigid/user-tokens"): (
+        "A new user token (1 to 999 days)",
+        obj(("username",), username=STRING, deployment=STRING, days=INTEGER),
+        {201: ref("Token"), 404: ERROR},
+    ),
+    ("post", "/_authmock/bigid/user-tokens/revoke"): (
+        "Revoke a user token",
+        obj(("token",), token=STRING),
+        {204: None},
+    ),
+    ("post", "/_authmock/bigid/system-tokens"): (
+        "A system token (negative expiresIn: already expired)",
+        obj(("username",), username=STRING, deployment=STRING, expiresIn=INTEGER),
+        {201: ref("Token"), 404: ERROR},
+    ),
+    ("post", "/_authmock/bigid/errors"): (
+        "Switch the BigID error style",
+        obj(("errors",), errors={"type": "string", "enum": ["spec", "production"]}),
+        {200: obj(("errors",), errors=STRING)},
+    ),
+}
+
+# GET /_authmock/state's "bigid" (EmulatedApi.state_schema).
+STATE_SCHEMA = obj(
+    ("errors", "deployments"),
+    errors={"type": "string", "enum": ["spec", "production"]},
+    defaultDeployment={"type": ["string", "null"]},
+    systemTokenTtl=INTEGER,
+    deployments={"type": "array", "items": ANY_OBJECT},
+)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from authmock.bigid.models import SYSTEM_TTL
+from authmock.bigid.seed import BigidSeed
 from authmock.bigid.views import base_url
-from authmock.seed import SeedData
 
 
-def bigid_credentials(data: SeedData) -> dict[str, Any]:
+def bigid_credentials(seed: BigidSeed) -> dict[str, Any]:
     """Deployments, users and passwords: derived from the seed data alone, so
     ``tenants --json`` is identical for identical inputs."""
     return {
-        "systemTokenTtl": data.bigid_system_token_ttl or SYSTEM_TTL,
+        "systemTokenTtl": seed.system_token_ttl or SYSTEM_TTL,
         "deployments": [
             {
                 "name": d.name,
@@ -31,7 +31,7 @@ def bigid_credentials(data: SeedData) -> dict[str, Any]:
                     for u in d.users
                 ],
             }
-            for d in data.bigid_deployments
+            for d in seed.deployments
         ],
     }
 
@@ -51,12 +51,12 @@ def bigid_table(creds: dict[str, Any], base: str | None) -> list[str]:
     return lines
 
 
-def user_token_lines(mock: Any) -> list[str]:
+def user_token_lines(control: Any) -> list[str]:
     """The seeded user tokens. They are signed with this process's secrets, so
     only a serving process prints them."""
     lines = ["BigID user tokens (valid while this server runs)"]
-    for deployment in mock.bigid.deployments:
+    for deployment in control.deployments:
         for user in deployment["users"]:
-            token = mock.bigid.user_token(user["username"], deployment["name"])
+            token = control.user_token(user["username"], deployment["name"])
             lines.append(f"    {deployment['name']}/{user['username']}  {token}")
     return lines

@@ -7,16 +7,16 @@ message the ``spec`` error style answers with; the HTTP layer applies the
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from authmock.bigid.seed import BigidSeed
 from authmock.clock import Clock
 from authmock.errors import ApiError, Invalid, NotFound
 from authmock.reasons import clip
-from authmock.scenario import DNS_LABEL
 from authmock.security import new_secret, same
-from authmock.seed import SeedData
 from authmock.tokens import TokenCodec, TokenError, signature_id
 
 ACCESS = "access-token"
@@ -28,6 +28,8 @@ USER_TOKEN_DAYS = 30
 MAX_USER_TOKEN_DAYS = 999
 ERROR_STYLES = ("spec", "production")
 SANDBOX = "sandbox"
+# A deployment name is a host name label: {name}.bigid.com.
+DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 BAD_LOGIN = "Authentication failed. Username / Password incorrect or insufficient roles in AD."
 CREDENTIALS_REQUIRED = "username and password are required"
@@ -188,17 +190,17 @@ class BigidBackend:
         self.default_deployment: str | None = None
 
     # -- loading ---------------------------------------------------------------------
-    def load(self, data: SeedData) -> None:
+    def load(self, seed: BigidSeed) -> None:
         """Replace all state with the seeded data. Unconfigured secrets are new,
         so every token issued before is void."""
         with self.lock:
             self.errors = self.configured_errors
-            self.system_ttl = self.configured_ttl or data.bigid_system_token_ttl or SYSTEM_TTL
+            self.system_ttl = self.configured_ttl or seed.system_token_ttl or SYSTEM_TTL
             self.deployments = {}
             self.retired = set()
             self.default_deployment = None
             now = self.clock.now_int()
-            for d in data.bigid_deployments:
+            for d in seed.deployments:
                 deployment = self.add_deployment(d.name, d.secret)
                 deployment.loaded_at = now
                 for u in d.users:

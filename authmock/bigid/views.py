@@ -73,28 +73,40 @@ class BigidHttp(Endpoints[BigidBackend]):
         """Whether a path is a BigID route, built-in or user-registered (any method)."""
         return self.routes.matches(path)
 
-    def _existing(self, deployment: str | None) -> str:
+    def _existing(self, deployment: str | None, path: str) -> str:
         if deployment is None or not self.backend.exists(deployment):
             # What a client sees for a deployment that does not exist: no server.
-            raise REFUSED.fail(deployment=deployment or "")
+            detail = (
+                f"deployment '{deployment}' does not exist (removed, or never added):"
+                " the connection is refused"
+                if deployment
+                else "no BigID deployment exists: the connection is refused"
+            )
+            refused = REFUSED.fail(deployment=deployment or "")
+            refused.api, refused.path = self.name, path
+            refused.refusal = Refusal("deployment_not_found", detail)
+            raise refused
         return deployment
 
-    def host_target(self, host: str) -> str | None:
+    def route_host(self, host: str, path: str) -> tuple[str, str | None] | None:
         """The deployment of an in-process BigID host; None for other hosts.
 
         Raises :class:`ConnectionFault` for a ``*.bigid.com`` host that is no
         deployment of this mock."""
         deployment = host_deployment(host)
-        return None if deployment is None else self._existing(deployment)
+        return None if deployment is None else (path, self._existing(deployment, path))
 
-    def path_target(self, path: str) -> tuple[str, str] | None:
+    def route_path(self, path: str) -> tuple[str, str | None] | None:
         """Server mode: (API path, deployment) for a BigID path, None for Sigma's."""
         if path.startswith(SERVER_PREFIX):
             name, _, rest = path[len(SERVER_PREFIX) :].partition("/")
-            return "/" + rest, self._existing(name)
+            return "/" + rest, self._existing(name, "/" + rest)
         if path.startswith(API_PREFIX) and self.owns(path):
-            return path, self._existing(self.backend.default_deployment)
+            return path, self._existing(self.backend.default_deployment, path)
         return None
+
+    def emulated_host(self, name: str) -> bool:
+        return host_deployment(name) is not None
 
     # -- the engine's interface --------------------------------------------------------
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:

@@ -1,16 +1,17 @@
 """The admin API under ``/_authmock/``: JSON in and out, never faulted or journaled.
 
-Routes shared by both APIs live here; each API package contributes its own
-(``authmock/sigma/admin.py``, ``authmock/bigid/admin.py``).
+Routes shared by every API live here; each registered API contributes its own
+(its ``admin_routes``: ``authmock/sigma/admin.py``, ``authmock/bigid/admin.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed
@@ -19,6 +20,15 @@ from werkzeug.routing import Rule
 
 from authmock import scenario as scenarios
 from authmock.errors import ApiError, Invalid, NotFound
+from authmock.http.admin_kit import (  # noqa: F401  (re-exported)
+    AdminError,
+    AdminHandler,
+    admin_error,
+    field,
+    takes_environ,
+    takes_query,
+)
+from authmock.http.admin_openapi import admin_openapi
 from authmock.http.declared import add_declared_paths
 from authmock.http.exchange import (
     MAX_BODY,
@@ -30,86 +40,29 @@ from authmock.http.exchange import (
     read_body,
 )
 from authmock.http.guard import body_type_refusal, cross_site_refusal
+from authmock.http.instances import instance_admin_routes
+from authmock.http.persist import persist_admin_routes
 from authmock.http.routes import RouteSpec, shared_map
 from authmock.security import same
+from authmock.version import __version__
 
 if TYPE_CHECKING:
     from authmock.http.app import App
-
-AdminHandler = Callable[..., Reply]
-H = TypeVar("H", bound=AdminHandler)
-
-
-class AdminError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def admin_error(status: int, message: str) -> Reply:
-    code = {
-        400: "BAD_REQUEST",
-        401: "UNAUTHORIZED",
-        403: "FORBIDDEN",
-        404: "NOT_FOUND",
-        405: "METHOD_NOT_ALLOWED",
-        413: "PAYLOAD_TOO_LARGE",
-        415: "UNSUPPORTED_MEDIA_TYPE",
-        500: "INTERNAL_ERROR",
-    }
-    return json_reply(status, {"error": code.get(status, "ERROR"), "message": message})
-
-
-def field(body: Any, name: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-    """A field of an admin JSON body, type-checked (bool never counts as a number)."""
-    if not isinstance(body, dict):
-        raise AdminError(400, "request body must be a JSON object")
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise AdminError(400, f"'{name}' is required")
-        return None
-    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
-        raise AdminError(400, f"'{name}' has the wrong type")
-    return value
 
 
 def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
-def openapi_documents() -> dict[str, Callable[[], dict[str, Any]]]:
-    from authmock.bigid.openapi import bigid_openapi
-    from authmock.http.admin_openapi import admin_openapi
-    from authmock.sigma.openapi import sigma_openapi
-
-    return {"sigma": sigma_openapi, "bigid": bigid_openapi, "admin": admin_openapi}
-
-
-def takes_query(handler: H) -> H:
-    """Mark an admin handler that takes ``query``: the URL query as a dict."""
-    handler.takes_query = True  # type: ignore[attr-defined]
-    return handler
-
-
-def takes_environ(handler: H) -> H:
-    """Mark an admin handler that takes ``environ`` (e.g. for the request's host)."""
-    handler.takes_environ = True  # type: ignore[attr-defined]
-    return handler
+def openapi_documents(app: App) -> dict[str, Callable[[], dict[str, Any]]]:
+    """Each API's OpenAPI document, and the admin API's own."""
+    documents = {api.name: api.openapi for api in app.apis}
+    documents["admin"] = functools.partial(admin_openapi, app.apis)
+    return documents
 
 
 class Admin:
     def __init__(self, app: App) -> None:
-        from authmock.bigid.admin import bigid_admin_routes
-        from authmock.http.instances import instance_admin_routes
-        from authmock.http.persist import persist_admin_routes
-        from authmock.sigma.admin import sigma_admin_routes
-
         self.app = app
         self.emulator = app.emulator
         self._handlers: dict[str, AdminHandler] = {}
@@ -133,11 +86,12 @@ class Admin:
             (Rule("/_authmock/calls", methods=["GET"]), self.calls_list),
             (Rule("/_authmock/calls", methods=["DELETE"]), self.calls_clear),
             (Rule("/_authmock/openapi/<name>.json", methods=["GET"]), self.openapi),
-            (Rule("/_authmock/sigma/routes", methods=["POST"]), self.sigma_route),
-            (Rule("/_authmock/bigid/routes", methods=["POST"]), self.bigid_route),
         ]
-        routes += sigma_admin_routes(app)
-        routes += bigid_admin_routes(app)
+        for api in app.apis:
+            if api.declared_routes() is not None:
+                rule = Rule(f"/_authmock/{api.name}/routes", methods=["POST"])
+                routes.append((rule, functools.partial(self._declare, api.name)))
+            routes += api.admin_routes(app.emulator.backends[api.name], app.http[api.name])
         routes += instance_admin_routes(app)
         routes += persist_admin_routes(app)
         self.extend(routes)
@@ -225,11 +179,11 @@ class Admin:
             field(body, "scenario", (dict, str), required=False) if body is not None else None
         )
         if isinstance(scenario, str):
-            scenario = self._scenario_file(scenario)
+            scenario = self.scenario_file(scenario)
         self.emulator.reset(seed=seed, scenario=scenario)
         return Reply(204)
 
-    def _scenario_file(self, name: str) -> Path:
+    def scenario_file(self, name: str) -> Path:
         """A bundled scenario or a file in the scenario directory, nothing else:
         a web page must not read the machine's files through this server. The
         refusal is one message, whether or not the path exists."""
@@ -295,37 +249,32 @@ class Admin:
 
     def index(self, body: Any) -> Reply:
         """Every admin route, and where the three OpenAPI documents are."""
-        from authmock import __version__  # the package imports this module
-
         routes = [
             {"method": method, "path": re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)}
             for path, methods, _ in self._specs
             for method in methods
             if method != "HEAD"
         ]
-        documents = {name: f"/_authmock/openapi/{name}.json" for name in openapi_documents()}
+        documents = {
+            name: f"/_authmock/openapi/{name}.json" for name in openapi_documents(self.app)
+        }
         return json_reply(200, {"authmock": __version__, "routes": routes, "openapi": documents})
 
     def openapi(self, body: Any, name: str) -> Reply:
-        documents = openapi_documents()
+        documents = openapi_documents(self.app)
         if name not in documents:
             raise AdminError(
                 404, f"no OpenAPI document '{name}' (one of {', '.join(sorted(documents))})"
             )
         document = documents[name]()
-        if name in ("sigma", "bigid"):
+        if name in self.app.http:
             add_declared_paths(document, self.emulator.routes.of(name))
         return json_reply(200, document)
 
     def _declare(self, api: str, body: Any) -> Reply:
+        """``POST /_authmock/{api}/routes``: a declared stand-in route."""
         route = self.emulator.routes.add(api, body)  # RouteError: a 400 naming the field
         return json_reply(201, route.to_json())
-
-    def sigma_route(self, body: Any) -> Reply:
-        return self._declare("sigma", body)
-
-    def bigid_route(self, body: Any) -> Reply:
-        return self._declare("bigid", body)
 
     @takes_query
     def calls_clear(self, body: Any, query: dict[str, str]) -> Reply:

@@ -1,24 +1,33 @@
 """The OpenAPI 3 document of the admin API (``GET /_authmock/openapi/admin.json``).
 
-One table, :data:`OPERATIONS`, describes every admin route; tests/test_openapi.py
-checks it against the admin route table, so a route added without its entry
-here fails the suite. Paths are full paths from the server root.
+:data:`OPERATIONS` describes the routes every server has; each API describes
+its own (``EmulatedApi.admin_operations``, next to its ``admin.py``) and the
+schema of its part of the state (``EmulatedApi.state_schema``).
+tests/test_openapi.py checks the document against the admin route table, so a
+route added without its entry fails the suite. Paths are full paths from the
+server root. The helpers (:func:`obj`, :func:`ref`, ``STRING``...) are for the
+APIs' tables too.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from authmock import __version__, effects
+from authmock import effects
 from authmock.reasons import REASONS
+from authmock.version import __version__
+
+if TYPE_CHECKING:
+    from authmock.apis import AdminOperation, EmulatedApi
 
 JSON = "application/json"
 ERROR = {"$ref": "#/components/schemas/Error"}
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
 
 
-def _obj(required: tuple[str, ...] = (), **properties: Any) -> dict[str, Any]:
+def obj(required: tuple[str, ...] = (), **properties: Any) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = list(required)
@@ -29,13 +38,14 @@ STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 NUMBER = {"type": "number"}
 BOOLEAN = {"type": "boolean"}
-TOKEN = _obj(("token",), token=STRING)
+TOKEN = obj(("token",), token=STRING)
 
+# The schemas every server has; "Fault" and "State" depend on the APIs (_schemas).
 SCHEMAS: dict[str, Any] = {
-    "Error": _obj(("error", "message"), error=STRING, message=STRING),
+    "Error": obj(("error", "message"), error=STRING, message=STRING),
     "Fault": {
-        **_obj(
-            api={"type": "string", "enum": ["sigma", "bigid"]},
+        **obj(
+            api={"type": "string", "enum": []},  # the APIs' names (_schemas)
             method=STRING,
             path={"type": "string", "description": "may use * globs"},
             tenant=STRING,
@@ -57,10 +67,10 @@ SCHEMAS: dict[str, Any] = {
     "ListedFault": {
         "allOf": [
             {"$ref": "#/components/schemas/Fault"},
-            _obj(("id", "seen", "fired"), id=STRING, seen=INTEGER, fired=INTEGER),
+            obj(("id", "seen", "fired"), id=STRING, seen=INTEGER, fired=INTEGER),
         ]
     },
-    "Call": _obj(
+    "Call": obj(
         ("api", "method", "path", "status", "timestamp"),
         api=STRING,
         method=STRING,
@@ -79,30 +89,19 @@ SCHEMAS: dict[str, Any] = {
         },
         detail={"type": ["string", "null"], "description": "the reason, as a sentence"},
     ),
-    "State": _obj(
-        ("seed", "sigma", "bigid"),
-        seed=INTEGER,
-        sigma=_obj(("tenants",), tenants={"type": "array", "items": ANY_OBJECT}),
-        bigid=_obj(
-            ("errors", "deployments"),
-            errors={"type": "string", "enum": ["spec", "production"]},
-            defaultDeployment={"type": ["string", "null"]},
-            systemTokenTtl=INTEGER,
-            deployments={"type": "array", "items": ANY_OBJECT},
-        ),
-    ),
-    "Clock": _obj(("now",), now=NUMBER),
+    "State": obj(("seed",), seed=INTEGER),  # and each API's (_schemas)
+    "Clock": obj(("now",), now=NUMBER),
     "ClockChange": {
         "oneOf": [
-            _obj(("advance",), advance=NUMBER),
-            _obj(("set",), set=NUMBER),
-            _obj(("resume",), resume={"type": "boolean", "enum": [True]}),
+            obj(("advance",), advance=NUMBER),
+            obj(("set",), set=NUMBER),
+            obj(("resume",), resume={"type": "boolean", "enum": [True]}),
         ],
         "description": "exactly one key",
     },
     "Token": TOKEN,
-    "Secret": _obj(("secret",), secret=STRING),
-    "DeclaredRoute": _obj(
+    "Secret": obj(("secret",), secret=STRING),
+    "DeclaredRoute": obj(
         ("method", "path"),
         method=STRING,
         path=STRING,
@@ -110,10 +109,8 @@ SCHEMAS: dict[str, Any] = {
         json={"description": "the JSON body answered"},
         body={"type": "string", "description": "a raw body (with content_type)"},
         content_type=STRING,
-        permission={"type": "string", "description": "Sigma only"},
-        deployments={"type": "array", "items": STRING, "description": "BigID only"},
-    ),
-    "Instance": _obj(
+    ),  # and the fields the APIs add (_schemas)
+    "Instance": obj(
         ("id", "url"),
         id=STRING,
         url=STRING,
@@ -124,21 +121,20 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _ref(name: str) -> dict[str, Any]:
+def ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 # (method, path) -> (summary, request body schema or None, {status: schema or None}).
 # 400 (bad body), 401 (admin token) and 404 (unknown route) apply to every route.
-Operation = tuple[str, Any, dict[int, Any]]
-OPERATIONS: dict[tuple[str, str], Operation] = {
+OPERATIONS: dict[tuple[str, str], AdminOperation] = {
     ("get", "/_authmock"): ("This index: every admin route and the documents", None, {200: None}),
     ("get", "/_authmock/"): ("The same index", None, {200: None}),
     ("post", "/_authmock/reset"): (
         "Back to the seeded state; optionally reseed (scenario: a dict, or a bundled name or"
         " a file in --scenario-dir)",
         {  # no body, or null, is a plain reset
-            **_obj(
+            **obj(
                 seed={"type": ["integer", "null"]}, scenario={"type": ["object", "string", "null"]}
             ),
             "type": ["object", "null"],
@@ -148,32 +144,32 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/_authmock/state"): (
         "Every tenant, user and key; never a hash or raw key",
         None,
-        {200: _ref("State")},
+        {200: ref("State")},
     ),
-    ("get", "/_authmock/clock"): ("The emulator's time", None, {200: _ref("Clock")}),
+    ("get", "/_authmock/clock"): ("The emulator's time", None, {200: ref("Clock")}),
     ("post", "/_authmock/clock"): (
         "Advance, set or resume the clock",
-        _ref("ClockChange"),
-        {200: _ref("Clock")},
+        ref("ClockChange"),
+        {200: ref("Clock")},
     ),
     ("get", "/_authmock/faults"): (
         "The live faults",
         None,
-        {200: {"type": "array", "items": _ref("ListedFault")}},
+        {200: {"type": "array", "items": ref("ListedFault")}},
     ),
-    ("post", "/_authmock/faults"): ("Add a fault", _ref("Fault"), {201: _obj(("id",), id=STRING)}),
+    ("post", "/_authmock/faults"): ("Add a fault", ref("Fault"), {201: obj(("id",), id=STRING)}),
     ("delete", "/_authmock/faults"): ("Remove every fault", None, {204: None}),
     ("get", "/_authmock/faults/{fault_id}"): (
         "One live fault",
         None,
-        {200: _ref("ListedFault"), 404: ERROR},
+        {200: ref("ListedFault"), 404: ERROR},
     ),
     ("delete", "/_authmock/faults/{fault_id}"): ("Remove a fault", None, {204: None, 404: ERROR}),
     ("get", "/_authmock/calls"): (
         "The journal, oldest first; query filters method, path (globs), api, status (401 or"
         " 4xx), tenant, principal, fault, reason, body and headers (JSON objects, subset match)",
         None,
-        {200: {"type": "array", "items": _ref("Call")}},
+        {200: {"type": "array", "items": ref("Call")}},
     ),
     ("delete", "/_authmock/calls"): ("Clear the journal (no filters)", None, {204: None}),
     ("get", "/_authmock/calls.har"): (
@@ -182,7 +178,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: ANY_OBJECT},
     ),
     ("get", "/_authmock/openapi/{name}.json"): (
-        "An OpenAPI document: sigma, bigid or admin",
+        "An OpenAPI document: each API's or admin",  # names them (_operations)
         None,
         {200: ANY_OBJECT, 404: ERROR},
     ),
@@ -195,22 +191,21 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("post", "/_authmock/instances"): (
         "A new isolated instance at {url}",
         {  # no body, or null: the server's seed and scenario
-            **_obj(
+            **obj(
                 seed={"type": ["integer", "null"]},
                 scenario={"type": ["object", "string", "null"]},
-                bigid_errors={"type": ["string", "null"], "enum": ["spec", "production", None]},
-            ),
+            ),  # and the APIs' instance options (_operations)
             "type": ["object", "null"],
         },
-        {201: _ref("Instance"), 429: ERROR},
+        {201: ref("Instance"), 429: ERROR},
     ),
     ("get", "/_authmock/instances"): (
         "The live instances",
         None,
         {
-            200: _obj(
+            200: obj(
                 ("instances",),
-                instances={"type": "array", "items": _ref("Instance")},
+                instances={"type": "array", "items": ref("Instance")},
                 maxInstances=INTEGER,
                 ttlSeconds=NUMBER,
             )
@@ -220,130 +215,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Delete an instance",
         None,
         {204: None, 404: ERROR},
-    ),
-    # -- Sigma --
-    ("post", "/_authmock/sigma/routes"): (
-        "Declare a protected Sigma route",
-        _ref("DeclaredRoute"),
-        {201: ANY_OBJECT},
-    ),
-    ("delete", "/_authmock/sigma/workspaces/{workspace_id}"): (
-        "Remove a workspace (the missing-workspace failure)",
-        None,
-        {204: None, 404: ERROR},
-    ),
-    ("delete", "/_authmock/sigma/workspaces/{workspace_id}/users/{user_id}"): (
-        "Remove a user",
-        None,
-        {204: None, 404: ERROR},
-    ),
-    ("get", "/_authmock/sigma/secret"): (
-        "The HS256 key of Sigma tokens",
-        None,
-        {200: _ref("Secret")},
-    ),
-    ("post", "/_authmock/sigma/tokens"): (
-        "A token for a user (negative expiresIn: already expired)",
-        _obj(
-            ("email",),
-            email={"type": "string", "description": "or a user id"},
-            workspaceId=STRING,
-            expiresIn=INTEGER,
-        ),
-        {200: _ref("Token"), 404: ERROR},
-    ),
-    ("post", "/_authmock/sigma/tenants"): (
-        "Add a tenant",
-        _obj(("workspaceId", "name"), workspaceId=STRING, name=STRING),
-        {201: _obj(("workspaceId", "name"), workspaceId=STRING, name=STRING)},
-    ),
-    ("post", "/_authmock/sigma/users"): (
-        "Add a user (the answer includes the password)",
-        _obj(
-            ("workspaceId", "email", "password"),
-            workspaceId=STRING,
-            email=STRING,
-            password=STRING,
-            roleId=STRING,
-            name=STRING,
-            quickLogin=BOOLEAN,
-        ),
-        {201: ANY_OBJECT, 404: ERROR},
-    ),
-    ("post", "/_authmock/sigma/api-keys"): (
-        "Create an API key; the raw key is in the answer once",
-        _obj(
-            ("workspaceId", "name", "permissions"),
-            workspaceId=STRING,
-            name=STRING,
-            permissions={"type": "array", "items": STRING},
-        ),
-        {201: ANY_OBJECT, 404: ERROR},
-    ),
-    # -- BigID --
-    ("post", "/_authmock/bigid/routes"): (
-        "Declare a protected BigID route",
-        _ref("DeclaredRoute"),
-        {201: ANY_OBJECT},
-    ),
-    ("post", "/_authmock/bigid/deployments"): (
-        "Add a deployment",
-        _obj(("name",), name=STRING, secret=STRING),
-        {201: _obj(("name",), name=STRING)},
-    ),
-    ("delete", "/_authmock/bigid/deployments/{name}"): (
-        "Remove a deployment (its host then refuses connections)",
-        None,
-        {204: None, 404: ERROR},
-    ),
-    ("get", "/_authmock/bigid/deployments/{name}/secret"): (
-        "The HS256 key of a deployment's tokens",
-        None,
-        {200: _ref("Secret"), 404: ERROR},
-    ),
-    ("post", "/_authmock/bigid/users"): (
-        "Add a user",
-        _obj(
-            ("deployment", "username", "password"),
-            deployment=STRING,
-            username=STRING,
-            password=STRING,
-            firstName=STRING,
-            lastName=STRING,
-            email=STRING,
-            role=STRING,
-        ),
-        {201: ANY_OBJECT, 404: ERROR},
-    ),
-    ("delete", "/_authmock/bigid/deployments/{name}/users/{username}"): (
-        "Remove a user",
-        None,
-        {204: None, 404: ERROR},
-    ),
-    ("get", "/_authmock/bigid/deployments/{name}/users/{username}/user-token"): (
-        "The user token seeded for a user",
-        None,
-        {200: _ref("Token"), 404: ERROR},
-    ),
-    ("post", "/_authmock/bigid/user-tokens"): (
-        "A new user token (1 to 999 days)",
-        _obj(("username",), username=STRING, deployment=STRING, days=INTEGER),
-        {201: _ref("Token"), 404: ERROR},
-    ),
-    ("post", "/_authmock/bigid/user-tokens/revoke"): (
-        "Revoke a user token",
-        _obj(("token",), token=STRING),
-        {204: None},
-    ),
-    ("post", "/_authmock/bigid/system-tokens"): (
-        "A system token (negative expiresIn: already expired)",
-        _obj(("username",), username=STRING, deployment=STRING, expiresIn=INTEGER),
-        {201: _ref("Token"), 404: ERROR},
-    ),
-    ("post", "/_authmock/bigid/errors"): (
-        "Switch the BigID error style",
-        _obj(("errors",), errors={"type": "string", "enum": ["spec", "production"]}),
-        {200: _obj(("errors",), errors=STRING)},
     ),
 }
 
@@ -355,9 +226,52 @@ def _operation_id(method: str, path: str) -> str:
     return f"{method}_index" + ("_slash" if path.endswith("/") else "")
 
 
-def admin_openapi() -> dict[str, Any]:
+def _operations(apis: Sequence[EmulatedApi]) -> dict[tuple[str, str], AdminOperation]:
+    """Every server's routes, the parts of them that name the APIs, then each API's."""
+    operations = dict(OPERATIONS)
+    key = ("get", "/_authmock/openapi/{name}.json")
+    summary, body, answers = operations[key]
+    documents = ", ".join(api.name for api in apis)
+    operations[key] = (f"An OpenAPI document: {documents} or admin", body, answers)
+    key = ("post", "/_authmock/instances")
+    summary, body, answers = operations[key]
+    options = {
+        keyword: {"type": ["string", "null"], "enum": [*choices, None]}
+        for api in apis
+        for keyword, choices in api.instance_options.items()
+    }
+    body = {**body, "properties": {**body["properties"], **options}}
+    operations[key] = (summary, body, answers)
+    for api in apis:
+        operations.update(api.admin_operations())
+    return operations
+
+
+def _schemas(apis: Sequence[EmulatedApi]) -> dict[str, Any]:
+    schemas = dict(SCHEMAS)
+    fault = schemas["Fault"]
+    names = [api.name for api in apis]
+    api_field = {**fault["properties"]["api"], "enum": names}
+    schemas["Fault"] = {**fault, "properties": {**fault["properties"], "api": api_field}}
+    route = schemas["DeclaredRoute"]
+    fields: dict[str, Any] = {}
+    for api in apis:
+        rules = api.declared_routes()
+        fields.update(rules.fields if rules is not None else {})
+    schemas["DeclaredRoute"] = {**route, "properties": {**route["properties"], **fields}}
+    state = schemas["State"]
+    schemas["State"] = {
+        **state,
+        "properties": {**state["properties"], **{api.name: api.state_schema() for api in apis}},
+        "required": [*state["required"], *names],
+    }
+    return schemas
+
+
+def admin_openapi(apis: Sequence[EmulatedApi]) -> dict[str, Any]:
+    """The admin API's document for a server of these APIs."""
     paths: dict[str, dict[str, Any]] = {}
-    for (method, path), (summary, body, answers) in OPERATIONS.items():
+    for (method, path), (summary, body, answers) in _operations(apis).items():
         responses: dict[str, Any] = {}
         for status, schema in sorted(answers.items()):
             entry: dict[str, Any] = {"description": summary if status < 300 else "refused"}
@@ -400,5 +314,5 @@ def admin_openapi() -> dict[str, Any]:
             "JSON in and out; errors are {error, message}. See docs/admin-api.md.",
         },
         "paths": paths,
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": _schemas(apis)},
     }

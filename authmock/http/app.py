@@ -11,16 +11,18 @@ import functools
 import os
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from authmock.bigid.views import SERVER_PREFIX, BigidHttp, host_deployment
+from authmock.apis import ApiHttp, HttpContext
 from authmock.effects import TIMED_OUT
 from authmock.emulator import Emulator
 from authmock.faults import Fault
 from authmock.http.access_log import CALL_KEY
+from authmock.http.admin import Admin
+from authmock.http.admin_kit import admin_error
 from authmock.http.exchange import (
     IN_PROCESS,
     MAX_BODY,
@@ -29,6 +31,7 @@ from authmock.http.exchange import (
     Exchange,
     PayloadTooLarge,
     Reply,
+    default_port,
 )
 from authmock.http.framing import framing_problem
 from authmock.http.guard import HostPolicy, host_name, refused_host_message
@@ -37,13 +40,8 @@ from authmock.http.ui import UiPages
 from authmock.journal import Call, PendingAnswer
 from authmock.reasons import Refusal
 from authmock.security import mask_body
-from authmock.sigma.views import SigmaHttp
-
-if TYPE_CHECKING:
-    from authmock.http.admin import Admin
 
 StartResponse = Callable[..., Any]
-DEFAULT_SIGMA_URL = "https://api.sigma-pim.com"
 _STATUS_LINES = {code: f"{code} {phrase}" for code, phrase in HTTP_STATUS_CODES.items()}
 REASON_HEADER = "X-Authmock-Reason"
 # On every response unless the reply set its own (the demo page sets its CSP; a
@@ -59,6 +57,10 @@ HARDENING = (
 _HARDENING_NAMES = frozenset(name.lower() for name, _ in HARDENING)
 
 
+def _is_admin(path: str) -> bool:
+    return path.startswith("/_authmock/") or path == "/_authmock"
+
+
 def request_url(environ: dict[str, Any]) -> str:
     """The URL a request was sent to, as its client saw it (an instance's prefix
     included). Plain concatenation: werkzeug's get_current_url costs ~20 µs."""
@@ -70,41 +72,30 @@ def request_url(environ: dict[str, Any]) -> str:
     return f"{url}?{query}" if query else url
 
 
-class ApiHttp(Protocol):
-    """What the engine needs of each emulated API's HTTP layer."""
-
-    name: str
-
-    def handle(self, ex: Exchange) -> Reply: ...
-
-    def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply: ...
-
-    def fault_tenant(self, ex: Exchange) -> str | None: ...
-
-
-def host_of(url: str) -> str:
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    return parts.netloc.lower()
-
-
-def _default_port(host: str, scheme: str) -> str:
-    if scheme == "https" and host.endswith(":443"):
-        return host[:-4]
-    if scheme == "http" and host.endswith(":80"):
-        return host[:-3]
-    return host
-
-
 class App:
     """The WSGI application of one emulator."""
 
-    def __init__(self, emulator: Emulator, sigma_url: str = DEFAULT_SIGMA_URL) -> None:
+    def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        self.sigma_url = sigma_url.rstrip("/")
-        self.sigma_host = host_of(self.sigma_url)
-        self.sigma_prefix = urlsplit(self.sigma_url).path.rstrip("/")
-        self.sigma = SigmaHttp(emulator.sigma, emulator.handler_errors.append, emulator.routes)
-        self.bigid = BigidHttp(emulator.bigid, emulator.handler_errors.append, emulator.routes)
+        self.apis = emulator.apis
+        # Each API's HTTP layer, by name, in registration order.
+        self.http: dict[str, ApiHttp] = {
+            api.name: api.http(
+                emulator.backends[api.name],
+                HttpContext(
+                    emulator.handler_errors.append,
+                    emulator.routes,
+                    emulator.options.get(api.name, {}),
+                ),
+            )
+            for api in self.apis
+        }
+        layers = list(self.http.values())
+        unclaimed = [a.name for a in self.apis if a.serves_unclaimed_paths]
+        # On a server: the APIs that claim their paths, then the one at the root.
+        self._by_path = [h for h in layers if h.name not in unclaimed]
+        self._root: ApiHttp | None = self.http[unclaimed[0]] if unclaimed else None
+        self._by_host = layers
         self.ui = UiPages()
         self.admin_token: str | None = None
         # Opt-in: send each refusal's reason as X-Authmock-Reason (off: byte-identical).
@@ -112,7 +103,6 @@ class App:
         # The Host names answered outside in-process calls. A live server puts
         # its own policy (bound address, --allow-host) in ``authmock.hosts``.
         self.host_policy = HostPolicy()
-        self._sigma_hostname = (urlsplit(self.sigma_url).hostname or "").rstrip(".")
         # Where POST /_authmock/reset may read scenario files (bundled names aside).
         self.scenario_dir: str | os.PathLike[str] | None = None
         # Isolated instances (/_i/<id>/, X-Authmock-Instance); None inside an instance.
@@ -121,50 +111,59 @@ class App:
     @functools.cached_property
     def admin(self) -> Admin:
         """Built on first use: its ~30 routes cost ~0.2 ms, a cheap instance's whole budget."""
-        from authmock.http.admin import Admin
-
         return Admin(self)
+
+    def credentials(self) -> dict[str, Any]:
+        """Every API's seeded sign-in data, as ``authmock tenants --json`` prints it."""
+        data = self.emulator.data
+        document: dict[str, Any] = {"seed": self.emulator.seed}
+        for api in self.apis:
+            section = api.credentials(data.section(api.name), self.http[api.name])
+            if section is not None:
+                document[api.name] = section
+        return document
 
     # -- which API a request is for ------------------------------------------------
     def intercepts(self, url: str) -> bool:
         """Whether a URL belongs to this emulator (in-process interception)."""
         parts = urlsplit(url)
-        host = _default_port(parts.netloc.lower(), parts.scheme)
-        if host_deployment(host) is not None:
-            return True  # every *.bigid.com host: unknown ones are refused, never sent out
-        return host == self.sigma_host and self._under_prefix(parts.path or "/")
-
-    def _under_prefix(self, path: str) -> bool:
-        """Whether a path lies under sigma_url's path, segment-wise (/pim, not /pimx)."""
-        prefix = self.sigma_prefix
-        return not prefix or path == prefix or path.startswith(prefix + "/")
+        host = default_port(parts.netloc.lower(), parts.scheme)
+        path = parts.path or "/"
+        for layer in self._by_host:
+            try:
+                if layer.route_host(host, path) is not None:
+                    return True
+            except ConnectionFault:
+                return True  # a host of an API that is gone: refused, never sent out
+        return False
 
     def _target(self, environ: dict[str, Any]) -> tuple[ApiHttp, str, str | None] | None:
-        """(api, api path, deployment) for a request; None for the admin surface
-        (the admin API, and the demo page at the server's root)."""
+        """(api, api path, tenant named by host or path) for a request; None for
+        the admin surface (the admin API, and the demo page at the server's root)."""
         path: str = environ.get("PATH_INFO") or "/"
-        host = _default_port(
+        host = default_port(
             str(environ.get("HTTP_HOST", "")).lower(), environ.get("wsgi.url_scheme", "http")
         )
-        # Raises ConnectionFault("refused") for a *.bigid.com host that is no deployment.
-        deployment = self.bigid.host_target(host)
-        if host == self.sigma_host and self.sigma_prefix and self._under_prefix(path):
-            # Everything under sigma_url's path, the admin API included, as if at the root.
-            path = path[len(self.sigma_prefix) :] or "/"
-            environ["PATH_INFO"] = path
-        if path.startswith("/_authmock/") or path == "/_authmock":
+        for layer in self._by_host:
+            # May raise ConnectionFault("refused") for a host of an API that is gone.
+            routed = layer.route_host(host, path)
+            if routed is not None:
+                api_path, tenant = routed
+                if _is_admin(api_path):
+                    # The admin API on an API's host (under sigma_url's path, as if at the root).
+                    environ["PATH_INFO"] = api_path
+                    return None
+                return layer, api_path, tenant
+        if _is_admin(path) or path == "/":
+            return None  # the admin API, or the server's root: the demo page
+        for layer in self._by_path:
+            routed = layer.route_path(path)
+            if routed is not None:
+                return layer, routed[0], routed[1]
+        if self._root is None:
             return None
-        if deployment is not None:
-            return self.bigid, path, deployment
-        if host == self.sigma_host:
-            return self.sigma, path, None
-        if path == "/":
-            return None  # the server's root: the demo page (admin surface)
-        # Server mode: /bigid/{deployment}/... and BigID's /api/v1 routes, else Sigma.
-        routed = self.bigid.path_target(path)
-        if routed is not None:
-            return self.bigid, routed[0], routed[1]
-        return self.sigma, path, None
+        routed = self._root.route_path(path)
+        return None if routed is None else (self._root, routed[0], routed[1])
 
     # -- WSGI ------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -183,8 +182,8 @@ class App:
         return [reply.body] if reply.chunks is None else reply.chunks
 
     def emulated_host(self, name: str) -> bool:
-        """Whether a host name is one of the emulated APIs' (Sigma's, any BigID one)."""
-        return name == self._sigma_hostname or host_deployment(name) is not None
+        """Whether a host name is one of an emulated API's public hosts."""
+        return any(layer.emulated_host(name) for layer in self._by_host)
 
     def _refusal(self, environ: dict[str, Any]) -> Reply | None:
         """403 for a Host this server does not answer (DNS rebinding), 400 for a
@@ -210,8 +209,6 @@ class App:
         except ConnectionFault:
             target = None
         if target is None:
-            from authmock.http.admin import admin_error
-
             return admin_error(status, message)
         return target[0].error(status, "FORBIDDEN" if status == 403 else None, message)
 
@@ -296,21 +293,12 @@ class App:
     def _record_refused(
         self, environ: dict[str, Any], exc: ConnectionFault, started: float
     ) -> None:
-        """A connection refused for a BigID deployment that does not exist."""
-        if exc.deployment is None or not self.emulator.journal.limit:
+        """A connection an API refused (a BigID deployment that does not exist)."""
+        layer = self.http.get(exc.api or "")
+        if layer is None or not self.emulator.journal.limit:
             return
-        path: str = environ.get("PATH_INFO") or "/"
-        if path.startswith(SERVER_PREFIX):
-            path = "/" + path[len(SERVER_PREFIX) :].partition("/")[2]
-        ex = Exchange(environ, "bigid", path, exc.deployment or None)
-        detail = (
-            f"deployment '{exc.deployment}' does not exist (removed, or never added):"
-            " the connection is refused"
-            if exc.deployment
-            else "no BigID deployment exists: the connection is refused"
-        )
-        refusal = Refusal("deployment_not_found", detail)
-        self._record(ex, 0, None, self.bigid, None, started, refusal)
+        ex = Exchange(environ, layer.name, exc.path, exc.deployment or None)
+        self._record(ex, 0, None, layer, None, started, exc.refusal)
 
     def _record(
         self,

@@ -1,11 +1,15 @@
 """Declared routes: protected stand-in endpoints described as data.
 
-A scenario's ``[[sigma.routes]]`` / ``[[bigid.routes]]``, ``POST
-/_authmock/{sigma,bigid}/routes`` and ``mock.sigma.add_route`` /
-``mock.bigid.add_route`` all give the same fields; each route answers a fixed
+A scenario's ``[[{api}.routes]]``, ``POST /_authmock/{api}/routes`` and
+``mock.{api}.add_route`` all give the same fields; each route answers a fixed
 status and body once the emulated auth lets the request through, exactly as
-a route registered with ``mock.sigma.route`` would (auth, permission, faults,
+a route registered with ``mock.{api}.route`` would (auth, permission, faults,
 journal). They are state: a reset goes back to the scenario's routes.
+
+An API takes declared routes when its ``EmulatedApi.declared_routes`` gives
+:class:`DeclaredRules`: the fields it adds (Sigma's ``permission``, BigID's
+``deployments``), the paths it can serve, and which paths would reach
+another API on a server instead.
 """
 
 from __future__ import annotations
@@ -14,22 +18,23 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from authmock.errors import Invalid
-from authmock.scenario import DNS_LABEL, PERMISSIONS
+
+if TYPE_CHECKING:
+    from authmock.apis import EmulatedApi
+    from authmock.http.routes import Route
 
 _PATH_CONVERTER = re.compile(r"<\s*path\b")
-FIELDS = {
-    "sigma": ("method", "path", "status", "json", "body", "content_type", "permission"),
-    "bigid": ("method", "path", "status", "json", "body", "content_type", "deployments"),
-}
+# The fields of every API's declared routes (each adds its DeclaredRules.fields).
+FIELDS = ("method", "path", "status", "json", "body", "content_type")
 _NO_BODY_STATUSES = (204, 304)
 _ABSENT: Any = object()
 # A Content-Type every client parses alike (as for a fault's headers).
@@ -46,6 +51,70 @@ class RouteError(Invalid):
         self.problem = problem
 
 
+class DeclaredRules:
+    """What one API adds to declared routes (``EmulatedApi.declared_routes``).
+
+    One object per API (it is a cache key): subclass it in the API's folder."""
+
+    #: How messages and the admin OpenAPI document name the API ("Sigma").
+    label: ClassVar[str] = ""
+    #: The fields the API adds to :data:`FIELDS`, in order, with their schemas
+    #: in the admin OpenAPI document.
+    fields: ClassVar[Mapping[str, Any]] = {}
+
+    def builtins(self) -> Sequence[Route]:
+        """The API's built-in endpoints (a declared route may not be one)."""
+        return ()
+
+    def check_path(self, path: str) -> None:
+        """Raise :class:`RouteError` for a path the API cannot serve."""
+
+    def options(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """The values of :attr:`fields` (defaults filled in; :class:`RouteError`
+        names a bad one): the route's options, as ``mock.{api}.route`` takes them."""
+        return {}
+
+    def to_json(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The options as a declaration gives them back."""
+        return dict(options)
+
+    def summary(self, options: Mapping[str, Any]) -> str:
+        """The route's summary in the API's OpenAPI document."""
+        return "Declared route"
+
+    def shadows(self, method: str, path: str, other: DeclaredRules) -> str | None:
+        """Why a route of this API at ``path`` would be lost, or take another
+        API's endpoint, on a server where every API shares one host (None: it
+        would not). ``other`` is another API that takes declared routes."""
+        return None
+
+
+def declaring(apis: Sequence[EmulatedApi] | None = None) -> tuple[EmulatedApi, ...]:
+    """The APIs whose stand-in routes can be declared (default: every
+    registered one); the others answer only their own endpoints."""
+    if apis is None:
+        from authmock.apis import registered_apis
+
+        apis = registered_apis()
+    return tuple(api for api in apis if api.declared_routes() is not None)
+
+
+def _rules(
+    api: str, apis: Sequence[EmulatedApi] | None
+) -> tuple[DeclaredRules, list[DeclaredRules]]:
+    own, others = None, []
+    for known in declaring(apis):
+        rules = known.declared_routes()
+        assert rules is not None
+        if known.name == api:
+            own = rules
+        else:
+            others.append(rules)
+    if own is None:
+        raise RouteError("route", f"the {api!r} API takes no declared routes")
+    return own, others
+
+
 @dataclass(frozen=True, eq=False)
 class DeclaredRoute:
     api: str
@@ -55,8 +124,9 @@ class DeclaredRoute:
     json: Any
     body: str | None
     content_type: str | None
-    permission: str
-    deployments: tuple[str, ...] | None
+    # The API's fields (DeclaredRules.options): the route's options.
+    options: Mapping[str, Any]
+    rules: DeclaredRules = field(repr=False)
 
     def handler(self, request: Any, principal: Any) -> Any:
         """The route's answer, as a ``handler(request, principal)`` gives it."""
@@ -76,10 +146,7 @@ class DeclaredRoute:
         for name in ("body", "content_type"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
-        if self.api == "sigma":
-            out["permission"] = self.permission
-        elif self.deployments is not None:
-            out["deployments"] = list(self.deployments)
+        out.update(self.rules.to_json(self.options))
         return out
 
 
@@ -90,13 +157,16 @@ def _text(spec: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
-def parse_route(spec: Any, api: str) -> DeclaredRoute:
-    """Validate one declaration; :class:`RouteError` names the bad key."""
+def parse_route(spec: Any, api: str, apis: Sequence[EmulatedApi] | None = None) -> DeclaredRoute:
+    """Validate one declaration for the API named ``api`` among ``apis``
+    (default: the registered ones); :class:`RouteError` names the bad key."""
+    rules, others = _rules(api, apis)
     if not isinstance(spec, Mapping):
         raise RouteError("route", "must be a table/object")
+    known = (*FIELDS, *rules.fields)
     for key in spec:
-        if key not in FIELDS[api]:
-            raise RouteError(str(key), f"unknown key (known: {', '.join(FIELDS[api])})")
+        if key not in known:
+            raise RouteError(str(key), f"unknown key (known: {', '.join(known)})")
     method = (_text(spec, "method") or "GET").upper()
     if not method.isalpha():
         raise RouteError("method", f"{method!r} is not an HTTP method such as 'GET'")
@@ -105,13 +175,12 @@ def parse_route(spec: Any, api: str) -> DeclaredRoute:
         raise RouteError("path", "is required")
     if not path.startswith("/"):
         raise RouteError("path", f"must start with '/': {path!r}")
-    if api == "bigid" and not path.startswith("/api/v1/"):
-        raise RouteError("path", f"BigID route paths start with /api/v1/: {path!r}")
+    rules.check_path(path)
     try:
         Map([Rule(path, methods=[method])])
     except (ValueError, LookupError) as exc:
         raise RouteError("path", f"not a werkzeug rule ({exc})") from None
-    clash = _collision(api, method, path)
+    clash = _collision(rules, tuple(others), method, path)
     if clash is not None:
         raise RouteError("path", clash)
     if len(_PATH_CONVERTER.findall(path)) > 1:
@@ -135,27 +204,14 @@ def parse_route(spec: Any, api: str) -> DeclaredRoute:
             json.dumps(json_body, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise RouteError("json", f"cannot be sent as JSON ({exc})") from None
-    permission = spec.get("permission", "read")
-    if permission not in PERMISSIONS:
-        raise RouteError(
-            "permission", f"unknown permission {permission!r} (one of {', '.join(PERMISSIONS)})"
-        )
-    deployments = spec.get("deployments")
-    if deployments is not None:
-        if not isinstance(deployments, list) or not all(
-            isinstance(d, str) and DNS_LABEL.fullmatch(d) for d in deployments
-        ):
-            raise RouteError("deployments", "must be an array of deployment names ([a-z0-9-])")
-        deployments = tuple(deployments)
+    options = rules.options(spec)
     content_type = _text(spec, "content_type")
     if content_type is not None and not _FIELD_VALUE.fullmatch(content_type):
         raise RouteError("content_type", "must be one line of printable ASCII")
-    return DeclaredRoute(
-        api, method, path, status, json_body, body, content_type, permission, deployments
-    )
+    return DeclaredRoute(api, method, path, status, json_body, body, content_type, options, rules)
 
 
-def _matches(rule: str, path: str) -> bool:
+def matches(rule: str, path: str) -> bool:
     """Whether a werkzeug rule (any method) matches a path."""
     adapter = Map([Rule(rule)], strict_slashes=False, merge_slashes=False).bind("authmock")
     try:
@@ -167,73 +223,61 @@ def _matches(rule: str, path: str) -> bool:
     return True
 
 
-def _sample(rule: str) -> str:
+def sample(rule: str) -> str:
     return _SAMPLE.sub("x", rule)
 
 
-def _same(one: str, other: str) -> bool:
+def same_paths(one: str, other: str) -> bool:
     """Whether two rules match the same paths (tried with placeholders as 'x')."""
-    return _matches(one, _sample(other)) and _matches(other, _sample(one))
+    return matches(one, sample(other)) and matches(other, sample(one))
 
 
 @functools.lru_cache(maxsize=1024)  # a scenario's routes are parsed at every reset
-def _collision(api: str, method: str, path: str) -> str | None:
+def _collision(
+    rules: DeclaredRules, others: tuple[DeclaredRules, ...], method: str, path: str
+) -> str | None:
     """Why a declared route cannot be served as declared: it is a built-in
-    endpoint of its API (that one would answer), or, for BigID, it matches a
-    Sigma endpoint's path (authmock serve routes /api/v1 paths to BigID when a
-    BigID route matches them: Sigma's endpoint would be lost). A placeholder
-    rule that merely includes a built-in path is fine: the built-in answers it."""
-    # Imported here: the views import this module (through http/routes.py).
-    from authmock.bigid.views import BigidHttp
-    from authmock.sigma.views import SigmaHttp
-
-    own, other = (
-        (SigmaHttp.ROUTES, BigidHttp.ROUTES)
-        if api == "sigma"
-        else (BigidHttp.ROUTES, SigmaHttp.ROUTES)
-    )
-    for route in own:
-        if method == route.method and _same(path, route.path):
+    endpoint of its API (that one would answer), or a server would send it to,
+    or take it from, another API (:meth:`DeclaredRules.shadows`). A
+    placeholder rule that merely includes a built-in path is fine: the
+    built-in answers it."""
+    for route in rules.builtins():
+        if method == route.method and same_paths(path, route.path):
             return f"{method} {path} is a built-in endpoint ({method} {route.path})"
-    for route in other:
-        builtin = route.path
-        if api == "sigma" and _same(path, builtin):
-            return f"{path} is BigID's {builtin}: authmock serve would send it to BigID"
-        if api == "bigid" and (
-            _matches(path, _sample(builtin)) or _matches(builtin, _sample(path))
-        ):
-            return (
-                f"{path} matches Sigma's {route.method} {builtin}, which authmock "
-                "serve would then send to BigID"
-            )
+    for other in others:
+        clash = rules.shadows(method, path, other)
+        if clash is not None:
+            return clash
     return None
 
 
 class DeclaredRoutes:
     """One emulator's declared routes per API; ``version`` changes with them."""
 
-    def __init__(self) -> None:
+    def __init__(self, apis: Sequence[EmulatedApi] | None = None) -> None:
+        # The emulator's APIs (None: the registered ones, when a route is parsed).
+        self.apis = apis
         self._lock = threading.Lock()
-        self._routes: dict[str, tuple[DeclaredRoute, ...]] = {"sigma": (), "bigid": ()}
+        self._routes: dict[str, tuple[DeclaredRoute, ...]] = {}
         self.version = 0
 
     def load(self, scenario: Mapping[str, Any] | None) -> None:
         """The scenario's routes only (validated with the scenario)."""
         routes = {
-            api: tuple(
-                parse_route(spec, api)
-                for spec in ((scenario or {}).get(api) or {}).get("routes", [])
+            api.name: tuple(
+                parse_route(spec, api.name, self.apis)
+                for spec in ((scenario or {}).get(api.name) or {}).get("routes", [])
             )
-            for api in ("sigma", "bigid")
+            for api in declaring(self.apis)
         }
         with self._lock:
             self._routes = routes
             self.version += 1
 
     def add(self, api: str, spec: Any) -> DeclaredRoute:
-        route = parse_route(spec, api)
+        route = parse_route(spec, api, self.apis)
         with self._lock:
-            self._routes = {**self._routes, api: (*self._routes[api], route)}
+            self._routes = {**self._routes, api: (*self.of(api), route)}
             self.version += 1
         return route
 
@@ -244,7 +288,9 @@ class DeclaredRoutes:
     def replace(self, routes: Mapping[str, tuple[DeclaredRoute, ...]]) -> None:
         """All routes at once (a snapshot's restore)."""
         with self._lock:
-            self._routes = {"sigma": tuple(routes["sigma"]), "bigid": tuple(routes["bigid"])}
+            self._routes = {
+                api.name: tuple(routes.get(api.name, ())) for api in declaring(self.apis)
+            }
             self.version += 1
 
 
@@ -262,11 +308,7 @@ def add_declared_paths(document: dict[str, Any], routes: tuple[DeclaredRoute, ..
         answer: dict[str, Any] = {"description": "Declared stand-in answer"}
         if route.body is not None or route.json is not _ABSENT:
             answer["content"] = {content_type.split(";")[0]: {"schema": {}}}
-        summary = (
-            f"Declared route (needs {route.permission!r})"
-            if route.api == "sigma"
-            else ("Declared route (session or system token)")
-        )
+        summary = route.rules.summary(route.options)
         paths.setdefault(path, {})[route.method.lower()] = {
             "operationId": f"declared{number}",
             "summary": summary,

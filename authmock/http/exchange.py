@@ -36,13 +36,24 @@ class ConnectionFault(Exception):
     fault kind's own) tells each way in what its client would see."""
 
     def __init__(
-        self, connection: Connection, fault_id: str | None = None, deployment: str | None = None
+        self,
+        connection: Connection,
+        fault_id: str | None = None,
+        deployment: str | None = None,
+        *,
+        api: str | None = None,
+        path: str = "/",
+        refusal: Refusal | None = None,
     ) -> None:
         super().__init__(connection.name)
         self.connection = connection
         self.fault_id = fault_id
         # For a refusal: the BigID deployment that does not exist ("" for none at all).
         self.deployment = deployment
+        # For "refused": the API that refused, the API path and why (journaled).
+        self.api = api
+        self.path = path
+        self.refusal = refusal
 
     @property
     def kind(self) -> str:
@@ -56,6 +67,15 @@ class ConnectionFault(Exception):
         if self.deployment is not None:
             return f"authmock: no BigID deployment {self.deployment!r}"
         return "authmock"
+
+
+def default_port(host: str, scheme: str) -> str:
+    """A Host without the scheme's default port (``x:443`` over https is ``x``)."""
+    if scheme == "https" and host.endswith(":443"):
+        return host[:-4]
+    if scheme == "http" and host.endswith(":80"):
+        return host[:-3]
+    return host
 
 
 class PayloadTooLarge(Exception):

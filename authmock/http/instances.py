@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.routing import Rule
 from werkzeug.wsgi import get_host
 
+from authmock.apis import split_options
 from authmock.clock import iso8601
 from authmock.emulator import Emulator, ScenarioSource
 from authmock.errors import Invalid
 from authmock.http.exchange import Reply, json_reply
 
 if TYPE_CHECKING:
-    from authmock.http.admin import AdminHandler
+    from authmock.http.admin_kit import AdminHandler
     from authmock.http.app import App
 
 PREFIX = "/_i/"
@@ -36,7 +37,8 @@ DEFAULT_TTL = 4 * 3600.0
 # of it at --max-instances (never more than the root's own budget), so a full
 # server of busy instances cannot hold gigabytes.
 INSTANCES_BODY_BUDGET = 256 * 1024 * 1024
-CREATE_FIELDS = ("seed", "scenario", "bigid_errors")
+# POST /_authmock/instances takes these, and each API's instance_options.
+CREATE_FIELDS = ("seed", "scenario")
 
 
 class InstanceError(Invalid):
@@ -97,23 +99,25 @@ class Instances:
         self,
         seed: int | None = None,
         scenario: ScenarioSource | None = None,
-        bigid_errors: str | None = None,
+        **api_options: Any,
     ) -> Instance:
-        from authmock.http.app import App
-
+        """``api_options``: ``AuthMock`` keywords of the APIs (``bigid_errors``)
+        that this instance sets differently from the server."""
         root = self.root.emulator
+        # Server-wide settings (secrets, URLs): the services under test verify tokens with them.
+        options = {name: dict(given) for name, given in root.options.items()}
+        for name, given in split_options(root.apis, api_options, drop_none=True).items():
+            options[name].update(given)
         emulator = Emulator(
             seed,
             scenario,
-            # Server-wide settings: the services under test verify tokens with them.
-            sigma_secret=root.sigma.configured_secret,
+            options=options,
             journal_limit=root.journal.limit,
             journal_body_limit=root.journal.body_limit,
             journal_body_budget=self.body_budget(),
-            bigid_errors=bigid_errors or root.bigid.configured_errors,
-            bigid_system_token_ttl=root.bigid.configured_ttl,
+            apis=root.apis,
         )
-        app = App(emulator, self.root.sigma_url)
+        app = type(self.root)(emulator)  # an App, without importing the module that imports this
         app.instances = None  # no instances inside instances
         app.admin_token = self.root.admin_token
         app.reason_header = self.root.reason_header
@@ -195,7 +199,7 @@ class Instances:
 
 
 def _gone(instance_id: str) -> Reply:
-    from authmock.http.admin import admin_error
+    from authmock.http.admin_kit import admin_error
 
     return admin_error(404, f"no instance '{instance_id[:64]}' (deleted, expired or never created)")
 
@@ -209,27 +213,33 @@ def _create_args(app: App, body: Any) -> dict[str, Any]:
         return {}
     if not isinstance(body, dict):
         raise InstanceError("request body must be a JSON object")
-    unknown = sorted(set(body) - set(CREATE_FIELDS))
+    options = {k: v for api in app.apis for k, v in api.instance_options.items()}
+    known = (*CREATE_FIELDS, *options)
+    unknown = sorted(set(body) - set(known))
     if unknown:
-        raise InstanceError(f"unknown field '{unknown[0]}' (known: {', '.join(CREATE_FIELDS)})")
+        raise InstanceError(f"unknown field '{unknown[0]}' (known: {', '.join(known)})")
     seed = body.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise InstanceError("'seed' must be an integer")
     scenario = body.get("scenario")
     if isinstance(scenario, str):
         # The rule of POST /_authmock/reset: bundled names, or the scenario directory.
-        scenario = app.admin._scenario_file(scenario)
+        scenario = app.admin.scenario_file(scenario)
     elif scenario is not None and not isinstance(scenario, dict):
         raise InstanceError("'scenario' must be a scenario object or a bundled scenario's name")
-    errors = body.get("bigid_errors")
-    if errors is not None and errors not in ("spec", "production"):
-        raise InstanceError("'bigid_errors' must be 'spec' or 'production'")
-    return {"seed": seed, "scenario": scenario, "bigid_errors": errors}
+    args = {"seed": seed, "scenario": scenario}
+    for keyword, choices in options.items():
+        value = body.get(keyword)
+        if value is not None and value not in choices:
+            allowed = " or ".join(f"'{choice}'" for choice in choices)
+            raise InstanceError(f"'{keyword}' must be {allowed}")
+        args[keyword] = value
+    return args
 
 
 def instance_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
     """``/_authmock/instances``: at the server root only."""
-    from authmock.http.admin import AdminError, admin_error, takes_environ
+    from authmock.http.admin_kit import AdminError, admin_error, takes_environ
 
     def registry() -> Instances:
         if app.instances is None:

@@ -14,12 +14,12 @@ from authmock.snapshot import restore, snapshot
 SNAPSHOT_LIMIT = 64 * 1024 * 1024
 
 if TYPE_CHECKING:
-    from authmock.http.admin import AdminHandler
+    from authmock.http.admin_kit import AdminHandler
     from authmock.http.app import App
 
 
 def persist_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
-    from authmock.http.admin import takes_query
+    from authmock.http.admin_kit import takes_query
 
     def snapshot_get(body: Any) -> Reply:
         return json_reply(200, snapshot(app.emulator))

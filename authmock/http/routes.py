@@ -35,7 +35,7 @@ B = TypeVar("B")
 _MARK = "__authmock_routes__"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: cheap, and it is a werkzeug endpoint
 class Route:
     """A built-in endpoint: one method on one werkzeug rule path."""
 
@@ -79,6 +79,7 @@ def shared_map(specs: tuple[RouteSpec, ...]) -> Map:
     )
 
 
+@functools.lru_cache(maxsize=32)  # once per API class, not per mock
 def route_specs(routes: tuple[Route, ...]) -> tuple[RouteSpec, ...]:
     return tuple((r.path, (r.method,), r) for r in routes)
 
@@ -128,7 +129,7 @@ class RouteTable:
                     d.method,
                     d.path,
                     d.handler,
-                    {"permission": d.permission, "deployments": d.deployments},
+                    dict(d.options),
                 )
                 for d in self._declared.of(self._api)
             ]

@@ -14,7 +14,7 @@ import functools
 from importlib import resources
 from typing import Any
 
-from authmock.http.admin import admin_error
+from authmock.http.admin_kit import admin_error
 from authmock.http.exchange import Reply
 
 UI_PREFIX = "/_authmock/ui"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from authmock import scenario as scenarios
+from authmock.apis import registered_apis
 from authmock.bigid.models import SANDBOX
-from authmock.control import JournalAssertions
-from authmock.remote.apis import RemoteBigid, RemoteSigma
+from authmock.control import ApiControls, JournalAssertions
 from authmock.remote.client import (
     AdminApiError,
     AdminBadRequest,
@@ -24,6 +24,10 @@ from authmock.remote.client import (
     AdminUnavailable,
 )
 from authmock.remote.control import RemoteClock, RemoteFaults, RemoteJournal
+
+if TYPE_CHECKING:
+    from authmock.bigid.remote import RemoteBigid
+    from authmock.sigma.remote import RemoteSigma
 
 __all__ = [
     "AdminApiError",
@@ -37,7 +41,7 @@ __all__ = [
 INSTANCE_PREFIX = "/_i/"
 
 
-class RemoteAuthMock(JournalAssertions):
+class RemoteAuthMock(ApiControls, JournalAssertions):
     """Drives an authmock server (``authmock serve``, ``mock.serve()``) at ``url``.
 
     ``admin_token`` is sent as ``X-Authmock-Admin`` (for ``serve --admin-token``).
@@ -71,8 +75,18 @@ class RemoteAuthMock(JournalAssertions):
         self.clock = RemoteClock(self._admin)
         self.faults = RemoteFaults(self._admin)
         self._calls = RemoteJournal(self._admin)
-        self.sigma = RemoteSigma(self._admin)
-        self.bigid = RemoteBigid(self._admin)
+        # Each registered API's remote control object (``remote.api(name)``).
+        self._controls = {api.name: api.remote(self._admin) for api in registered_apis()}
+
+    @property
+    def sigma(self) -> RemoteSigma:
+        control: RemoteSigma = self._controls["sigma"]
+        return control
+
+    @property
+    def bigid(self) -> RemoteBigid:
+        control: RemoteBigid = self._controls["bigid"]
+        return control
 
     @property
     def calls(self) -> RemoteJournal:

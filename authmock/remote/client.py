@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, NoReturn
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -144,3 +144,15 @@ def _error(method: str, path: str, response: requests.Response) -> AdminApiError
     message = str(body.get("message") or response.text[:200] or response.reason)
     kind = {404: AdminNotFound, 400: AdminBadRequest}.get(response.status_code, AdminApiError)
     return kind(method, path, response.status_code, error, message)
+
+
+def in_process_only(what: str) -> NoReturn:
+    """For a control method that needs the test's process (a Python route handler)."""
+    raise NotImplementedError(
+        f"{what} exists only in-process (AuthMock): a running server's admin API does not offer it"
+    )
+
+
+def segment(value: str) -> str:
+    """A value as one URL path segment."""
+    return quote(value, safe="")

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.routing import Rule
 
-from authmock.http.admin import AdminError, AdminHandler, field
+from authmock.apis import AdminOperation
+from authmock.http.admin_kit import AdminError, AdminHandler, field
+from authmock.http.admin_openapi import ANY_OBJECT, BOOLEAN, ERROR, INTEGER, STRING, obj, ref
 from authmock.http.exchange import Reply, json_reply
-from authmock.sigma.models import TOKEN_TTL
-
-if TYPE_CHECKING:
-    from authmock.http.app import App
+from authmock.sigma.models import TOKEN_TTL, SigmaBackend
 
 # About 31 years either way: enough for any expiry test, small enough to stay a timestamp.
 MAX_EXPIRES_IN = 10**9
 
 
-def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
-    backend = app.emulator.sigma
+def sigma_admin_routes(backend: SigmaBackend) -> list[tuple[Rule, AdminHandler]]:
 
     def remove_workspace(body: Any, workspace_id: str) -> Reply:
         backend.remove_workspace(workspace_id)
@@ -76,3 +74,70 @@ def sigma_admin_routes(app: App) -> list[tuple[Rule, AdminHandler]]:
         (Rule("/_authmock/sigma/users", methods=["POST"]), add_user),
         (Rule("/_authmock/sigma/api-keys", methods=["POST"]), create_api_key),
     ]
+
+
+# These routes in the admin OpenAPI document (EmulatedApi.admin_operations; the
+# POST .../routes of declared routes is the admin API's, described here).
+ADMIN_OPERATIONS: dict[tuple[str, str], AdminOperation] = {
+    ("post", "/_authmock/sigma/routes"): (
+        "Declare a protected Sigma route",
+        ref("DeclaredRoute"),
+        {201: ANY_OBJECT},
+    ),
+    ("delete", "/_authmock/sigma/workspaces/{workspace_id}"): (
+        "Remove a workspace (the missing-workspace failure)",
+        None,
+        {204: None, 404: ERROR},
+    ),
+    ("delete", "/_authmock/sigma/workspaces/{workspace_id}/users/{user_id}"): (
+        "Remove a user",
+        None,
+        {204: None, 404: ERROR},
+    ),
+    ("get", "/_authmock/sigma/secret"): (
+        "The HS256 key of Sigma tokens",
+        None,
+        {200: ref("Secret")},
+    ),
+    ("post", "/_authmock/sigma/tokens"): (
+        "A token for a user (negative expiresIn: already expired)",
+        obj(
+            ("email",),
+            email={"type": "string", "description": "or a user id"},
+            workspaceId=STRING,
+            expiresIn=INTEGER,
+        ),
+        {200: ref("Token"), 404: ERROR},
+    ),
+    ("post", "/_authmock/sigma/tenants"): (
+        "Add a tenant",
+        obj(("workspaceId", "name"), workspaceId=STRING, name=STRING),
+        {201: obj(("workspaceId", "name"), workspaceId=STRING, name=STRING)},
+    ),
+    ("post", "/_authmock/sigma/users"): (
+        "Add a user (the answer includes the password)",
+        obj(
+            ("workspaceId", "email", "password"),
+            workspaceId=STRING,
+            email=STRING,
+            password=STRING,
+            roleId=STRING,
+            name=STRING,
+            quickLogin=BOOLEAN,
+        ),
+        {201: ANY_OBJECT, 404: ERROR},
+    ),
+    ("post", "/_authmock/sigma/api-keys"): (
+        "Create an API key; the raw key is in the answer once",
+        obj(
+            ("workspaceId", "name", "permissions"),
+            workspaceId=STRING,
+            name=STRING,
+            permissions={"type": "array", "items": STRING},
+        ),
+        {201: ANY_OBJECT, 404: ERROR},
+    ),
+}
+
+# GET /_authmock/state's "sigma" (EmulatedApi.state_schema).
+STATE_SCHEMA = obj(("tenants",), tenants={"type": "array", "items": ANY_OBJECT})

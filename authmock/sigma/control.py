@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from authmock.errors import Invalid, NotFound
-from authmock.scenario import PERMISSIONS
-from authmock.sigma.models import TOKEN_TTL, SigmaBackend
+from authmock.sigma.models import PERMISSIONS, TOKEN_TTL, SigmaBackend
 from authmock.sigma.views import SigmaHttp
 
 

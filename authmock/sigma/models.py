@@ -14,9 +14,8 @@ from typing import Any, ClassVar
 from authmock.clock import Clock
 from authmock.errors import ApiError, Invalid, NotFound
 from authmock.reasons import clip
-from authmock.scenario import PERMISSIONS, SIGMA_ROLES
 from authmock.security import new_secret, same, sha256_hex
-from authmock.seed import SeedData
+from authmock.sigma.seed import SigmaSeed
 from authmock.tokens import TokenCodec, TokenError
 
 TOKEN_TTL = 86400
@@ -27,6 +26,8 @@ BAD_TOKEN = "Invalid or expired token"
 BAD_KEY = "Invalid API key"
 BAD_LOGIN = "Invalid email or password"
 NO_WORKSPACE = "Workspace not found"
+PERMISSIONS = ("read", "update-data", "delete-data", "update-model", "delete-model")
+SIGMA_ROLES = ("role-admin", "role-editor", "role-viewer")
 
 ROLES: dict[str, dict[str, Any]] = {
     "role-admin": {
@@ -194,15 +195,15 @@ class SigmaBackend:
         self.codec = TokenCodec(secret or new_secret(), clock, self.CLAIMS)
 
     # -- loading -----------------------------------------------------------
-    def load(self, data: SeedData) -> None:
+    def load(self, seed: SigmaSeed) -> None:
         """Replace all state with the seeded data; tokens issued before are void."""
         with self.lock:
-            secret = self.configured_secret or data.sigma_secret or new_secret()
+            secret = self.configured_secret or seed.secret or new_secret()
             self.codec = TokenCodec(secret, self.clock, self.CLAIMS)
             self.tenants = {}
             self._keys_by_hash = {}
             self._gone_keys = {}
-            for t in data.sigma_tenants:
+            for t in seed.tenants:
                 tenant = self.add_tenant(t.workspace_id, t.name)
                 for u in t.users:
                     self._store_user(
@@ -229,6 +230,15 @@ class SigmaBackend:
                             k.active,
                         )
                     )
+
+    def replace(
+        self, codec: TokenCodec, tenants: dict[str, Tenant], keys_by_hash: dict[str, ApiKey]
+    ) -> None:
+        """Swap in a whole state (a snapshot's restore); tokens are checked with ``codec``."""
+        with self.lock:
+            self.codec = codec
+            self.tenants = tenants
+            self._keys_by_hash = keys_by_hash
 
     @property
     def secret(self) -> str:

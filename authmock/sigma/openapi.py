@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from authmock.scenario import PERMISSIONS
+from authmock.sigma.models import PERMISSIONS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _KEY = {"$ref": "#/components/schemas/ApiKey"}

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 
 from authmock import errors
+from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
     JSON_TYPE,
     BadJson,
     Exchange,
     PayloadTooLarge,
     Reply,
+    default_port,
     dumps,
     json_reply,
 )
@@ -31,6 +35,7 @@ from authmock.sigma.models import (
     require_key_manager,
 )
 
+DEFAULT_URL = "https://api.sigma-pim.com"
 NOT_OBJECT = "Request body must be a JSON object"
 ERROR_CODES = {
     400: "VALIDATION_ERROR",
@@ -81,6 +86,40 @@ class SigmaHttp(Endpoints[SigmaBackend]):
 
     name = "sigma"
     title = "Sigma"
+
+    def __init__(
+        self,
+        backend: SigmaBackend,
+        on_handler_error: Callable[[BaseException], None],
+        declared: DeclaredRoutes | None = None,
+        url: str = DEFAULT_URL,
+    ):
+        super().__init__(backend, on_handler_error, declared)
+        # In-process, Sigma answers at this URL (its path a prefix of every route).
+        self.url = url.rstrip("/")
+        parts = urlsplit(self.url)
+        self.host = default_port(parts.netloc.lower(), parts.scheme)
+        self.prefix = parts.path.rstrip("/")
+        self.hostname = (parts.hostname or "").rstrip(".")
+
+    # -- which requests are Sigma's ---------------------------------------------------
+    def route_host(self, host: str, path: str) -> tuple[str, str | None] | None:
+        """Requests to sigma_url's host, under its path (segment-wise: /pim, not /pimx)."""
+        if host != self.host:
+            return None
+        prefix = self.prefix
+        if not prefix:
+            return path, None
+        if path == prefix or path.startswith(prefix + "/"):
+            return path[len(prefix) :] or "/", None
+        return None
+
+    def route_path(self, path: str) -> tuple[str, str | None] | None:
+        """On a server Sigma answers at the root, every path no other API claims."""
+        return path, None
+
+    def emulated_host(self, name: str) -> bool:
+        return name == self.hostname
 
     # -- the engine's interface ------------------------------------------------
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:

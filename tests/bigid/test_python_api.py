@@ -163,7 +163,7 @@ def test_revocation_keeps_only_the_sha256_of_the_signature(mock: AuthMock) -> No
     mock.bigid.revoke_user_token(token)  # idempotent
     assert refresh(mock, token) == failure(NOT_REFRESH)
     signature = base64.urlsafe_b64decode(token.split(".")[2] + "==")
-    revoked = mock.wsgi_app.emulator.bigid.deployment("sandbox").revoked
+    revoked = mock.wsgi_app.emulator.backends["bigid"].deployment("sandbox").revoked
     assert revoked == {hashlib.sha256(signature).hexdigest()}
     assert token not in json.dumps(mock.state())
     # Other user tokens of the same user still work.

@@ -1,0 +1,154 @@
+"""The test-only OAuth API, in every mode: registered from its own folder,
+it is served, faulted, journaled and documented like the built-in APIs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from authmock import AuthMock
+from authmock.apis import register, registered, registered_apis, unregister
+from authmock.scenario import ScenarioError
+from tests.conftest import _BUILDERS, MODES, Env
+from tests.oauth.api import TOKEN_TTL, OAuthApi
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+CLIENT = "grant_type=client_credentials&client_id=svc&client_secret=s3cret"
+
+
+@pytest.fixture(params=MODES)
+def oauth(request: pytest.FixtureRequest) -> Iterator[Env]:
+    """An emulator with the OAuth API registered, reached through one mode,
+    with a client ``svc`` whose secret is ``s3cret``."""
+    with registered(OAuthApi()):
+        mock = AuthMock(seed=7)
+        for env in _BUILDERS[request.param](mock):
+            env.mock.api("oauth").add_client("svc", "s3cret")
+            yield env
+
+
+def base(env: Env) -> str:
+    return str(env.mock.api("oauth").url)
+
+
+def post(env: Env, path: str, form: str, headers: dict[str, str] | None = None) -> Any:
+    return env.request("POST", base(env) + path, data=form, headers=headers or FORM)
+
+
+def test_client_credentials_grant_issues_a_bearer_token(oauth: Env) -> None:
+    response = post(oauth, "/oauth/token", CLIENT)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"access_token", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer" and body["expires_in"] == TOKEN_TTL
+    active = post(oauth, "/oauth/introspect", f"token={body['access_token']}").json()
+    assert active["active"] is True and active["client_id"] == "svc"
+    # The clock every API shares: past its lifetime the token is no longer active.
+    oauth.mock.clock.advance(TOKEN_TTL + 1)
+    assert post(oauth, "/oauth/introspect", f"token={body['access_token']}").json() == {
+        "active": False
+    }
+
+
+def test_refusals_use_the_oauth_envelope_and_are_explained(oauth: Env) -> None:
+    wrong = post(oauth, "/oauth/token", CLIENT.replace("s3cret", "nope"))
+    assert wrong.status_code == 401
+    assert wrong.json() == {
+        "error": "invalid_client",
+        "error_description": "Client authentication failed",
+    }
+    grant = post(oauth, "/oauth/token", "grant_type=password&client_id=svc&client_secret=x")
+    assert grant.status_code == 400 and grant.json()["error"] == "unsupported_grant_type"
+    as_json = oauth.request("POST", base(oauth) + "/oauth/token", json={"grant_type": "x"})
+    assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
+    method = oauth.request("GET", base(oauth) + "/oauth/token")
+    assert method.status_code == 405 and method.headers["Allow"] == "POST"
+    refused = oauth.mock.calls.filter(api="oauth", status=401)
+    assert [(c.method, c.path, c.reason) for c in refused] == [
+        ("POST", "/oauth/token", "bad_credentials")
+    ]
+
+
+def test_the_journal_records_oauth_calls_beside_the_others(oauth: Env) -> None:
+    post(oauth, "/oauth/token", CLIENT)
+    oauth.sigma("GET", "/healthz")
+    calls = oauth.mock.calls.filter(api="oauth")
+    assert [(c.api, c.method, c.path, c.status, c.principal) for c in calls] == [
+        ("oauth", "POST", "/oauth/token", 200, "svc")
+    ]
+    assert [c.api for c in oauth.mock.calls.filter(path="/healthz")] == ["sigma"]
+
+
+def test_faults_aim_at_the_oauth_api_only(oauth: Env) -> None:
+    oauth.mock.faults.add(api="oauth", path="/oauth/*", status=503, message="down", times=1)
+    assert oauth.sigma("GET", "/healthz").status_code == 200  # another API: not faulted
+    faulted = post(oauth, "/oauth/token", CLIENT)
+    assert faulted.status_code == 503
+    assert faulted.json() == {"error": "server_error", "error_description": "down"}
+    assert post(oauth, "/oauth/token", CLIENT).status_code == 200  # times=1: once
+    (call,) = oauth.mock.calls.filter(api="oauth", status=503)
+    assert call.reason == "fault"
+
+
+def test_admin_api_state_and_openapi_include_it(oauth: Env) -> None:
+    index = oauth.request("GET", base(oauth) + "/_authmock/").json()
+    assert {"method": "POST", "path": "/_authmock/oauth/clients"} in index["routes"]
+    assert index["openapi"]["oauth"] == "/_authmock/openapi/oauth.json"
+    document = oauth.request("GET", base(oauth) + "/_authmock/openapi/oauth.json").json()
+    assert set(document["paths"]) == {"/oauth/token", "/oauth/introspect"}
+    assert {"client_id": "svc"} in oauth.mock.state()["oauth"]["clients"]
+    oauth.mock.reset()
+    assert {"client_id": "svc"} not in oauth.mock.state()["oauth"]["clients"]
+
+
+def test_the_admin_document_describes_its_admin_routes(oauth: Env) -> None:
+    """The check of tests/test_openapi.py, with the OAuth API registered."""
+    document = oauth.request("GET", base(oauth) + "/_authmock/openapi/admin.json").json()
+    described = {(path, method) for path, item in document["paths"].items() for method in item}
+    index = oauth.request("GET", base(oauth) + "/_authmock/").json()  # the admin route table
+    assert described == {(r["path"], r["method"].lower()) for r in index["routes"]}
+    assert ("/_authmock/oauth/clients", "post") in described
+    schemas = document["components"]["schemas"]
+    assert schemas["Fault"]["properties"]["api"]["enum"] == ["sigma", "bigid", "oauth"]
+    assert schemas["State"]["required"] == ["seed", "sigma", "bigid", "oauth"]
+    assert schemas["State"]["properties"]["oauth"]["required"] == ["clients"]
+    summary = document["paths"]["/_authmock/openapi/{name}.json"]["get"]["summary"]
+    assert summary == "An OpenAPI document: sigma, bigid, oauth or admin"
+
+
+def test_a_scenario_section_seeds_it_and_is_validated() -> None:
+    scenario = {"oauth": {"clients": [{"client_id": "ci", "client_secret": "pw"}]}}
+    with pytest.raises(ScenarioError, match="oauth: unknown key"):
+        AuthMock(scenario=scenario)  # not registered: not a section
+    with registered(OAuthApi()), AuthMock(scenario=scenario) as mock:
+        assert mock.wsgi_app.credentials()["oauth"] == scenario["oauth"]
+        assert mock.state()["oauth"] == {"clients": [{"client_id": "ci"}]}
+        twice = {"oauth": {"clients": [{"client_id": "ci", "client_secret": "a"}] * 2}}
+        with pytest.raises(ScenarioError, match=r"oauth\.clients\[1\]\.client_id: duplicate"):
+            AuthMock(scenario=twice)
+
+
+def test_snapshots_carry_its_state() -> None:
+    with registered(OAuthApi()):
+        one, two = AuthMock(seed=1), AuthMock(seed=2)
+        one.api("oauth").add_client("kept", "pw")
+        two.restore(one.snapshot())
+        assert {"client_id": "kept"} in two.state()["oauth"]["clients"]
+
+
+def test_the_registry_refuses_what_would_clash() -> None:
+    names = [api.name for api in registered_apis()]
+    assert names[:2] == ["sigma", "bigid"]
+    with registered(OAuthApi()), pytest.raises(ValueError, match="already registered"):
+        register(OAuthApi())
+    assert "oauth" not in [api.name for api in registered_apis()]
+    with pytest.raises(KeyError):
+        unregister("oauth")
+    bad = OAuthApi()
+    bad.name = "Not A Name"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="must match"):
+        register(bad)
+    with pytest.raises(KeyError, match="no emulated API 'oauth'"):
+        AuthMock().api("oauth")
