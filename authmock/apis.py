@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol
 
 if TYPE_CHECKING:
+    import argparse
+
     from werkzeug.routing import Rule
 
     from authmock.clock import Clock
@@ -173,6 +175,16 @@ class EmulatedApi:
     def serve_lines(self, control: Any) -> list[str]:
         """More lines ``authmock serve`` prints at start (e.g. seeded tokens)."""
         return []
+
+    # -- the command line ------------------------------------------------------------
+    def add_cli_options(self, parser: argparse.ArgumentParser) -> None:
+        """Add the API's flags to ``authmock serve`` (``--{name}-...``; every
+        help names the default)."""
+
+    def cli_options(self, args: argparse.Namespace) -> dict[str, Any]:
+        """The ``AuthMock`` keyword arguments the API's flags give; ``ValueError``
+        for a bad value, its message one line naming the flag (exit code 2)."""
+        return {}
 
     # -- HTTP ------------------------------------------------------------------------
     def http(self, backend: Any, context: HttpContext) -> ApiHttp:

@@ -73,25 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
     common(serve)
-    serve.add_argument(
-        "--bigid-errors",
-        choices=("spec", "production"),
-        default="spec",
-        help="BigID error bodies: the documented shapes (spec) or what production sends",
-    )
-    serve.add_argument(
-        "--sigma-secret",
-        default=None,
-        metavar="KEY",
-        help="HS256 key for Sigma tokens (default: the scenario's sigma.secret, else random)",
-    )
-    serve.add_argument(
-        "--bigid-system-ttl",
-        type=int,
-        default=None,
-        metavar="SECONDS",
-        help="lifetime of BigID system tokens (default: the scenario's, else 86400)",
-    )
+    for api in registered_apis():
+        api.add_cli_options(serve)
     serve.add_argument(
         "--fault",
         action="append",
@@ -238,8 +221,12 @@ def _make_mock(args: argparse.Namespace, **extra: Any) -> Any:
 def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0 to 65535, not {args.port}")
-    if args.bigid_system_ttl is not None and args.bigid_system_ttl <= 0:
-        raise UsageError("--bigid-system-ttl must be a positive number of seconds")
+    api_options: dict[str, Any] = {}
+    for api in registered_apis():
+        try:
+            api_options.update(api.cli_options(args))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     if args.header_timeout is not None and not 0 < args.header_timeout < 86400:
         raise UsageError("--header-timeout must be a positive number of seconds")
     if args.threads is not None and args.server != "granian":
@@ -248,8 +235,6 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--threads must be 1 to 1024, not {args.threads}")
     if args.tls_dir is not None and not args.tls:
         raise UsageError("--tls-dir needs --tls")
-    if args.sigma_secret is not None and not args.sigma_secret:
-        raise UsageError("--sigma-secret must not be empty")
     from authmock.http.guard import check_allowed_host
 
     for name in args.allow_host:
@@ -282,9 +267,7 @@ def _serve(args: argparse.Namespace) -> int:
         faults.append(spec)
     mock = _make_mock(
         args,
-        bigid_errors=args.bigid_errors,
-        sigma_secret=args.sigma_secret,
-        bigid_system_token_ttl=args.bigid_system_ttl,
+        **api_options,
         admin_token=args.admin_token,
         reason_header=args.reason_header,
         scenario_dir=args.scenario_dir,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -67,6 +68,29 @@ class BigidApi(EmulatedApi):
 
     def serve_lines(self, control: Any) -> list[str]:
         return user_token_lines(control)
+
+    def add_cli_options(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--bigid-errors",
+            choices=ERROR_STYLES,
+            default="spec",
+            help="BigID error bodies: the documented shapes (spec) or what production sends",
+        )
+        parser.add_argument(
+            "--bigid-system-ttl",
+            type=int,
+            default=None,
+            metavar="SECONDS",
+            help="lifetime of BigID system tokens (default: the scenario's, else 86400)",
+        )
+
+    def cli_options(self, args: argparse.Namespace) -> dict[str, Any]:
+        if args.bigid_system_ttl is not None and args.bigid_system_ttl <= 0:
+            raise ValueError("--bigid-system-ttl must be a positive number of seconds")
+        return {
+            "bigid_errors": args.bigid_errors,
+            "bigid_system_token_ttl": args.bigid_system_ttl,
+        }
 
     def http(self, backend: BigidBackend, context: HttpContext) -> BigidHttp:
         return BigidHttp(backend, context.on_handler_error, context.declared)

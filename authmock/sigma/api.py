@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -64,6 +65,19 @@ class SigmaApi(EmulatedApi):
 
     def credentials_table(self, document: Mapping[str, Any], base_url: str | None) -> list[str]:
         return sigma_table(dict(document), base_url)
+
+    def add_cli_options(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--sigma-secret",
+            default=None,
+            metavar="KEY",
+            help="HS256 key for Sigma tokens (default: the scenario's sigma.secret, else random)",
+        )
+
+    def cli_options(self, args: argparse.Namespace) -> dict[str, Any]:
+        if args.sigma_secret is not None and not args.sigma_secret:
+            raise ValueError("--sigma-secret must not be empty")
+        return {"sigma_secret": args.sigma_secret}
 
     def http(self, backend: SigmaBackend, context: HttpContext) -> SigmaHttp:
         url = context.options.get("url", DEFAULT_URL)
