@@ -37,7 +37,7 @@ from authmock.http.framing import framing_problem
 from authmock.http.guard import HostPolicy, host_name, refused_host_message
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
-from authmock.journal import Call, PendingAnswer
+from authmock.journal import PendingAnswer, new_call
 from authmock.reasons import Refusal
 from authmock.security import mask_body
 
@@ -322,7 +322,7 @@ class App:
             # Answered by the fault before routing: the tenant as faults see it.
             tenant = api.fault_tenant(ex)
         self.emulator.journal.record(
-            call := Call(
+            call := new_call(
                 api=ex.api,
                 method=ex.method,
                 path=ex.path,
@@ -331,7 +331,7 @@ class App:
                 principal=ex.principal,
                 timestamp=self.emulator.clock.now(),
                 headers=ex.headers(),  # masked when the journal is read
-                body=mask_body(body),
+                body=mask_body(body) if body is not None else None,
                 fault=fault.id if fault else None,
                 url=request_url(ex.environ),
                 response_headers=dict(reply.headers) if reply else {},

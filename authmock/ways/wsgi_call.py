@@ -81,8 +81,9 @@ def build_environ(
     # The body is already in memory: the engine need not read the stream.
     environ["authmock.body"] = body
     environ["authmock.read_timeout"] = read_timeout
+    keys = _KEYS
     for name, value in headers:
-        environ[_header_key(name)] = value
+        environ[keys.get(name) or _header_key(name)] = value
     if body or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(len(body))
     return environ
