@@ -370,11 +370,14 @@ class _Entry:
         self.unmasked = unmasked
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def body_size(body: Any) -> int:
     """The size of a journaled body: its compact JSON encoding, in bytes."""
     if body is None:
         return 0
-    return len(json.dumps(body, separators=(",", ":")))
+    return len(_COMPACT.encode(body))
 
 
 def _check_size(value: Any, name: str) -> int:

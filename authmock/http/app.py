@@ -54,6 +54,7 @@ HARDENING = (
     ("Cache-Control", "no-store"),
     ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
 )
+_HARDENING_NAMES = frozenset(name.lower() for name, _ in HARDENING)
 
 
 def _is_admin(path: str) -> bool:
@@ -169,7 +170,10 @@ class App:
         reply = self.respond(environ)
         headers = reply.headers
         present = {name.lower() for name, _ in headers}
-        headers.extend(h for h in HARDENING if h[0].lower() not in present)
+        if present.isdisjoint(_HARDENING_NAMES):
+            headers.extend(HARDENING)
+        else:
+            headers.extend(h for h in HARDENING if h[0].lower() not in present)
         headers.append(("Content-Length", str(len(reply.body))))
         status = _STATUS_LINES.get(reply.status) or f"{reply.status} Unknown"
         start_response(status, headers)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -106,6 +106,9 @@ class RouteTable:
         self._bound = self._map.bind("authmock", url_scheme="http")
         # path -> whether it is one of these routes: asked of every server-mode request.
         self._owns: dict[str, bool] = {}
+        # (method, path) -> what it matched: werkzeug's matcher costs a good
+        # share of an in-process call, and a test asks the same few paths.
+        self._matched: dict[tuple[str, str], tuple[Any, Mapping[str, Any]]] = {}
         if declared is not None and declared.of(api):
             self._rebuild()
 
@@ -136,11 +139,27 @@ class RouteTable:
         # Matching reads the adapter only, so one serves every request (and thread).
         self._bound = self._map.bind("authmock", url_scheme="http")
         self._owns = {}
+        self._matched = {}
 
     def adapter(self) -> MapAdapter:
         if self._declared is not None and self._declared.version != self._version:
             self._rebuild()
         return self._bound
+
+    def match(self, path: str, method: str) -> tuple[Any, Mapping[str, Any]]:
+        """The route (a :class:`Route` or :class:`UserRoute`) and its path
+        arguments; werkzeug's NotFound or MethodNotAllowed otherwise."""
+        adapter = self.adapter()
+        matched, key = self._matched, (method, path)
+        found = matched.get(key)
+        if found is not None:
+            return found
+        found = adapter.match(path, method)
+        if len(matched) >= 4096:
+            matched.clear()  # bounded: paths carry ids
+        if adapter is self._bound:  # not rebuilt meanwhile (a route added)
+            matched[key] = found
+        return found
 
     def matches(self, path: str, method: str = "GET") -> bool:
         """Whether ``path`` is one of these routes (any method)."""
@@ -211,7 +230,7 @@ class Endpoints(ABC, Generic[B]):
         """The reply of the handler ``ex`` matches: a built-in endpoint, a user
         route or a declared one; a 404 or 405 (with ``Allow``) otherwise."""
         try:
-            target, args = self.routes.adapter().match(ex.path, ex.method)
+            target, args = self.routes.match(ex.path, ex.method)
         except (NotFound, RequestRedirect):  # no redirects: strict_slashes is off
             raise self.route_error(
                 404,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,11 +12,13 @@ from werkzeug.http import HTTP_STATUS_CODES
 from authmock import errors
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
+    JSON_TYPE,
     BadJson,
     Exchange,
     PayloadTooLarge,
     Reply,
     default_port,
+    dumps,
     json_reply,
 )
 from authmock.http.routes import Endpoints, UserRoute, endpoint
@@ -54,6 +57,12 @@ DEFAULT_MESSAGES = {
     413: "Request body exceeds 1 MiB",
     429: "Too many requests",
 }
+
+
+@functools.cache
+def _roles_body() -> bytes:
+    """GET /api/v1/roles answers the same constant list to everyone."""
+    return dumps([ROLES[r] for r in ROLE_ORDER])
 
 
 def error_reply(status: int, error: str | None = None, message: str | None = None) -> Reply:
@@ -261,4 +270,4 @@ class SigmaHttp(Endpoints[SigmaBackend]):
         principal = self._principal(ex)
         if principal.api_key_id is not None:
             require(principal, "read")
-        return json_reply(200, [ROLES[r] for r in ROLE_ORDER])
+        return Reply(200, _roles_body(), [("Content-Type", JSON_TYPE)])

@@ -30,7 +30,8 @@ import responses
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
-from urllib3.util.timeout import Timeout
+from urllib3.util.retry import Retry
+from urllib3.util.timeout import _DEFAULT_TIMEOUT, Timeout
 
 from authmock.http.exchange import ConnectionFault
 from authmock.ways.interception import ClientPatch, Interceptor
@@ -134,11 +135,90 @@ class _Failures:
         )
 
 
+def _single_attempt(retries: Any, redirect: bool, response_kw: Mapping[str, Any]) -> bool:
+    """Whether urlopen would make exactly one attempt and hand back its answer:
+    no retry of any kind and no redirect (requests' default ``Retry(0, read=False)``)."""
+    return (
+        isinstance(retries, Retry)
+        and retries.total == 0
+        and not retries.status_forcelist
+        and not redirect
+        and not response_kw
+    )
+
+
 class _EngineMixin:
-    """``_make_request`` of a urllib3 pool, answered by the engine."""
+    """A urllib3 pool answered by the engine: ``_make_request`` asks it
+    instead of a socket, for as many attempts as the adapter's retries make."""
 
     app: WsgiApp
-    target: str  # the request's full URL (urllib3 may only have its path)
+    base: str  # scheme://host[:port] as the client wrote it (urlopen has only the path)
+    # Set on a copy of the pool: the engine's answer to the first attempt was
+    # this connection fault, for urllib3 to turn into what it raises.
+    fault: ConnectionFault | None = None
+
+    def _target(self, url: str) -> str:
+        return self.base + url if url.startswith("/") else url
+
+    def urlopen(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retries: Any = None,
+        redirect: bool = True,
+        assert_same_host: bool = True,
+        timeout: Any = _DEFAULT_TIMEOUT,
+        pool_timeout: Any = None,
+        release_conn: bool | None = None,
+        chunked: bool = False,
+        body_pos: Any = None,
+        preload_content: bool = True,
+        decode_content: bool = True,
+        **response_kw: Any,
+    ) -> Any:
+        """urllib3's, without its retry bookkeeping when one attempt is all
+        there can be (the common case: ~15% of an in-process call)."""
+        if _single_attempt(retries, redirect, response_kw) and not assert_same_host:
+            timeout_obj = self._get_timeout(timeout)  # type: ignore[attr-defined]
+            try:
+                return self._answer(
+                    method,
+                    url,
+                    body,
+                    headers or {},
+                    timeout_obj,
+                    retries,
+                    None
+                    if release_conn or (release_conn is None and preload_content)
+                    else _Connection(),
+                    preload_content,
+                    decode_content,
+                )
+            except ConnectionFault as fault:
+                # Let urllib3 raise what it would over the network, from this answer.
+                pool = object.__new__(type(self))
+                pool.__dict__.update(self.__dict__)
+                pool.fault = fault
+                self = pool
+        return super().urlopen(  # type: ignore[misc]
+            method,
+            url,
+            body,
+            headers,
+            retries,
+            redirect,
+            assert_same_host,
+            timeout,
+            pool_timeout,
+            release_conn,
+            chunked,
+            body_pos,
+            preload_content,
+            decode_content,
+            **response_kw,
+        )
 
     def _make_request(
         self,
@@ -155,33 +235,62 @@ class _EngineMixin:
         decode_content: bool = True,
         enforce_content_length: bool = True,
     ) -> HTTPResponse:
-        read_timeout = _read_timeout(timeout)
-        environ = build_environ(
-            method, self.target, (headers or {}).items(), _body_bytes(body), read_timeout
-        )
         try:
-            status, header_list, data = call(self.app, environ)
+            fault, self.fault = self.fault, None
+            if fault is not None:
+                raise fault
+            return self._answer(
+                method,
+                url,
+                body,
+                headers or {},
+                timeout,
+                retries,
+                response_conn,
+                preload_content,
+                decode_content,
+                enforce_content_length,
+            )
         except ConnectionFault as fault:
             # What the socket would raise; urlopen turns it into a retry or the error.
-            failures = _Failures(self, conn, url, read_timeout, fault.source())
+            where = fault.source()
+            failures = _Failures(self, conn, url, _read_timeout(timeout), where)
             raise fault.connection.on_client(failures) from None
-        original = _Original(header_list)
-        response = HTTPResponse(
+
+    def _answer(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        headers: Mapping[str, str],
+        timeout: Any,
+        retries: Any,
+        response_conn: Any,
+        preload_content: bool,
+        decode_content: bool,
+        enforce_content_length: bool = True,
+    ) -> HTTPResponse:
+        """One attempt: the engine's answer as urllib3's response, or its ConnectionFault."""
+        target = self._target(url)
+        environ = build_environ(
+            method, target, headers.items(), _body_bytes(body), _read_timeout(timeout)
+        )
+        status, header_list, data = call(self.app, environ)
+        return HTTPResponse(
             body=io.BytesIO(data),
             headers=header_list,  # type: ignore[arg-type]
             status=status,
             reason=http.client.responses.get(status),
             preload_content=preload_content,
             decode_content=decode_content,
-            original_response=original,  # type: ignore[arg-type]
+            original_response=_Original(header_list),  # type: ignore[arg-type]
             pool=self,  # type: ignore[arg-type]
             connection=response_conn,
             retries=retries,
             enforce_content_length=enforce_content_length,
             request_method=method,
-            request_url=self.target,
+            request_url=target,
         )
-        return response
 
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _Connection()
@@ -198,32 +307,23 @@ class _EngineMixin:
         return f"{base}(host={self.host!r}, port={self.port!r})"  # type: ignore[attr-defined]
 
 
-class EnginePool(_EngineMixin, HTTPConnectionPool):
+class EnginePool(_EngineMixin, HTTPConnectionPool):  # type: ignore[misc]
     pass
 
 
-class EngineHTTPSPool(_EngineMixin, HTTPSConnectionPool):
+class EngineHTTPSPool(_EngineMixin, HTTPSConnectionPool):  # type: ignore[misc]
     pass
 
 
-def engine_pool(app: WsgiApp, url: str) -> HTTPConnectionPool:
-    parts = urlsplit(url)
+def engine_pool(app: WsgiApp, base: str) -> HTTPConnectionPool:
+    """The pool answering ``base`` (scheme://host[:port]) from the engine."""
+    parts = urlsplit(base)
     secure = parts.scheme == "https"
     cls = EngineHTTPSPool if secure else EnginePool
     pool = cls(parts.hostname or "localhost", parts.port or (443 if secure else 80), maxsize=8)
     pool.app = app
-    pool.target = url
+    pool.base = base
     return pool
-
-
-def _for_request(pool: HTTPConnectionPool, url: str) -> HTTPConnectionPool:
-    """A shallow copy of a cached pool carrying this request's URL: building a
-    urllib3 pool costs more than the engine's answer, while the copy shares
-    the pool's (thread-safe) connection queue and costs a dict copy."""
-    twin = object.__new__(type(pool))
-    twin.__dict__.update(pool.__dict__)
-    twin.target = url  # type: ignore[attr-defined]
-    return twin
 
 
 _PLAIN_ADAPTER = HTTPAdapter()
@@ -287,10 +387,11 @@ class RequestsInterceptor(Interceptor):
     def pool(self, url: str) -> HTTPConnectionPool:
         scheme, rest = url.split("://", 1) if "://" in url else ("http", url)
         key = scheme.lower() + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-        cached = self._pools.get(key)
-        if cached is None:
-            cached = self._pools.setdefault(key, engine_pool(self.app, url))
-        return _for_request(cached, url)
+        pool = self._pools.get(key)
+        if pool is None:
+            # Building a urllib3 pool costs more than the engine's answer.
+            pool = self._pools.setdefault(key, engine_pool(self.app, key))
+        return pool
 
     def stop(self) -> None:
         super().stop()
