@@ -13,7 +13,7 @@ from authmock import AuthMock, testkit
 from authmock.apis import register, registered, registered_apis, unregister
 from authmock.scenario import ScenarioError
 from tests.conftest import _BUILDERS, MODES, Env
-from tests.oauth.api import TOKEN_TTL, OAuthApi
+from tests.oauth.api import TOKEN_TTL, URL, OAuthApi
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CLIENT = "grant_type=client_credentials&client_id=svc&client_secret=s3cret"
@@ -197,3 +197,22 @@ def test_an_apis_instance_options_reach_instances_the_marker_and_the_admin_docum
         fields = body["content"]["application/json"]["schema"]["properties"]
         assert list(fields) == ["seed", "scenario", "bigid_errors", "oauth_style"]
         assert fields["oauth_style"]["enum"] == ["plain", "strict", None]
+
+
+def test_its_route_table_is_the_one_dispatcher_s_and_its_document_describes_it() -> None:
+    """Built on ``Endpoints``: the same table the OpenAPI test holds the built-in
+    APIs to, and the same 404/405 (in its own envelope)."""
+    from tests.oauth.api import OAuthHttp
+
+    with registered(OAuthApi()), AuthMock() as mock:
+        served = {(r.path, r.method.lower()) for r in OAuthHttp.ROUTES}
+        assert served == {("/oauth/token", "post"), ("/oauth/introspect", "post")}
+        document = requests.get(f"{URL}/_authmock/openapi/oauth.json").json()
+        assert {(p, m) for p, item in document["paths"].items() for m in item} == served
+        missing = requests.post(f"{URL}/oauth/nope", data={"a": "b"})
+        assert missing.status_code == 404
+        assert missing.json() == {
+            "error": "not_found",
+            "error_description": "Route POST /oauth/nope not found",
+        }
+        assert list(mock.calls)[-1].detail == "no OAuth route /oauth/nope"
