@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import pytest
 import requests
 
-from authmock import AuthMock, testkit
+from authmock import AuthMock, RemoteAuthMock, testkit
 from authmock.apis import register, registered, registered_apis, unregister
 from authmock.scenario import ScenarioError
 from tests.conftest import _BUILDERS, MODES, Env
@@ -197,6 +197,14 @@ def test_an_apis_instance_options_reach_instances_the_marker_and_the_admin_docum
         fields = body["content"]["application/json"]["schema"]["properties"]
         assert list(fields) == ["seed", "scenario", "bigid_errors", "oauth_style"]
         assert fields["oauth_style"]["enum"] == ["plain", "strict", None]
+        with (
+            mock.serve() as live,
+            RemoteAuthMock(live.url).new_instance(oauth_style="plain") as remote,
+        ):
+            instance_id = remote.url.rstrip("/").rsplit("/", 1)[-1]
+            served = mock.wsgi_app.instances.get(instance_id)
+            assert served is not None
+            assert served.app.emulator.options["oauth"] == {"style": "plain"}
 
 
 def test_its_route_table_is_the_one_dispatcher_s_and_its_document_describes_it() -> None:
