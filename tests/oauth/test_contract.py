@@ -3,13 +3,13 @@ it is served, faulted, journaled and documented like the built-in APIs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 import pytest
 import requests
 
-from authmock import AuthMock
+from authmock import AuthMock, RemoteAuthMock, testkit
 from authmock.apis import register, registered, registered_apis, unregister
 from authmock.scenario import ScenarioError
 from tests.conftest import _BUILDERS, MODES, Env
@@ -153,6 +153,58 @@ def test_the_registry_refuses_what_would_clash() -> None:
         register(bad)
     with pytest.raises(KeyError, match="no emulated API 'oauth'"):
         AuthMock().api("oauth")
+
+
+class StyledOAuth(OAuthApi):
+    """The OAuth API with an option a test or an instance may set (as BigID's errors)."""
+
+    options: ClassVar[Mapping[str, str]] = {"oauth_style": "style"}
+    instance_options: ClassVar[Mapping[str, tuple[str, ...]]] = {"oauth_style": ("plain", "strict")}
+
+
+def test_an_apis_instance_options_reach_instances_the_marker_and_the_admin_document() -> None:
+    with registered(StyledOAuth()), AuthMock(seed=1) as mock:
+        assert testkit.marker_options() == (
+            "seed",
+            "scenario",
+            "bigid_errors",
+            "oauth_style",
+            "faults",
+            "allow_network",
+        )
+        settings = testkit.marker_settings((), {"oauth_style": "strict"})
+        assert settings.api_options == {"oauth_style": "strict"}
+        with pytest.raises(ValueError, match="oauth_style must be 'plain' or 'strict', not 'x'"):
+            testkit.marker_settings((), {"oauth_style": "x"})
+        admin = "https://api.sigma-pim.com/_authmock"
+        created = requests.post(f"{admin}/instances", json={"oauth_style": "strict"})
+        assert created.status_code == 201
+        instance = mock.wsgi_app.instances.get(created.json()["id"])
+        assert instance is not None and instance.app.emulator.options["oauth"] == {
+            "style": "strict"
+        }
+        refused = requests.post(f"{admin}/instances", json={"oauth_style": "loud"})
+        assert (refused.status_code, refused.json()["message"]) == (
+            400,
+            "'oauth_style' must be 'plain' or 'strict'",
+        )
+        unknown = requests.post(f"{admin}/instances", json={"colour": "red"}).json()
+        assert unknown["message"] == (
+            "unknown field 'colour' (known: seed, scenario, bigid_errors, oauth_style)"
+        )
+        document = requests.get(f"{admin}/openapi/admin.json").json()
+        body = document["paths"]["/_authmock/instances"]["post"]["requestBody"]
+        fields = body["content"]["application/json"]["schema"]["properties"]
+        assert list(fields) == ["seed", "scenario", "bigid_errors", "oauth_style"]
+        assert fields["oauth_style"]["enum"] == ["plain", "strict", None]
+        with (
+            mock.serve() as live,
+            RemoteAuthMock(live.url).new_instance(oauth_style="plain") as remote,
+        ):
+            instance_id = remote.url.rstrip("/").rsplit("/", 1)[-1]
+            served = mock.wsgi_app.instances.get(instance_id)
+            assert served is not None
+            assert served.app.emulator.options["oauth"] == {"style": "plain"}
 
 
 def test_its_route_table_is_the_one_dispatcher_s_and_its_document_describes_it() -> None:
