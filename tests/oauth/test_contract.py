@@ -224,3 +224,23 @@ def test_its_route_table_is_the_one_dispatcher_s_and_its_document_describes_it()
             "error_description": "Route POST /oauth/nope not found",
         }
         assert list(mock.calls)[-1].detail == "no OAuth route /oauth/nope"
+
+
+def test_faults_and_journal_filters_know_the_emulator_s_own_apis() -> None:
+    """An API registered after an emulator was made is not one of its APIs (its
+    fault could never fire), and an emulator made with one keeps it after the
+    registration ends (a session-long mock)."""
+    before = AuthMock()
+    with registered(OAuthApi()):
+        with pytest.raises(ValueError, match="fault field 'api' must be 'sigma' or 'bigid'"):
+            before.faults.add(api="oauth", status=500)
+        with pytest.raises(ValueError, match="api must be 'sigma' or 'bigid', not 'oauth'"):
+            before.calls.filter(api="oauth")
+        with_oauth = AuthMock()
+    assert with_oauth.faults.get(with_oauth.faults.add(api="oauth", status=503)).api == "oauth"
+    assert with_oauth.calls.filter(api="oauth") == []
+    document = with_oauth.snapshot()
+    with_oauth.restore(document)
+    assert [f.api for f in with_oauth.faults.list()] == ["oauth"]
+    with pytest.raises(ValueError, match="must be 'sigma', 'bigid' or 'oauth'"):
+        with_oauth.faults.add(api="nope", status=500)
