@@ -186,6 +186,12 @@ class EmulatedApi:
         for a bad value, its message one line naming the flag (exit code 2)."""
         return {}
 
+    def set_option(self, control: Any, keyword: str, value: str) -> None:
+        """Set one of :attr:`instance_options` on a running emulator through its
+        control object (:meth:`control` or :meth:`remote`), until the next reset
+        (the ``@pytest.mark.authmock`` option on the session's live server)."""
+        raise NotImplementedError(f"the {self.name} API cannot set {keyword} at run time")
+
     # -- HTTP ------------------------------------------------------------------------
     def http(self, backend: Any, context: HttpContext) -> ApiHttp:
         """The API's HTTP layer over a backend."""

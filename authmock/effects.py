@@ -62,7 +62,6 @@ import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from authmock.apis import registered_apis
 from authmock.http.exchange import ConnectionFault, Exchange, Reply
 
 if TYPE_CHECKING:
@@ -260,7 +259,7 @@ class Http(Effect):
         elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
             # BigID's production failure: {"success": false, "message": ...} at HTTP 200.
             # An API whose envelope fails at HTTP 200 (BigID's production failure).
-            at_200 = any(a.name == api and a.fault_200_message for a in registered_apis())
+            at_200 = any(a.name == api and a.fault_200_message for a in spec.apis)
             if not at_200 or spec.get("message") is None:
                 raise spec.error(
                     "fault field 'status' 200 needs a 'body', or api 'bigid' and a 'message' "

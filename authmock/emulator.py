@@ -37,11 +37,12 @@ class Emulator:
         self.options = {api.name: dict((options or {}).get(api.name, {})) for api in self.apis}
         self.clock = Clock()
         self.journal = Journal(journal_limit, journal_body_limit, journal_body_budget)
+        self.journal.apis = self.apis
         self._explicit_seed = seed
         self.scenario: dict[str, Any] | None = None
         self.seed = 0
         self._configure(seed, scenario)
-        self.faults = FaultSet(self.seed)
+        self.faults = FaultSet(self.seed, self.apis)
         # Declared stand-in routes: the scenario's, plus any added at run time until a reset.
         self.routes = DeclaredRoutes(self.apis)
         self.backends: dict[str, Any] = {

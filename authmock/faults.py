@@ -14,12 +14,12 @@ import itertools
 import random
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from authmock import effects
-from authmock.apis import one_of, registered_apis
+from authmock.apis import EmulatedApi, one_of, registered_apis
 from authmock.errors import Invalid, NotFound
 from authmock.globs import PathMatcher, PatternError, path_matcher
 
@@ -130,8 +130,10 @@ class Spec:
     """A fault definition being validated: typed reads of its fields, each
     error naming the field (what an effect's ``parse`` reads its fields with)."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], apis: Sequence[EmulatedApi] | None = None) -> None:
         self.data = data
+        # The APIs the fault may name (its emulator's; None: every registered one).
+        self.apis: Sequence[EmulatedApi] = registered_apis() if apis is None else apis
 
     def get(self, name: str) -> Any:
         return self.data.get(name)
@@ -191,7 +193,9 @@ class Spec:
         return out
 
 
-def parse_fault(data: Mapping[str, Any], fault_id: str) -> Fault:
+def parse_fault(
+    data: Mapping[str, Any], fault_id: str, apis: Sequence[EmulatedApi] | None = None
+) -> Fault:
     """Validate a fault given as keyword arguments or admin-API JSON.
 
     The common fields here; the kind's own (``status``, ``body``...) by its
@@ -201,10 +205,10 @@ def parse_fault(data: Mapping[str, Any], fault_id: str) -> Fault:
     unknown = sorted(set(data) - set(FIELDS), key=str)
     if unknown:
         raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
-    spec = Spec(data)
+    spec = Spec(data, apis)
     api = spec.text("api")
-    if api is not None and api not in [a.name for a in registered_apis()]:
-        raise FaultError(f"fault field 'api' must be {one_of(registered_apis())}")
+    if api is not None and api not in [a.name for a in spec.apis]:
+        raise FaultError(f"fault field 'api' must be {one_of(spec.apis)}")
     kind = spec.text("kind") or effects.DEFAULT_KIND
     effect = effects.lookup(kind)
     if effect is None:
@@ -269,7 +273,9 @@ class _Snapshot:
 class FaultSet:
     """The registered faults of one emulator, checked before routing."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, apis: Sequence[EmulatedApi] | None = None) -> None:
+        # The emulator's APIs, the ones a fault may name (None: every registered one).
+        self.apis = apis
         self._lock = threading.Lock()
         self._snapshot = _Snapshot(())
         self._ids = itertools.count(1)
@@ -295,7 +301,7 @@ class FaultSet:
             raise FaultError("a fault must be a JSON object")
         merged = {**(spec or {}), **fields}
         with self._lock:
-            fault = parse_fault(merged, f"fault-{next(self._ids)}")
+            fault = parse_fault(merged, f"fault-{next(self._ids)}", self.apis)
             self._replace((*self._snapshot.faults, fault))
         return fault.id
 

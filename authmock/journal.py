@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, overload
 
-from authmock.apis import names, one_of, registered_apis
+from authmock.apis import EmulatedApi, names, one_of, registered_apis
 from authmock.errors import Invalid
 from authmock.globs import path_matcher
 from authmock.har import to_har
@@ -216,8 +216,10 @@ def checks(
     reason: str | None = None,
     body: Any = None,
     headers: Mapping[str, str] | None = None,
+    apis: Sequence[EmulatedApi] | None = None,
 ) -> list[Check]:
-    """One check per filter given; each returns None for a match, else how a call differs."""
+    """One check per filter given; each returns None for a match, else how a call
+    differs. ``api`` is one of ``apis`` (default: every registered API)."""
     out: list[Check] = []
     if method is not None:
         wanted_method = method.upper()
@@ -230,8 +232,9 @@ def checks(
         path_ok = path_matcher(path, "filter 'path'")
         out.append(lambda c: None if path_ok(c.path) else f"path {c.path}, not {path}")
     if api is not None:
-        if api not in names(registered_apis()):
-            raise Invalid(f"api must be {one_of(registered_apis())}, not {api!r}")
+        known = registered_apis() if apis is None else apis
+        if api not in names(known):
+            raise Invalid(f"api must be {one_of(known)}, not {api!r}")
         out.append(_equal_check("api", api))
     if status is not None:
         out.append(_status_check(status))
@@ -269,6 +272,10 @@ class CallLog:
     """The queries over a list of calls, whether this process's :class:`Journal`
     or a running server's (``RemoteAuthMock.calls``): written once."""
 
+    #: The APIs a filter's ``api`` may name: an emulator's own (None: every
+    #: registered one; a server checks its own).
+    apis: Sequence[EmulatedApi] | None = None
+
     def _copy(self) -> list[Call]:
         raise NotImplementedError
 
@@ -304,7 +311,9 @@ class CallLog:
         ``status`` is a code or a class ("4xx"); ``reason`` one of the reason
         codes; ``body`` a subset of the (masked) JSON body, objects matched
         key by key; ``headers`` a subset of the headers, names in any case."""
-        tests = checks(method, path, api, status, tenant, principal, fault, reason, body, headers)
+        tests = checks(
+            method, path, api, status, tenant, principal, fault, reason, body, headers, self.apis
+        )
         return [c for c in self._copy() if all(t(c) is None for t in tests)]
 
     def query(self, params: Mapping[str, str]) -> list[Call]:
@@ -352,7 +361,9 @@ class CallLog:
         """The matching calls (the filters of :meth:`filter`); AssertionError when
         there are none, or not exactly ``times``, listing the closest calls and
         how each differs (a near-miss report)."""
-        tests = checks(method, path, api, status, None, None, None, reason, body, headers)
+        tests = checks(
+            method, path, api, status, None, None, None, reason, body, headers, self.apis
+        )
         calls = self._copy()
         found = [c for c in calls if all(t(c) is None for t in tests)]
         what = _describe(method, path, body, headers, status, reason, api)

@@ -134,7 +134,9 @@ def epoch(node: Node, key: str, optional: bool = False) -> float | None:
     return float(check(node, key, lambda v: 0 <= v <= MAX_EPOCH, "is not a valid time", value))
 
 
-def _faults(node: Node) -> tuple[tuple[Fault, ...], int, random.Random]:
+def _faults(
+    node: Node, apis: Sequence[EmulatedApi]
+) -> tuple[tuple[Fault, ...], int, random.Random]:
     faults = []
     for f in node.items("faults"):
         fault_id = f.get("id", str)
@@ -145,7 +147,7 @@ def _faults(node: Node) -> tuple[tuple[Fault, ...], int, random.Random]:
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise f.fail("must be a non-negative integer", key)
         try:
-            fault = parse_fault(data, fault_id)
+            fault = parse_fault(data, fault_id, apis)
         except FaultError as exc:
             raise f.fail(str(exc)) from None
         fault.seen, fault.fired = seen, fired
@@ -220,7 +222,7 @@ def restore(emulator: Emulator, document: Any) -> None:
         api.restore(emulator.backends[api.name], root.child(api.name), clock)
         for api in emulator.apis
     ]
-    faults, next_id, rng = _faults(root.child("faults"))
+    faults, next_id, rng = _faults(root.child("faults"), emulator.apis)
     routes = _routes(root, emulator.apis)
     calls = _journal(root)
 

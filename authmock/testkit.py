@@ -11,10 +11,11 @@ import contextlib
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from authmock.apis import EmulatedApi, registered_apis
 from authmock.emulator import ScenarioSource
 from authmock.errors import AuthmockWarning
 from authmock.faults import Fault, parse_fault
@@ -23,11 +24,24 @@ from authmock.mock import AuthMock
 from authmock.remote import AdminNotFound, RemoteAuthMock
 from authmock.ways.server import LiveServer
 
-MARKER_OPTIONS = ("seed", "scenario", "bigid_errors", "faults", "allow_network")
-BIGID_ERROR_STYLES = ("spec", "production")
+
+def _api_options() -> dict[str, tuple[EmulatedApi, tuple[str, ...]]]:
+    """The marker options of the APIs (``bigid_errors``): their instance
+    options (``EmulatedApi.instance_options``), which a test sets as an instance would."""
+    return {
+        keyword: (api, choices)
+        for api in registered_apis()
+        for keyword, choices in api.instance_options.items()
+    }
+
+
+def marker_options() -> tuple[str, ...]:
+    return ("seed", "scenario", *_api_options(), "faults", "allow_network")
+
+
 MARKER_HELP = (
-    "authmock(seed=None, scenario=None, bigid_errors=None, faults=[], allow_network=None): "
-    "configure the "
+    f"authmock(seed=None, scenario=None, {''.join(f'{k}=None, ' for k in _api_options())}"
+    "faults=[], allow_network=None): configure the "
     "authmock and authmock_server fixtures for this test (faults are dicts of fault fields)"
 )
 
@@ -40,27 +54,34 @@ class TestSettings:
 
     seed: int | None = None
     scenario: ScenarioSource | None = None
-    bigid_errors: str | None = None
     faults: tuple[Mapping[str, Any], ...] = ()
     allow_network: bool | None = None
+    # The APIs' options the test sets (``{"bigid_errors": "production"}``), never None.
+    api_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 def marker_settings(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> TestSettings:
     """Check the marker's arguments; ``ValueError`` names the one that is wrong."""
+    options = marker_options()
     if args:
-        raise ValueError(f"takes keyword arguments only ({', '.join(MARKER_OPTIONS)})")
-    unknown = sorted(set(kwargs) - set(MARKER_OPTIONS))
+        raise ValueError(f"takes keyword arguments only ({', '.join(options)})")
+    unknown = sorted(set(kwargs) - set(options))
     if unknown:
-        raise ValueError(f"unknown option '{unknown[0]}' (options: {', '.join(MARKER_OPTIONS)})")
+        raise ValueError(f"unknown option '{unknown[0]}' (options: {', '.join(options)})")
     seed = kwargs.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ValueError(f"seed must be an integer, not {seed!r}")
     scenario = kwargs.get("scenario")
     if scenario is not None and not isinstance(scenario, (str, os.PathLike, Mapping)):
         raise ValueError(f"scenario must be a path or a dict, not {scenario!r}")
-    errors = kwargs.get("bigid_errors")
-    if errors is not None and errors not in BIGID_ERROR_STYLES:
-        raise ValueError(f"bigid_errors must be 'spec' or 'production', not {errors!r}")
+    api_options = {}
+    for keyword, (_, choices) in _api_options().items():
+        value = kwargs.get(keyword)
+        if value is not None and value not in choices:
+            allowed = " or ".join(f"'{choice}'" for choice in choices)
+            raise ValueError(f"{keyword} must be {allowed}, not {value!r}")
+        if value is not None:
+            api_options[keyword] = value
     faults = kwargs.get("faults") or ()
     if isinstance(faults, Mapping) or not isinstance(faults, (list, tuple)):
         raise ValueError("faults must be a list of dicts of fault fields")
@@ -69,7 +90,7 @@ def marker_settings(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> TestSet
     network = kwargs.get("allow_network")
     if network is not None and not isinstance(network, bool):
         raise ValueError(f"allow_network must be True or False, not {network!r}")
-    return TestSettings(seed, scenario, errors, tuple(faults), network)
+    return TestSettings(seed, scenario, tuple(faults), network, api_options)
 
 
 def ini_seed(raw: str) -> int | None:
@@ -101,7 +122,7 @@ def new_mock(
     mock = AuthMock(
         seed=settings.seed if settings.seed is not None else seed,
         scenario=settings.scenario if settings.scenario is not None else scenario,
-        bigid_errors=settings.bigid_errors or "spec",
+        **settings.api_options,
         allow_network=allow_network if settings.allow_network is None else settings.allow_network,
     )
     for fault in settings.faults:
@@ -204,9 +225,11 @@ class SessionServer:
             seed=settings.seed if settings.seed is not None else self._seed,
             scenario=settings.scenario if settings.scenario is not None else self._scenario,
         )
-        if settings.bigid_errors is not None:
-            # Only for this test: a reset restores the server's configured style.
-            remote.bigid.errors = settings.bigid_errors
+        options = _api_options()
+        for keyword, value in settings.api_options.items():
+            # Only for this test: a reset restores the server's configured value.
+            api = options[keyword][0]
+            api.set_option(remote.api(api.name), keyword, value)
         for fault in settings.faults:
             remote.faults.add(fault)
         return remote
@@ -242,7 +265,7 @@ class SharedServer:
         instance = self.server.new_instance(
             seed=settings.seed if settings.seed is not None else self._seed,
             scenario=settings.scenario if settings.scenario is not None else self._scenario,
-            bigid_errors=settings.bigid_errors,
+            **settings.api_options,
         )
         self._instance = instance
         try:

@@ -92,6 +92,10 @@ class BigidApi(EmulatedApi):
             "bigid_system_token_ttl": args.bigid_system_ttl,
         }
 
+    def set_option(self, control: Any, keyword: str, value: str) -> None:
+        assert keyword == "bigid_errors"
+        control.errors = value
+
     def http(self, backend: BigidBackend, context: HttpContext) -> BigidHttp:
         return BigidHttp(backend, context.on_handler_error, context.declared)
 

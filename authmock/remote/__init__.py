@@ -140,9 +140,11 @@ class RemoteAuthMock(ApiControls, JournalAssertions):
         seed: int | None = None,
         scenario: str | os.PathLike[str] | Mapping[str, Any] | None = None,
         bigid_errors: str | None = None,
+        **api_options: str | None,
     ) -> RemoteAuthMock:
         """A fresh isolated instance on this server (``POST /_authmock/instances``),
         driven by the returned ``RemoteAuthMock``; ``with`` deletes it at the end.
+        ``api_options``: those of another registered API (its ``instance_options``).
 
         A scenario path or bundled name is read here, not by the server."""
         body: dict[str, Any] = {}
@@ -152,6 +154,7 @@ class RemoteAuthMock(ApiControls, JournalAssertions):
             body["scenario"] = scenarios.load(scenario)
         if bigid_errors is not None:
             body["bigid_errors"] = bigid_errors
+        body.update({k: v for k, v in api_options.items() if v is not None})
         created = self._server_admin().call("POST", "/instances", body)
         instance = RemoteAuthMock(
             created["url"], self._admin_token, timeout=self._timeout, verify=self._verify

@@ -73,7 +73,9 @@ def settle_heap() -> None:
     A full collection holds the GIL, so it stops every request thread at once:
     over the imports it took 40-100 ms of CPU on a 2-core machine under load,
     every couple of seconds, and that pause was the server's p99. Young
-    collections (the per-request reference cycles) go on as before."""
+    collections (the per-request reference cycles) go on as before, and frozen
+    objects are still freed by reference counting; only a frozen cycle that
+    becomes garbage (parts of the first state, after a reset) stays."""
     gc.collect()
     gc.freeze()
     young, middle, _ = gc.get_threshold()

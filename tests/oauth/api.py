@@ -30,6 +30,7 @@ from authmock.clock import Clock
 from authmock.http.admin_kit import field
 from authmock.http.admin_openapi import STRING, obj
 from authmock.http.exchange import Exchange, Reply, json_reply
+from authmock.http.routes import Endpoints, UserRoute, endpoint
 from authmock.reasons import Refusal
 from authmock.remote.client import AdminClient
 from authmock.security import same, sha256_hex
@@ -54,10 +55,19 @@ class Token:
 
 
 class OAuthError(Exception):
-    def __init__(self, status: int, error: str, description: str, reason: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        description: str,
+        reason: str,
+        headers: dict[str, str] | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.status, self.error, self.description = status, error, description
-        self.refusal = Refusal(reason, description)
+        self.headers = headers or {}
+        self.refusal = Refusal(reason, detail or description)
 
 
 class OAuthBackend:
@@ -108,14 +118,13 @@ def error_reply(status: int, error: str | None = None, message: str | None = Non
     return json_reply(status, {"error": code, "error_description": message or code})
 
 
-class OAuthHttp:
-    """The HTTP layer: which requests are ours, the two endpoints, the envelope."""
+class OAuthHttp(Endpoints[OAuthBackend]):
+    """The HTTP layer on the shared dispatcher: which requests are ours, the
+    two ``@endpoint`` handlers, the envelope. No user routes: ``authorize``
+    refuses them."""
 
     name = "oauth"
-    ROUTES: ClassVar[dict[str, str]] = {"/oauth/token": "token", "/oauth/introspect": "introspect"}
-
-    def __init__(self, backend: OAuthBackend) -> None:
-        self.backend = backend
+    title = "OAuth"
 
     def route_host(self, host: str, path: str) -> tuple[str, str | None] | None:
         return (path, None) if host == HOST else None
@@ -129,27 +138,33 @@ class OAuthHttp:
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
         return error_reply(status, error, message)
 
+    def route_error(
+        self, status: int, message: str, detail: str, headers: dict[str, str] | None = None
+    ) -> Exception:
+        return OAuthError(status, ERRORS[status], message, "invalid_request", headers, detail)
+
+    def authorize(self, ex: Exchange, route: UserRoute) -> Any:
+        raise OAuthError(401, "invalid_client", "no user routes", "missing_credentials")
+
     def fault_tenant(self, ex: Exchange) -> str | None:
         return None
 
     def handle(self, ex: Exchange) -> Reply:
-        endpoint = self.ROUTES.get(ex.path)
-        if endpoint is None:
-            reply = error_reply(404, None, f"no route {ex.path}")
-            reply.refusal = Refusal("invalid_request", f"no OAuth route {ex.path}")
-            return reply
-        if ex.method != "POST":
-            reply = error_reply(405, None, f"{ex.path} takes POST")
-            reply.headers.append(("Allow", "POST"))
-            reply.refusal = Refusal("invalid_request", f"{ex.path} takes POST, not {ex.method}")
-            return reply
         try:
-            form = self._form(ex)
-            return self._token(ex, form) if endpoint == "token" else self._introspect(form)
+            return self.dispatch(ex)
         except OAuthError as exc:
             reply = error_reply(exc.status, exc.error, exc.description)
+            reply.headers.extend(exc.headers.items())
             reply.refusal = exc.refusal
             return reply
+
+    @endpoint("POST", "/oauth/token")
+    def _token_endpoint(self, ex: Exchange) -> Reply:
+        return self._token(ex, self._form(ex))
+
+    @endpoint("POST", "/oauth/introspect")
+    def _introspect_endpoint(self, ex: Exchange) -> Reply:
+        return self._introspect(self._form(ex))
 
     @staticmethod
     def _form(ex: Exchange) -> dict[str, str]:
@@ -275,7 +290,7 @@ class OAuthApi(EmulatedApi):
         return commit
 
     def http(self, backend: OAuthBackend, context: HttpContext) -> OAuthHttp:
-        return OAuthHttp(backend)
+        return OAuthHttp(backend, context.on_handler_error, context.declared)
 
     def admin_routes(self, backend: OAuthBackend, http: ApiHttp) -> AdminRoutes:
         def add_client(body: Any) -> Reply:

@@ -3,16 +3,17 @@ it is served, faulted, journaled and documented like the built-in APIs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 import pytest
+import requests
 
-from authmock import AuthMock
+from authmock import AuthMock, RemoteAuthMock, testkit
 from authmock.apis import register, registered, registered_apis, unregister
 from authmock.scenario import ScenarioError
 from tests.conftest import _BUILDERS, MODES, Env
-from tests.oauth.api import TOKEN_TTL, OAuthApi
+from tests.oauth.api import TOKEN_TTL, URL, OAuthApi
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CLIENT = "grant_type=client_credentials&client_id=svc&client_secret=s3cret"
@@ -152,3 +153,94 @@ def test_the_registry_refuses_what_would_clash() -> None:
         register(bad)
     with pytest.raises(KeyError, match="no emulated API 'oauth'"):
         AuthMock().api("oauth")
+
+
+class StyledOAuth(OAuthApi):
+    """The OAuth API with an option a test or an instance may set (as BigID's errors)."""
+
+    options: ClassVar[Mapping[str, str]] = {"oauth_style": "style"}
+    instance_options: ClassVar[Mapping[str, tuple[str, ...]]] = {"oauth_style": ("plain", "strict")}
+
+
+def test_an_apis_instance_options_reach_instances_the_marker_and_the_admin_document() -> None:
+    with registered(StyledOAuth()), AuthMock(seed=1) as mock:
+        assert testkit.marker_options() == (
+            "seed",
+            "scenario",
+            "bigid_errors",
+            "oauth_style",
+            "faults",
+            "allow_network",
+        )
+        settings = testkit.marker_settings((), {"oauth_style": "strict"})
+        assert settings.api_options == {"oauth_style": "strict"}
+        with pytest.raises(ValueError, match="oauth_style must be 'plain' or 'strict', not 'x'"):
+            testkit.marker_settings((), {"oauth_style": "x"})
+        admin = "https://api.sigma-pim.com/_authmock"
+        created = requests.post(f"{admin}/instances", json={"oauth_style": "strict"})
+        assert created.status_code == 201
+        instance = mock.wsgi_app.instances.get(created.json()["id"])
+        assert instance is not None and instance.app.emulator.options["oauth"] == {
+            "style": "strict"
+        }
+        refused = requests.post(f"{admin}/instances", json={"oauth_style": "loud"})
+        assert (refused.status_code, refused.json()["message"]) == (
+            400,
+            "'oauth_style' must be 'plain' or 'strict'",
+        )
+        unknown = requests.post(f"{admin}/instances", json={"colour": "red"}).json()
+        assert unknown["message"] == (
+            "unknown field 'colour' (known: seed, scenario, bigid_errors, oauth_style)"
+        )
+        document = requests.get(f"{admin}/openapi/admin.json").json()
+        body = document["paths"]["/_authmock/instances"]["post"]["requestBody"]
+        fields = body["content"]["application/json"]["schema"]["properties"]
+        assert list(fields) == ["seed", "scenario", "bigid_errors", "oauth_style"]
+        assert fields["oauth_style"]["enum"] == ["plain", "strict", None]
+        with (
+            mock.serve() as live,
+            RemoteAuthMock(live.url).new_instance(oauth_style="plain") as remote,
+        ):
+            instance_id = remote.url.rstrip("/").rsplit("/", 1)[-1]
+            served = mock.wsgi_app.instances.get(instance_id)
+            assert served is not None
+            assert served.app.emulator.options["oauth"] == {"style": "plain"}
+
+
+def test_its_route_table_is_the_one_dispatcher_s_and_its_document_describes_it() -> None:
+    """Built on ``Endpoints``: the same table the OpenAPI test holds the built-in
+    APIs to, and the same 404/405 (in its own envelope)."""
+    from tests.oauth.api import OAuthHttp
+
+    with registered(OAuthApi()), AuthMock() as mock:
+        served = {(r.path, r.method.lower()) for r in OAuthHttp.ROUTES}
+        assert served == {("/oauth/token", "post"), ("/oauth/introspect", "post")}
+        document = requests.get(f"{URL}/_authmock/openapi/oauth.json").json()
+        assert {(p, m) for p, item in document["paths"].items() for m in item} == served
+        missing = requests.post(f"{URL}/oauth/nope", data={"a": "b"})
+        assert missing.status_code == 404
+        assert missing.json() == {
+            "error": "not_found",
+            "error_description": "Route POST /oauth/nope not found",
+        }
+        assert list(mock.calls)[-1].detail == "no OAuth route /oauth/nope"
+
+
+def test_faults_and_journal_filters_know_the_emulator_s_own_apis() -> None:
+    """An API registered after an emulator was made is not one of its APIs (its
+    fault could never fire), and an emulator made with one keeps it after the
+    registration ends (a session-long mock)."""
+    before = AuthMock()
+    with registered(OAuthApi()):
+        with pytest.raises(ValueError, match="fault field 'api' must be 'sigma' or 'bigid'"):
+            before.faults.add(api="oauth", status=500)
+        with pytest.raises(ValueError, match="api must be 'sigma' or 'bigid', not 'oauth'"):
+            before.calls.filter(api="oauth")
+        with_oauth = AuthMock()
+    assert with_oauth.faults.get(with_oauth.faults.add(api="oauth", status=503)).api == "oauth"
+    assert with_oauth.calls.filter(api="oauth") == []
+    document = with_oauth.snapshot()
+    with_oauth.restore(document)
+    assert [f.api for f in with_oauth.faults.list()] == ["oauth"]
+    with pytest.raises(ValueError, match="must be 'sigma', 'bigid' or 'oauth'"):
+        with_oauth.faults.add(api="nope", status=500)
