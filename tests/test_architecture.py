@@ -14,14 +14,6 @@ SHORTCUTS = {
     "authmock": "registers the built-in APIs",
     "authmock.mock": "the typed mock.sigma / mock.bigid / bigid_url shortcuts",
     "authmock.remote": "the same shortcuts of RemoteAuthMock",
-    # Declared routes still check Sigma's permission and BigID's deployments here;
-    # moving those checks into each API's folder takes this entry out.
-    "authmock.http.declared": "each API's declared-route rules",
-}
-# Lazy imports that break a cycle (each with why); moving the checks above removes it.
-LAZY_CYCLES = {
-    "authmock.http.declared -> authmock.bigid.views",
-    "authmock.http.declared -> authmock.sigma.views",
 }
 
 
@@ -97,7 +89,7 @@ def test_no_lazy_import_breaks_a_cycle() -> None:
         for dep in lazy
         if _reaches(dep, name, lazy_too=True)
     ]
-    assert set(hidden) <= LAZY_CYCLES, set(hidden) - LAZY_CYCLES
+    assert hidden == []
 
 
 def test_shared_modules_reach_an_api_folder_only_for_the_fixed_shortcuts() -> None:

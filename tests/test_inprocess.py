@@ -372,3 +372,26 @@ def test_a_route_set_cookie_reaches_the_session_jar() -> None:
         assert response.status_code == 200
         assert response.cookies.get_dict() == {"flavour": "oat", "size": "large"}
         assert session.cookies.get_dict() == {"flavour": "oat", "size": "large"}
+
+
+def test_a_refused_connection_names_the_connection_as_urllib3_does() -> None:
+    """The error a client logs reads as on the network: HTTPSConnection(host=...)."""
+    with AuthMock(seed=7) as mock, pytest.raises(requests.ConnectionError) as caught:
+        requests.get(mock.bigid_url("nope") + "/sessions")
+    assert (
+        "Caused by NewConnectionError(\"HTTPSConnection(host='nope.bigid.com', port=443): "
+        "Failed to establish a new connection: connection refused "
+        "(authmock: no BigID deployment 'nope')\")"
+    ) in str(caught.value)
+
+
+def test_a_urllib3_timeout_with_a_total_works_as_on_the_network() -> None:
+    """requests takes a urllib3 ``Timeout``; one with a ``total`` has its read
+    budget counted from the connect, which must have started."""
+    from urllib3 import Timeout
+
+    with AuthMock(seed=7) as mock:
+        assert requests.post(LOGIN, json=ADMIN, timeout=Timeout(total=5)).status_code == 200
+        mock.faults.add(path="/api/v1/auth/login", delay=30)
+        with pytest.raises(requests.ReadTimeout, match="authmock fault fault-1"):
+            requests.post(LOGIN, json=ADMIN, timeout=Timeout(total=0.2))

@@ -29,7 +29,7 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
-from urllib3.exceptions import NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError, TimeoutStateError
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import _DEFAULT_TIMEOUT, Timeout
 
@@ -54,7 +54,17 @@ def _body_bytes(body: Any) -> bytes:
 
 
 def _read_timeout(timeout: Any) -> float | None:
-    value = timeout.read_timeout if isinstance(timeout, Timeout) else timeout
+    if isinstance(timeout, Timeout):
+        try:
+            value = timeout.read_timeout
+        except TimeoutStateError:
+            # A ``total`` counts from the connect, which urllib3's own
+            # _make_request starts (there is none here): it starts now.
+            timeout = timeout.clone()
+            timeout.start_connect()
+            value = timeout.read_timeout
+    else:
+        value = timeout
     return float(value) if isinstance(value, (int, float)) else None
 
 
@@ -92,15 +102,23 @@ class _Connection:
     """What urlopen and the response hold of a connection: never a socket, so
     each request takes a fresh one instead of a pooled ``HTTPConnection``."""
 
-    __slots__ = ("timeout",)
+    __slots__ = ("_pool", "timeout")
     proxy = None
     sock = None
     is_closed = False
     is_connected = False
     has_connected_to_proxy = False
 
-    def __init__(self) -> None:
+    def __init__(self, pool: Any = None) -> None:
+        self._pool = pool
         self.timeout: Any = None
+
+    def __str__(self) -> str:
+        # urllib3's errors name the connection: "HTTPSConnection(host='a.test', port=443)".
+        pool = self._pool
+        if pool is None:
+            return "HTTPConnection"
+        return f"{pool.ConnectionCls.__name__}(host={pool.host!r}, port={pool.port!r})"
 
     def close(self) -> None:
         pass
@@ -192,7 +210,7 @@ class _EngineMixin:
                     retries,
                     None
                     if release_conn or (release_conn is None and preload_content)
-                    else _Connection(),
+                    else _Connection(self),
                     preload_content,
                     decode_content,
                 )
@@ -293,7 +311,7 @@ class _EngineMixin:
         )
 
     def _get_conn(self, timeout: float | None = None) -> Any:
-        return _Connection()
+        return _Connection(self)
 
     def _put_conn(self, conn: Any) -> None:
         pass  # nothing to keep: the engine is the far end
