@@ -31,7 +31,11 @@ class SeedData:
         return self.sections.get(api)
 
 
-_CACHE: dict[tuple[int, str, tuple[str, ...]], SeedData] = {}
+# (seed, scenario, the APIs' ids) -> the data and the APIs (kept, so their ids
+# are not reused while the entry lives). Bounded: tests may register a fresh
+# API object each time.
+_CACHE: dict[tuple[int, str, tuple[int, ...]], tuple[SeedData, tuple[EmulatedApi, ...]]] = {}
+_CACHE_LIMIT = 1024
 _LOCK = threading.Lock()
 _FAKER: Any = None
 
@@ -57,8 +61,8 @@ def seed_data(
     key = (
         seed,
         json.dumps(scenario, sort_keys=True) if scenario else "",
-        # The class, not the object: a test registers a fresh instance each time.
-        tuple(f"{api.name}:{type(api).__module__}.{type(api).__qualname__}" for api in apis),
+        # The objects, not their classes: an API's seed may depend on how it was built.
+        tuple(id(api) for api in apis),
     )
     cached = _CACHE.get(key)
     if cached is None:
@@ -69,8 +73,10 @@ def seed_data(
                 sections = {
                     api.name: api.seed(seeding, (scenario or {}).get(api.name, {})) for api in apis
                 }
-                cached = _CACHE[key] = SeedData(seed, sections)
-    return cached
+                if len(_CACHE) >= _CACHE_LIMIT:
+                    _CACHE.clear()
+                cached = _CACHE[key] = (SeedData(seed, sections), tuple(apis))
+    return cached[0]
 
 
 def slug(text: str) -> str:

@@ -187,6 +187,13 @@ def _journal(root: Node) -> list[Call]:
     calls = []
     for c in root.items("journal"):
         c.get("method", str)  # an object, with the most basic field
+        for key in ("headers", "response_headers"):
+            value = c.value.get(key)
+            if value is not None and not (
+                isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+            ):
+                # Journaling would stumble on it (a TypeError: a 500).
+                raise c.fail("must be an object of strings", key)
         try:
             calls.append(Call.from_json(c.value))
         except (KeyError, TypeError, ValueError) as exc:

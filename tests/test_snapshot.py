@@ -133,6 +133,14 @@ def test_the_fault_rng_goes_on_where_it_was() -> None:
             lambda d: d["journal"].append({"method": "GET"}),
             "snapshot: journal[3]: is not a journal entry (KeyError('api'))",
         ),
+        (  # a header value that is no string: was a TypeError when journaled, a 500
+            lambda d: d["journal"][0]["headers"].update(Accept=5),
+            "snapshot: journal[0].headers: must be an object of strings",
+        ),
+        (
+            lambda d: d["journal"][0].update(response_headers=["a"]),
+            "snapshot: journal[0].response_headers: must be an object of strings",
+        ),
     ],
 )
 def test_another_version_or_a_damaged_document_is_a_400_and_changes_nothing(

@@ -244,3 +244,21 @@ def test_faults_and_journal_filters_know_the_emulator_s_own_apis() -> None:
     assert [f.api for f in with_oauth.faults.list()] == ["oauth"]
     with pytest.raises(ValueError, match="must be 'sigma', 'bigid' or 'oauth'"):
         with_oauth.faults.add(api="nope", status=500)
+
+
+def test_two_registrations_of_one_api_class_seed_their_own_data() -> None:
+    """Seeded data is cached per seed, scenario and API object: an API whose
+    seed depends on how it was built is not served another object's seed."""
+    from tests.oauth.api import ClientSeed
+
+    class Configured(OAuthApi):
+        def __init__(self, client_id: str) -> None:
+            self.client_id = client_id
+
+        def seed(self, seeding: Any, section: Mapping[str, Any]) -> tuple[ClientSeed, ...]:
+            return (ClientSeed(self.client_id, "pw"),)
+
+    for client_id in ("first", "second"):
+        with registered(Configured(client_id)):
+            clients = AuthMock(seed=3).state()["oauth"]["clients"]
+        assert clients == [{"client_id": client_id}]
