@@ -88,7 +88,7 @@ def authenticated_get() -> Ratio:
     )
     detail = f"{mine * 1e6:.0f} µs vs {theirs * 1e6:.0f} µs"
     return Ratio(
-        "authenticated in-process GET / bare responses callback", mine / theirs, 1.35, detail=detail
+        "authenticated in-process GET / bare responses callback", mine / theirs, 1.10, detail=detail
     )
 
 

@@ -8,6 +8,10 @@ retries, ``RetryError``/``ConnectionError``/``ReadTimeout`` at the end). Only
 the connection pool is replaced: ``HTTPAdapter.get_connection_with_tls_context``
 hands an :class:`EnginePool`, whose ``_make_request`` asks the engine instead
 of a socket, so every attempt is answered (and journaled) by the engine.
+When one attempt is all there can be (requests' default ``Retry(0,
+read=False)``, no redirects), its ``urlopen`` answers without urllib3's retry
+bookkeeping; a connection fault then still goes through urllib3's own
+``urlopen``, so the exception is exactly the network's.
 
 ``responses`` patches ``HTTPAdapter.send``; while authmock is active its
 ``RequestsMock._on_request`` sends authmock's URLs on to the real ``send``
@@ -197,7 +201,7 @@ class _EngineMixin:
         **response_kw: Any,
     ) -> Any:
         """urllib3's, without its retry bookkeeping when one attempt is all
-        there can be (the common case: ~15% of an in-process call)."""
+        there can be (the common case)."""
         if _single_attempt(retries, redirect, response_kw) and not assert_same_host:
             timeout_obj = self._get_timeout(timeout)  # type: ignore[attr-defined]
             try:
