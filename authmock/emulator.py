@@ -36,8 +36,9 @@ class Emulator:
         self.apis = tuple(apis) if apis is not None else registered_apis()
         self.options = {api.name: dict((options or {}).get(api.name, {})) for api in self.apis}
         self.clock = Clock()
-        self.journal = Journal(journal_limit, journal_body_limit, journal_body_budget)
-        self.journal.apis = self.apis
+        self.journal = Journal(
+            journal_limit, journal_body_limit, journal_body_budget, apis=self.apis
+        )
         self._explicit_seed = seed
         self.scenario: dict[str, Any] | None = None
         self.seed = 0

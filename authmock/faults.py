@@ -275,7 +275,7 @@ class FaultSet:
 
     def __init__(self, seed: int, apis: Sequence[EmulatedApi] | None = None) -> None:
         # The emulator's APIs, the ones a fault may name (None: every registered one).
-        self.apis = apis
+        self._apis = apis
         self._lock = threading.Lock()
         self._snapshot = _Snapshot(())
         self._ids = itertools.count(1)
@@ -301,7 +301,7 @@ class FaultSet:
             raise FaultError("a fault must be a JSON object")
         merged = {**(spec or {}), **fields}
         with self._lock:
-            fault = parse_fault(merged, f"fault-{next(self._ids)}", self.apis)
+            fault = parse_fault(merged, f"fault-{next(self._ids)}", self._apis)
             self._replace((*self._snapshot.faults, fault))
         return fault.id
 

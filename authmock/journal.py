@@ -272,9 +272,9 @@ class CallLog:
     """The queries over a list of calls, whether this process's :class:`Journal`
     or a running server's (``RemoteAuthMock.calls``): written once."""
 
-    #: The APIs a filter's ``api`` may name: an emulator's own (None: every
-    #: registered one; a server checks its own).
-    apis: Sequence[EmulatedApi] | None = None
+    # The APIs a filter's ``api`` may name: an emulator's own (None: every
+    # registered one; a server checks its own).
+    _apis: Sequence[EmulatedApi] | None = None
 
     def _copy(self) -> list[Call]:
         raise NotImplementedError
@@ -312,7 +312,7 @@ class CallLog:
         codes; ``body`` a subset of the (masked) JSON body, objects matched
         key by key; ``headers`` a subset of the headers, names in any case."""
         tests = checks(
-            method, path, api, status, tenant, principal, fault, reason, body, headers, self.apis
+            method, path, api, status, tenant, principal, fault, reason, body, headers, self._apis
         )
         return [c for c in self._copy() if all(t(c) is None for t in tests)]
 
@@ -362,7 +362,7 @@ class CallLog:
         there are none, or not exactly ``times``, listing the closest calls and
         how each differs (a near-miss report)."""
         tests = checks(
-            method, path, api, status, None, None, None, reason, body, headers, self.apis
+            method, path, api, status, None, None, None, reason, body, headers, self._apis
         )
         calls = self._copy()
         found = [c for c in calls if all(t(c) is None for t in tests)]
@@ -445,7 +445,10 @@ class Journal(CallLog):
         limit: int = DEFAULT_LIMIT,
         body_limit: int = DEFAULT_BODY_LIMIT,
         body_budget: int = DEFAULT_BODY_BUDGET,
+        *,
+        apis: Sequence[EmulatedApi] | None = None,
     ) -> None:
+        self._apis = apis
         self.limit = _check_size(limit, "journal_limit")
         self.body_limit = _check_size(body_limit, "journal_body_limit")
         self.body_budget = _check_size(body_budget, "journal_body_budget")
