@@ -395,3 +395,6 @@ def test_a_urllib3_timeout_with_a_total_works_as_on_the_network() -> None:
         mock.faults.add(path="/api/v1/auth/login", delay=30)
         with pytest.raises(requests.ReadTimeout, match="authmock fault fault-1"):
             requests.post(LOGIN, json=ADMIN, timeout=Timeout(total=0.2))
+        # The total caps a longer read timeout, as urllib3 counts it.
+        with pytest.raises(requests.ReadTimeout, match=r"\(read timeout=0\.[12]\d*\)"):
+            requests.post(LOGIN, json=ADMIN, timeout=Timeout(read=20, total=0.2))

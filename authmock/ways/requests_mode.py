@@ -33,7 +33,7 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
-from urllib3.exceptions import NewConnectionError, ReadTimeoutError, TimeoutStateError
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import _DEFAULT_TIMEOUT, Timeout
 
@@ -59,14 +59,12 @@ def _body_bytes(body: Any) -> bytes:
 
 def _read_timeout(timeout: Any) -> float | None:
     if isinstance(timeout, Timeout):
-        try:
-            value = timeout.read_timeout
-        except TimeoutStateError:
+        if timeout.total is not None:
             # A ``total`` counts from the connect, which urllib3's own
             # _make_request starts (there is none here): it starts now.
             timeout = timeout.clone()
             timeout.start_connect()
-            value = timeout.read_timeout
+        value = timeout.read_timeout
     else:
         value = timeout
     return float(value) if isinstance(value, (int, float)) else None
