@@ -22,6 +22,7 @@ from authmock.errors import Invalid
 from authmock.faults import Fault, FaultError, parse_fault
 from authmock.http.declared import DeclaredRoute, RouteError, declaring, parse_route
 from authmock.journal import Call
+from authmock.seed import seed_data
 
 if TYPE_CHECKING:
     from authmock.apis import EmulatedApi
@@ -201,6 +202,18 @@ def _journal(root: Node) -> list[Call]:
     return calls
 
 
+def _section(
+    emulator: Emulator, api: EmulatedApi, root: Node, seed: int, scenario: Any
+) -> Callable[[], None]:
+    """An API's part of the restore. A document made where the API was not
+    registered has no section for it: the API gets the document's seeded state."""
+    backend = emulator.backends[api.name]
+    if api.name not in root.value:
+        seeded = seed_data(seed, scenario, emulator.apis).section(api.name)
+        return lambda: api.load(backend, seeded)
+    return api.restore(backend, root.child(api.name), emulator.clock)
+
+
 def restore(emulator: Emulator, document: Any) -> None:
     """Replace the emulator's whole state with a snapshot's; nothing changes on error."""
     root = Node(document, "")
@@ -225,10 +238,7 @@ def restore(emulator: Emulator, document: Any) -> None:
     check(clock_node, "offset", lambda v: abs(v) <= MAX_EPOCH, "is out of range", offset)
     frozen = epoch(clock_node, "frozen", optional=True)
     clock = emulator.clock
-    commits = [
-        api.restore(emulator.backends[api.name], root.child(api.name), clock)
-        for api in emulator.apis
-    ]
+    commits = [_section(emulator, api, root, seed, scenario) for api in emulator.apis]
     faults, next_id, rng = _faults(root.child("faults"), emulator.apis)
     routes = _routes(root, emulator.apis)
     calls = _journal(root)

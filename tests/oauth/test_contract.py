@@ -262,3 +262,14 @@ def test_two_registrations_of_one_api_class_seed_their_own_data() -> None:
         with registered(Configured(client_id)):
             clients = AuthMock(seed=3).state()["oauth"]["clients"]
         assert clients == [{"client_id": client_id}]
+
+
+def test_a_snapshot_made_without_it_restores_it_to_its_seeded_state() -> None:
+    document = AuthMock(seed=3).snapshot()  # the OAuth API is not registered here
+    assert "oauth" not in document
+    with registered(OAuthApi()):
+        mock = AuthMock(seed=1)
+        mock.api("oauth").add_client("dropped", "pw")
+        mock.restore(document)
+        assert mock.state()["oauth"] == {"clients": [{"client_id": "client-3"}]}
+        assert mock.seed == 3
