@@ -38,6 +38,10 @@ from authmock.ways.tls import LocalTls
 DEFAULT_THREADS = 4
 
 
+# Where to probe a server bound to every address: its loopback.
+_WILDCARD_PROBE = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
 class FaultAborted(Exception):
     """Raised mid-response so granian aborts the connection after the head."""
 
@@ -170,13 +174,7 @@ class GranianServer:
         server.serve(target_loader=lambda *args, **kwargs: self.app, wrap_loader=False)
 
     def _when_listening(self, ready: Callable[[], None]) -> None:
-        host = (
-            "127.0.0.1"
-            if self.host in ("0.0.0.0", "")
-            else "::1"
-            if self.host == "::"
-            else self.host
-        )
+        host = _WILDCARD_PROBE.get(self.host, self.host)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
