@@ -26,7 +26,7 @@ from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
 from authmock.http.guard import HostPolicy
-from authmock.ways.server import SocketFaults
+from authmock.ways.server import SocketFaults, base_url
 from authmock.ways.tls import LocalTls
 
 # The engine is CPU-bound Python under one GIL: more threads only take turns (and
@@ -137,8 +137,7 @@ class GranianServer:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+        return base_url("https" if self.tls else "http", self.host, self.port)
 
     def serve_forever(self, ready: Callable[[], None] | None = None) -> None:
         """Serve until SIGINT/SIGTERM (granian installs the handlers); ``ready`` runs
