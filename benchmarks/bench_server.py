@@ -1,10 +1,11 @@
-"""The live server: throughput against a bare werkzeug server, and the per-test reset.
+"""The live server: throughput against a bare werkzeug server.
 
 - Authenticated ``GET /api/v1/roles`` (Bearer token) through ``mock.serve()``
   against a bare werkzeug threaded server answering a constant, with the same
   client: 4 threads, one ``requests.Session`` each. Target: >= 0.75x.
-- The ``authmock_server`` fixture's reset before each test (``POST
-  /_authmock/reset`` with the session's seed/scenario): median <= 5 ms.
+
+The ``authmock_server`` fixture's reset before each test is measured beside the
+in-process setup (bench_inprocess).
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ import requests
 from werkzeug.serving import make_server
 
 from authmock import AuthMock
-from authmock.testkit import SessionServer, TestSettings
-from benchmarks.common import Ratio, median_seconds
+from benchmarks.common import Ratio
 
 CLIENT_THREADS = 4
 REQUESTS_PER_THREAD = 150
 ROUNDS = 7
-RESETS = 300
 
 
 def _constant(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -102,23 +101,5 @@ def throughput() -> Ratio:
     )
 
 
-def reset_time() -> Ratio:
-    server = SessionServer()
-    try:
-        settings = TestSettings()
-        server.before_test(settings)  # warm: seed data generated once per process
-        median = median_seconds(lambda: server.before_test(settings), RESETS)
-    finally:
-        server.close()
-    return Ratio(
-        "authmock_server reset before a test (median ms)",
-        median * 1000,
-        5.0,
-        "<=",
-        f"POST /_authmock/reset, median of {RESETS}",
-    )
-
-
 def run() -> list[Ratio]:
-    # The reset is measured beside the in-process setup (bench_inprocess).
     return [throughput()]

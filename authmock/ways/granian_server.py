@@ -26,7 +26,7 @@ from authmock.http.access_log import AccessLog
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
 from authmock.http.guard import HostPolicy
-from authmock.ways.server import SocketFaults
+from authmock.ways.server import SocketFaults, base_url
 from authmock.ways.tls import LocalTls
 
 # The engine is CPU-bound Python under one GIL: more threads only take turns (and
@@ -36,6 +36,10 @@ from authmock.ways.tls import LocalTls
 # backlog, 1024): it caps connections, not requests, so a lower one would
 # leave kept-alive connections past it unaccepted.
 DEFAULT_THREADS = 4
+
+
+# Where to probe a server bound to every address: its loopback.
+_WILDCARD_PROBE = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
 class FaultAborted(Exception):
@@ -133,8 +137,7 @@ class GranianServer:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+        return base_url("https" if self.tls else "http", self.host, self.port)
 
     def serve_forever(self, ready: Callable[[], None] | None = None) -> None:
         """Serve until SIGINT/SIGTERM (granian installs the handlers); ``ready`` runs
@@ -170,13 +173,7 @@ class GranianServer:
         server.serve(target_loader=lambda *args, **kwargs: self.app, wrap_loader=False)
 
     def _when_listening(self, ready: Callable[[], None]) -> None:
-        host = (
-            "127.0.0.1"
-            if self.host in ("0.0.0.0", "")
-            else "::1"
-            if self.host == "::"
-            else self.host
-        )
+        host = _WILDCARD_PROBE.get(self.host, self.host)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

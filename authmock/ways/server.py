@@ -82,6 +82,11 @@ def settle_heap() -> None:
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
+def base_url(scheme: str, host: str, port: int) -> str:
+    """``scheme://host:port`` of a server bound to ``host`` (an IPv6 address bracketed)."""
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
 class DropConnection(ConnectionResetError):
     """Raised by :class:`SocketFaults` so the handler treats the request as a
     dropped connection (no 500, no log) and resets it."""
@@ -532,8 +537,7 @@ class LiveServer:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}:{self.port}"
+        return base_url(self.scheme, self.host, self.port)
 
     def start(self) -> LiveServer:
         self._serving = True
