@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 from collections import deque
@@ -44,20 +45,6 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-# The filters `filter()` and `GET /_authmock/calls?...` take (body and headers
-# as JSON objects in the query string).
-FILTERS = (
-    "method",
-    "path",
-    "api",
-    "status",
-    "tenant",
-    "principal",
-    "fault",
-    "reason",
-    "body",
-    "headers",
-)
 # How many near misses a failed assert_called lists.
 NEAR_MISSES = 3
 
@@ -252,6 +239,11 @@ def checks(
     return out
 
 
+# The filters `filter()` and `GET /_authmock/calls?...` take (body and headers
+# as JSON objects in the query string): the keywords of `checks`, named once.
+FILTERS = tuple(name for name in inspect.signature(checks).parameters if name != "apis")
+
+
 class PendingAnswer:
     """An answer's raw body, decoded and masked only when the journal is read."""
 
@@ -385,15 +377,15 @@ class CallLog:
 
 class _Entry:
     """A journal slot: the call (its body replaceable) and its body's size.
-    ``pending``: the answer's body is still raw; ``unmasked``: so are both
-    header sets. Either is resolved, under the lock, before anyone reads it."""
+    ``unmasked``: both header sets are as sent. They, and an answer body still
+    raw (a :class:`PendingAnswer`), are resolved under the lock before anyone
+    reads the call."""
 
-    __slots__ = ("call", "pending", "size", "unmasked")
+    __slots__ = ("call", "size", "unmasked")
 
     def __init__(self, call: Call, size: int, unmasked: bool) -> None:
         self.call = call
         self.size = size
-        self.pending = isinstance(call.response_body, PendingAnswer)
         self.unmasked = unmasked
 
 
@@ -515,7 +507,6 @@ class Journal(CallLog):
                     body=None if old.body is None else DROPPED,
                     response_body=None if old.response_body is None else DROPPED,
                 )
-                dropped.pending = False
                 dropped.size = 0
 
     def clear(self) -> None:
@@ -527,20 +518,16 @@ class Journal(CallLog):
     def _copy(self) -> list[Call]:
         with self._lock:
             for entry in self._calls:
+                call = entry.call
+                changes: dict[str, Any] = {}
                 if entry.unmasked:
-                    call = entry.call
-                    entry.call = replace(
-                        call,
-                        headers=_capped_headers(mask_headers(call.headers)),
-                        response_headers=mask_headers(call.response_headers),
-                    )
+                    changes["headers"] = _capped_headers(mask_headers(call.headers))
+                    changes["response_headers"] = mask_headers(call.response_headers)
                     entry.unmasked = False
-                if entry.pending:
-                    answer = entry.call.response_body
-                    assert isinstance(answer, PendingAnswer)
-                    decoded, _ = self._within_limit(answer.decode())
-                    entry.call = replace(entry.call, response_body=decoded)
-                    entry.pending = False
+                if isinstance(call.response_body, PendingAnswer):
+                    changes["response_body"], _ = self._within_limit(call.response_body.decode())
+                if changes:
+                    entry.call = replace(call, **changes)
             return [entry.call for entry in self._calls]
 
     def __len__(self) -> int:

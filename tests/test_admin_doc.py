@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
 from authmock import AuthMock
 
@@ -37,12 +38,14 @@ def test_every_curl_example_runs_against_a_live_server() -> None:
 
 
 def test_the_doc_covers_every_admin_route() -> None:
-    """Each admin route appears in the doc (as in the admin OpenAPI document)."""
+    """Each admin route appears in the doc: the paths of the served admin OpenAPI
+    document, which tests/test_openapi.py checks against the route table."""
     text = DOC.read_text(encoding="utf-8")
-    specs = AuthMock(seed=1).wsgi_app.admin._specs
-    for path, _, _ in specs:
-        shown = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
+    with AuthMock(seed=1):
+        document = requests.get("https://api.sigma-pim.com/_authmock/openapi/admin.json").json()
+    assert len(document["paths"]) >= 30
+    for path in document["paths"]:
         # The doc names path parameters in camelCase as the APIs do (workspaceId).
-        pattern = re.escape(shown)
+        pattern = re.escape(path)
         pattern = re.sub(r"\\\{\w+\\\}", r"\\{\\w+\\}", pattern)
         assert re.search(pattern, text), path

@@ -41,13 +41,17 @@ def _imports(path: Path) -> tuple[set[str], set[str]]:
             function = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
             names: list[str] = []
             if isinstance(child, ast.ImportFrom) and child.module:
-                names = [f"{child.module}.{a.name}" for a in child.names] + [child.module]
+                # `from authmock.sigma import scenario, snapshot` imports both submodules;
+                # `from authmock.journal import CallLog`, the module itself.
+                names = [
+                    f"{child.module}.{a.name}"
+                    if f"{child.module}.{a.name}" in MODULES
+                    else child.module
+                    for a in child.names
+                ]
             elif isinstance(child, ast.Import):
                 names = [a.name for a in child.names]
-            for name in names:
-                if name in MODULES:
-                    (lazy if function else top).add(name)
-                    break
+            (lazy if function else top).update(name for name in names if name in MODULES)
             visit(child, function)
 
     visit(ast.parse(path.read_text()), False)

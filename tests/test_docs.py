@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,33 @@ def test_doc_command_lines_parse(doc: str, argv: list[str]) -> None:
 
 def test_the_docs_show_command_lines() -> None:
     assert len(_authmock_commands()) >= 9
+
+
+def _curl_lines() -> list[tuple[str, str]]:
+    """The docs' curl lines against `localhost:8080` (docs/admin-api.md runs on its own)."""
+    found = []
+    for doc in DOCS:
+        if doc.name == "admin-api.md":
+            continue
+        for block in re.findall(r"```sh\n(.*?)```", doc.read_text(), re.S):
+            found += [(doc.name, line) for line in block.splitlines() if line.startswith("curl ")]
+    return found
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+def test_doc_curl_lines_succeed_in_order_against_a_live_server() -> None:
+    from authmock import AuthMock
+
+    lines = _curl_lines()
+    assert len(lines) >= 5
+    with AuthMock(seed=7).serve() as server:
+        address = server.url.removeprefix("http://")
+        for doc, line in lines:
+            command = "curl -sS --fail-with-body " + line.removeprefix("curl ")
+            done = subprocess.run(
+                ["bash", "-c", command.replace("localhost:8080", address)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, f"{doc}: {line}\n{done.stdout}{done.stderr}"

@@ -306,14 +306,14 @@ class App:
         status: int,
         fault: Fault | None,
         api: ApiHttp,
-        reply: Reply | None = None,
-        started: float | None = None,
-        refusal: Refusal | None = None,
+        reply: Reply | None,
+        started: float,
+        refusal: Refusal | None,
     ) -> None:
         """Journal one call (status 0: no answer) with why it was refused, if it was."""
         if not self.emulator.journal.limit:
             return
-        duration = time.perf_counter() - started if started is not None else 0.0
+        duration = time.perf_counter() - started
         cached = ex.environ.get("authmock.body")
         has_body = bool(cached) if cached is not None else (ex.declared_length() or 0) > 0
         body = ex.json_or_none() if has_body else None
