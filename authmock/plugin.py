@@ -29,6 +29,9 @@ from authmock.mock import AuthMock
 from authmock.remote import RemoteAuthMock
 
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+# The ini options read on every test, checked and kept once per session:
+# (authmock_report's mode, whether authmock_unfired_faults is "fail").
+_INI = pytest.StashKey[tuple[str, bool]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -110,20 +113,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", testkit.MARKER_HELP)
     try:
         testkit.ini_seed(str(config.getini("authmock_seed")))
-        _report_mode(config)
-        _fail_unfired(config)
+        report = str(config.getini("authmock_report"))
+        unfired = str(config.getini("authmock_unfired_faults"))
+        config.stash[_INI] = (
+            testkit.ini_choice("authmock_report", report, testkit.REPORT_MODES),
+            testkit.ini_choice("authmock_unfired_faults", unfired, testkit.UNFIRED_MODES) == "fail",
+        )
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
 
 
 def _report_mode(config: pytest.Config) -> str:
-    raw = str(config.getini("authmock_report"))
-    return testkit.ini_choice("authmock_report", raw, testkit.REPORT_MODES)
+    return config.stash[_INI][0]
 
 
 def _fail_unfired(config: pytest.Config) -> bool:
-    raw = str(config.getini("authmock_unfired_faults"))
-    return testkit.ini_choice("authmock_unfired_faults", raw, testkit.UNFIRED_MODES) == "fail"
+    return config.stash[_INI][1]
 
 
 @contextmanager

@@ -87,8 +87,11 @@ class Node:
         self.value = value
         self.where = where
 
+    def _at(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
     def fail(self, problem: str, key: str | None = None) -> SnapshotError:
-        where = self.where if key is None else f"{self.where}.{key}" if self.where else key
+        where = self.where if key is None else self._at(key)
         return SnapshotError(f"snapshot: {where or 'top level'}: {problem}")
 
     def get(self, key: str, kind: type, optional: bool = False) -> Any:
@@ -107,11 +110,10 @@ class Node:
         return float(value) if kind is float else value
 
     def child(self, key: str) -> Node:
-        where = f"{self.where}.{key}" if self.where else key
-        return Node(self.get(key, dict), where)
+        return Node(self.get(key, dict), self._at(key))
 
     def items(self, key: str) -> list[Node]:
-        where = f"{self.where}.{key}" if self.where else key
+        where = self._at(key)
         return [Node(v, f"{where}[{i}]") for i, v in enumerate(self.get(key, list))]
 
     def strings(self, key: str) -> list[str]:
