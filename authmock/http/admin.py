@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,7 @@ from authmock.http.admin_kit import (  # noqa: F401  (re-exported)
     takes_query,
 )
 from authmock.http.admin_openapi import admin_openapi
-from authmock.http.declared import add_declared_paths
+from authmock.http.declared import add_declared_paths, openapi_path
 from authmock.http.exchange import (
     MAX_BODY,
     BadFraming,
@@ -250,7 +249,7 @@ class Admin:
     def index(self, body: Any) -> Reply:
         """Every admin route, and where the three OpenAPI documents are."""
         routes = [
-            {"method": method, "path": re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)}
+            {"method": method, "path": openapi_path(path)}
             for path, methods, _ in self._specs
             for method in methods
             if method != "HEAD"

@@ -297,11 +297,16 @@ class DeclaredRoutes:
 _PLACEHOLDER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
+def openapi_path(rule: str) -> str:
+    """A werkzeug rule as an OpenAPI path: ``/users/<int:id>`` is ``/users/{id}``."""
+    return _PLACEHOLDER.sub(r"{\1}", rule)
+
+
 def add_declared_paths(document: dict[str, Any], routes: tuple[DeclaredRoute, ...]) -> None:
     """Describe the declared routes in an API's OpenAPI document (in place)."""
     paths = document.setdefault("paths", {})
     for number, route in enumerate(routes, 1):
-        path = _PLACEHOLDER.sub(r"{\1}", route.path)
+        path = openapi_path(route.path)
         content_type = route.content_type or (
             "text/plain" if route.body is not None else "application/json"
         )
