@@ -111,15 +111,13 @@ class _Connection:
     is_connected = False
     has_connected_to_proxy = False
 
-    def __init__(self, pool: Any = None) -> None:
+    def __init__(self, pool: Any) -> None:
         self._pool = pool
         self.timeout: Any = None
 
     def __str__(self) -> str:
         # urllib3's errors name the connection: "HTTPSConnection(host='a.test', port=443)".
         pool = self._pool
-        if pool is None:
-            return "HTTPConnection"
         return f"{pool.ConnectionCls.__name__}(host={pool.host!r}, port={pool.port!r})"
 
     def close(self) -> None:

@@ -82,6 +82,13 @@ def settle_heap() -> None:
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
+def _print_traceback(error: BaseException) -> None:
+    """An unexpected error of a request, on stderr as werkzeug's own server prints it."""
+    from werkzeug.debug.tbtools import DebugTraceback
+
+    print(DebugTraceback(error).render_traceback_text(), file=sys.stderr)
+
+
 def base_url(scheme: str, host: str, port: int) -> str:
     """``scheme://host:port`` of a server bound to ``host`` (an IPv6 address bracketed)."""
     return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
@@ -360,9 +367,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             started[:] = ["500 Internal Server Error", [("Content-Type", "text/plain")]]
             body = b"Internal Server Error"
             framed = None
-            from werkzeug.debug.tbtools import DebugTraceback
-
-            print(DebugTraceback(error).render_traceback_text(), file=sys.stderr)
+            _print_traceback(error)
         if framed is None:
             self.close_connection = True
         elif isinstance(framed, _Body):
@@ -415,9 +420,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         except Exception as error:
             # The head is out: no 500 now, the connection ends short instead.
             self.close_connection = True
-            from werkzeug.debug.tbtools import DebugTraceback
-
-            print(DebugTraceback(error).render_traceback_text(), file=sys.stderr)
+            _print_traceback(error)
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:

@@ -19,6 +19,15 @@ HTML_TYPE = "text/html; charset=utf-8"
 STYLES = ["spec", "production"]
 CLAIM_NAMES = {"user_name", "type", "roleIds", "isAdmin", "iat", "exp", "deployment"}
 DAY = 86400
+# The seeded sandbox admin as the state dump and `mock.bigid.deployments` list it.
+SEEDED_ADMIN = {
+    "username": "bigid",
+    "password": "bigid",
+    "firstName": "BigID Admin",
+    "lastName": "",
+    "email": "",
+    "role": "admin",
+}
 
 
 def failure(message: str) -> dict[str, Any]:

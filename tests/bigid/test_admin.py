@@ -9,7 +9,14 @@ import pytest
 import requests
 
 from authmock import AuthMock
-from tests.bigid.helpers import BAD_TOKEN, HTML_TYPE, NOT_REFRESH, claims, failure
+from tests.bigid.helpers import (
+    BAD_TOKEN,
+    HTML_TYPE,
+    NOT_REFRESH,
+    SEEDED_ADMIN,
+    claims,
+    failure,
+)
 
 ADMIN = "https://sandbox.bigid.tools/_authmock"
 
@@ -28,14 +35,7 @@ def test_state_lists_deployments_and_users_but_no_secret_or_token(mock: AuthMock
     assert state["deployments"][0] == {
         "name": "sandbox",
         "users": [
-            {
-                "username": "bigid",
-                "password": "bigid",
-                "firstName": "BigID Admin",
-                "lastName": "",
-                "email": "",
-                "role": "admin",
-            },
+            SEEDED_ADMIN,
             state["deployments"][0]["users"][1],
         ],
     }

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from authmock.cli import main
-from tests.bigid.helpers import BAD_TOKEN, HTML_TYPE, claims, failure
+from tests.bigid.helpers import BAD_TOKEN, HTML_TYPE, SEEDED_ADMIN, claims, failure
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVE_FLAGS = ["--bigid-errors", "production", "--bigid-system-ttl", "600"]
@@ -37,15 +37,7 @@ def test_tenants_json_lists_bigid_and_is_identical_across_runs() -> None:
         "name": "sandbox",
         "url": "https://sandbox.bigid.tools/api/v1",
         "users": [
-            {
-                "username": "bigid",
-                "password": "bigid",
-                "firstName": "BigID Admin",
-                "lastName": "",
-                "email": "",
-                "role": "admin",
-                "userTokenDays": 30,
-            },
+            {**SEEDED_ADMIN, "userTokenDays": 30},
             bigid["deployments"][0]["users"][1],
         ],
     }

@@ -13,7 +13,15 @@ import pytest
 import requests
 
 from authmock import AuthMock
-from tests.bigid.helpers import BAD_TOKEN, CLAIM_NAMES, DAY, NOT_REFRESH, claims, failure
+from tests.bigid.helpers import (
+    BAD_TOKEN,
+    CLAIM_NAMES,
+    DAY,
+    NOT_REFRESH,
+    SEEDED_ADMIN,
+    claims,
+    failure,
+)
 
 SCENARIO: dict[str, Any] = {
     "bigid": {
@@ -284,14 +292,7 @@ def test_a_handler_that_raises_answers_500_and_is_reraised(mock: AuthMock) -> No
 def test_default_scenario() -> None:
     deployments = AuthMock(seed=7).bigid.deployments
     assert deployments[0]["name"] == "sandbox"
-    assert deployments[0]["users"][0] == {
-        "username": "bigid",
-        "password": "bigid",
-        "firstName": "BigID Admin",
-        "lastName": "",
-        "email": "",
-        "role": "admin",
-    }
+    assert deployments[0]["users"][0] == SEEDED_ADMIN
     assert len(deployments) == 2 and deployments[1]["name"] != "sandbox"
     assert all(d["users"] for d in deployments)
 
