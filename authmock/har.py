@@ -46,13 +46,14 @@ def _url(call: Call) -> str:
 def entry(call: Call) -> dict[str, Any]:
     """One HAR entry for one journaled call."""
     millis = round(call.duration * 1000, 3)
+    url = _url(call)
     request: dict[str, Any] = {
         "method": call.method,
-        "url": _url(call),
+        "url": url,
         "httpVersion": "HTTP/1.1",
         "cookies": [],
         "headers": _pairs(call.headers.items()),
-        "queryString": _pairs(parse_qsl(urlsplit(_url(call)).query, keep_blank_values=True)),
+        "queryString": _pairs(parse_qsl(urlsplit(url).query, keep_blank_values=True)),
         "headersSize": -1,
         "bodySize": 0,
     }
