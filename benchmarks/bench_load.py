@@ -296,7 +296,8 @@ def run() -> list[Ratio]:
             full = [*args, str(port)] if not is_mock else [*args, "--port", str(port)]
             url = servers.enter_context(_process(full, port))
             token = _token(url) if is_mock else "constant"
-            _measure(url, token, wrk) if SECONDS > 2 else None  # warm up (imports, caches)
+            if SECONDS > 2:
+                _measure(url, token, wrk)  # warm up (imports, caches)
             targets.append((name, url, token))
         for round_ in range(1, ROUNDS + 1):
             for name, url, token in targets:
