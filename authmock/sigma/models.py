@@ -9,14 +9,16 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from authmock.clock import Clock
 from authmock.errors import ApiError, Invalid, NotFound
 from authmock.reasons import clip
 from authmock.security import new_secret, same, sha256_hex
-from authmock.sigma.seed import SigmaSeed
 from authmock.tokens import TokenCodec, TokenError
+
+if TYPE_CHECKING:
+    from authmock.sigma.seed import SigmaSeed
 
 TOKEN_TTL = 86400
 KEY_PREFIX = "sigma_sk_live_"
