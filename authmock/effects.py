@@ -257,8 +257,8 @@ class Http(Effect):
                         f"fault field '{name}' does not go with 'body' (put it in the body)"
                     )
         elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
-            # BigID's production failure: {"success": false, "message": ...} at HTTP 200.
-            # An API whose envelope fails at HTTP 200 (BigID's production failure).
+            # An API whose envelope fails at HTTP 200: BigID's production failure,
+            # {"success": false, "message": ...}.
             at_200 = any(a.name == api and a.fault_200_message for a in spec.apis)
             if not at_200 or spec.get("message") is None:
                 raise spec.error(

@@ -86,10 +86,7 @@ class Fault:
     effect: effects.Effect = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        effect = effects.lookup(self.kind)
-        if effect is None:
-            raise FaultError(f"fault field 'kind' must be one of {', '.join(effects.kinds())}")
-        self.effect = effect(self)
+        self.effect = _effect(self.kind)(self)
 
     def spec(self) -> dict[str, Any]:
         """The fields it was defined with (defaults left out)."""
@@ -193,6 +190,14 @@ class Spec:
         return out
 
 
+def _effect(kind: str) -> type[effects.Effect]:
+    """The registered effect of a kind, else the error naming the kinds."""
+    effect = effects.lookup(kind)
+    if effect is None:
+        raise FaultError(f"fault field 'kind' must be one of {', '.join(effects.kinds())}")
+    return effect
+
+
 def parse_fault(
     data: Mapping[str, Any], fault_id: str, apis: Sequence[EmulatedApi] | None = None
 ) -> Fault:
@@ -210,9 +215,7 @@ def parse_fault(
     if api is not None and api not in [a.name for a in spec.apis]:
         raise FaultError(f"fault field 'api' must be {one_of(spec.apis)}")
     kind = spec.text("kind") or effects.DEFAULT_KIND
-    effect = effects.lookup(kind)
-    if effect is None:
-        raise FaultError(f"fault field 'kind' must be one of {', '.join(effects.kinds())}")
+    effect = _effect(kind)
     for name in KIND_FIELDS:
         if data.get(name) is not None and name not in effect.fields:
             accepted = " or ".join(f"'{k}'" for k in effects.accepting(name)) or "none"

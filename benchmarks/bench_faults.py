@@ -13,7 +13,7 @@ import requests
 import responses
 
 from authmock import AuthMock
-from benchmarks.common import Ratio, alternate
+from benchmarks.common import Ratio, ResponsesFloor, alternate, stop_and_clear
 
 LIMIT = 1.35
 ROLES_PATH = "/api/v1/roles"
@@ -56,20 +56,10 @@ def measure(trust_env: bool) -> list[Ratio]:
     body = expected.content
     mock.stop()
 
-    floor_mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-    floor_mock.add_callback(
-        responses.GET,
-        url,
-        callback=lambda request: (200, {"Content-Type": "application/json"}, body),
-    )
+    floor_mock = ResponsesFloor(responses.GET, url, body)
 
     def call() -> object:
         return session.get(url, headers=headers)
-
-    def stop_and_clear() -> None:
-        mock.stop()
-        # The journal must not grow without bound during the benchmark.
-        mock.calls.clear()
 
     subject, floor = alternate(
         call,
@@ -77,7 +67,7 @@ def measure(trust_env: bool) -> list[Ratio]:
         rounds=15,
         calls=200,
         setup_subject=mock.start,
-        teardown_subject=stop_and_clear,
+        teardown_subject=stop_and_clear(mock),
         setup_floor=floor_mock.start,
         teardown_floor=floor_mock.stop,
     )

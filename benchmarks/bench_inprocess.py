@@ -13,7 +13,7 @@ import responses
 
 from authmock import AuthMock
 from authmock.testkit import SessionServer, TestSettings, finish_test, new_mock
-from benchmarks.common import Ratio, alternate, median_seconds
+from benchmarks.common import Ratio, ResponsesFloor, alternate, median_seconds, stop_and_clear
 
 SIGMA = "https://api.sigma-pim.com"
 ADMIN = {"email": "admin@sigma.io", "password": "admin"}
@@ -65,12 +65,7 @@ def authenticated_get() -> Ratio:
     with mock:
         token = session.post(f"{SIGMA}/api/v1/auth/login", json=ADMIN).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    floor = responses.RequestsMock(assert_all_requests_are_fired=False)
-    floor.add_callback(
-        responses.GET,
-        re.compile(r"https://floor\.test/.*"),
-        callback=lambda request: (200, {"Content-Type": "application/json"}, "[]"),
-    )
+    floor = ResponsesFloor(responses.GET, re.compile(r"https://floor\.test/.*"), "[]")
 
     def subject() -> None:
         assert session.get(f"{SIGMA}/api/v1/roles", headers=headers).status_code == 200
@@ -82,9 +77,9 @@ def authenticated_get() -> Ratio:
         subject,
         bare,
         setup_subject=mock.start,
-        teardown_subject=mock.stop,
+        teardown_subject=stop_and_clear(mock),
         setup_floor=floor.start,
-        teardown_floor=lambda: (floor.stop(), floor.calls.reset()),
+        teardown_floor=floor.stop,
     )
     detail = f"{mine * 1e6:.0f} µs vs {theirs * 1e6:.0f} µs"
     return Ratio(
@@ -99,12 +94,7 @@ def login() -> Ratio:
     url = f"{SIGMA}/api/v1/auth/login"
     with mock:
         body = session.post(url, json=ADMIN).content
-    floor = responses.RequestsMock(assert_all_requests_are_fired=False)
-    floor.add_callback(
-        responses.POST,
-        "https://floor.test/api/v1/auth/login",
-        callback=lambda request: (200, {"Content-Type": "application/json"}, body),
-    )
+    floor = ResponsesFloor(responses.POST, "https://floor.test/api/v1/auth/login", body)
 
     def subject() -> None:
         assert session.post(url, json=ADMIN).status_code == 200
@@ -112,17 +102,13 @@ def login() -> Ratio:
     def bare() -> None:
         assert session.post("https://floor.test/api/v1/auth/login", json=ADMIN).status_code == 200
 
-    def stop_and_clear() -> None:
-        mock.stop()
-        mock.calls.clear()
-
     mine, theirs = alternate(
         subject,
         bare,
         setup_subject=mock.start,
-        teardown_subject=stop_and_clear,
+        teardown_subject=stop_and_clear(mock),
         setup_floor=floor.start,
-        teardown_floor=lambda: (floor.stop(), floor.calls.reset()),
+        teardown_floor=floor.stop,
     )
     return Ratio(
         "in-process login / bare responses callback",

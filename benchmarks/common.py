@@ -7,10 +7,16 @@ each is compared.
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import responses
+
+from authmock import AuthMock
 
 
 @dataclass
@@ -74,3 +80,45 @@ def median_seconds(fn: Callable[[], object], repeats: int) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+CONSTANT_BODY = b'[{"id":"role-admin","name":"Admin"}]'
+
+
+def constant_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """The floor of the server benchmarks: a WSGI app answering a constant JSON body."""
+    start_response(
+        "200 OK",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(CONSTANT_BODY)))],
+    )
+    return [CONSTANT_BODY]
+
+
+class ResponsesFloor:
+    """The floor of the in-process ratios: a bare ``responses`` callback answering
+    ``body`` as JSON. Its ``start``/``stop`` are ``alternate``'s floor setup and
+    teardown (``stop`` empties its call list, as :func:`stop_and_clear` the journal)."""
+
+    def __init__(self, method: str, url: str | re.Pattern[str], body: bytes | str) -> None:
+        self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self._mock.add_callback(
+            method, url, callback=lambda request: (200, {"Content-Type": "application/json"}, body)
+        )
+
+    def start(self) -> None:
+        self._mock.start()
+
+    def stop(self) -> None:
+        self._mock.stop()
+        self._mock.calls.reset()
+
+
+def stop_and_clear(mock: AuthMock) -> Callable[[], None]:
+    """``alternate``'s subject teardown: stop ``mock`` and empty its journal, which
+    must not grow without bound during a benchmark."""
+
+    def teardown() -> None:
+        mock.stop()
+        mock.calls.clear()
+
+    return teardown

@@ -4,13 +4,14 @@ that no credential ever shows in it."""
 from __future__ import annotations
 
 import json
+from dataclasses import FrozenInstanceError, fields
 from typing import Any
 
 import pytest
 import requests
 
 from authmock import AuthMock
-from authmock.journal import DEFAULT_BODY_LIMIT, Journal, body_size
+from authmock.journal import DEFAULT_BODY_LIMIT, Call, Journal, body_size, new_call
 
 Env = Any  # tests/conftest.py's Env
 LOGIN = {"email": "admin@sigma.io", "password": "admin"}
@@ -347,3 +348,17 @@ def test_a_cut_off_answer_keeps_no_credential_in_the_journal(way: Env) -> None:
     assert token_run not in call.response_body
     assert token_run[-4:] in call.response_body  # masked as credentials are, last 4 kept
     assert token_run not in json.dumps(way.mock.calls.to_har())
+
+
+def test_new_call_is_the_dataclass_constructor_without_its_cost() -> None:
+    # The engine builds its calls with new_call: they must be the Calls that
+    # Call(**values) makes (equal, same attribute order, still frozen).
+    values = {f.name: f"v-{f.name}" for f in fields(Call)}
+    fast, slow = new_call(**values), Call(**values)
+    assert fast == slow
+    assert list(vars(fast)) == list(vars(slow))
+    with pytest.raises(FrozenInstanceError):
+        fast.status = 1  # type: ignore[misc]
+    values.pop("detail")
+    with pytest.raises(TypeError, match="new_call needs exactly the fields"):
+        new_call(**values)

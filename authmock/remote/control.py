@@ -5,12 +5,11 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
 
 from authmock.clock import iso8601
 from authmock.faults import Fault, FaultError, assert_fired, never_fired, parse_fault
 from authmock.journal import Call, CallLog
-from authmock.remote.client import AdminClient, AdminNotFound
+from authmock.remote.client import AdminClient, AdminNotFound, segment
 
 
 class RemoteClock:
@@ -59,7 +58,7 @@ class RemoteFaults:
 
     def remove(self, fault_id: str) -> bool:
         try:
-            self._admin.call("DELETE", f"/faults/{quote(fault_id, safe='')}")
+            self._admin.call("DELETE", f"/faults/{segment(fault_id)}")
         except AdminNotFound:
             return False
         return True
@@ -69,7 +68,7 @@ class RemoteFaults:
 
     def get(self, fault_id: str) -> Fault:
         """A live fault by id (``KeyError`` when there is none)."""
-        return Fault.from_json(self._admin.call("GET", f"/faults/{quote(fault_id, safe='')}"))
+        return Fault.from_json(self._admin.call("GET", f"/faults/{segment(fault_id)}"))
 
     def list(self) -> builtins.list[Fault]:
         return [Fault.from_json(item) for item in self._admin.call("GET", "/faults")]

@@ -341,13 +341,13 @@ class SigmaBackend:
         key = normal_email(email)
         if workspace_id is not None:
             tenant = self.tenants.get(workspace_id)
-            candidates = [tenant] if tenant else []
             if tenant is None:
                 raise unauthorized(
                     BAD_LOGIN,
                     "workspace_not_found",
                     f"workspace '{clip(workspace_id)}' does not exist",
                 )
+            candidates = [tenant]
         else:
             candidates = list(self.tenants.values())
         wrong_password: list[str] = []
