@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from authmock.apis import EmulatedApi, registered_apis
+from authmock.apis import EmulatedApi, names, registered_apis
 
 
 class ScenarioError(Invalid):
@@ -254,16 +254,16 @@ def load(
                 f"{path.name}: no such scenario file or bundled scenario; {bundled_hint()}"
             )
         raise ScenarioError(f"{path.name}: scenario files must end in .toml or .json")
-    names = tuple(api.name for api in apis)
+    known = names(apis)
     seen: list[CacheKey] = []
 
     def cached(key: CacheKey) -> bool:
         seen.append(key)
-        return (key, names) in _FILE_CACHE
+        return (key, known) in _FILE_CACHE
 
     text = read_text(path, cached)
     if text is None:
-        return _FILE_CACHE[seen[0], names]
+        return _FILE_CACHE[seen[0], known]
     result = validate(parse(text, path.name, path.suffix), path.name, apis)
-    _FILE_CACHE[seen[0], names] = result
+    _FILE_CACHE[seen[0], known] = result
     return result

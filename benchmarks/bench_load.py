@@ -34,28 +34,20 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.common import Ratio
+from benchmarks.common import Ratio, constant_app
 
 CONNECTIONS = 100
 SECONDS = int(os.environ.get("LOAD_SECONDS", "5"))
 ROUNDS = max(1, int(os.environ.get("LOAD_ROUNDS", "3")))
 PATH = "/api/v1/roles"
-_BODY = b'[{"id":"role-admin","name":"Admin"}]'
 
 
 # -- the floor servers (run as `python -m benchmarks.bench_load floor stock|keepalive PORT`)
-
-
-def _constant(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    start_response(
-        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(_BODY)))]
-    )
-    return [_BODY]
 
 
 def _serve_floor(kind: str, port: int) -> None:
@@ -67,13 +59,13 @@ def _serve_floor(kind: str, port: int) -> None:
                 pass
 
         server: Any = make_server(
-            "127.0.0.1", port, _constant, threaded=True, request_handler=Quiet
+            "127.0.0.1", port, constant_app, threaded=True, request_handler=Quiet
         )
         server.daemon_threads = True
     else:
         from authmock.ways.server import wsgi_server
 
-        server = wsgi_server(_constant, "127.0.0.1", port)
+        server = wsgi_server(constant_app, "127.0.0.1", port)
     print("ready", flush=True)
     server.serve_forever(poll_interval=0.05)
 
@@ -296,7 +288,8 @@ def run() -> list[Ratio]:
             full = [*args, str(port)] if not is_mock else [*args, "--port", str(port)]
             url = servers.enter_context(_process(full, port))
             token = _token(url) if is_mock else "constant"
-            _measure(url, token, wrk) if SECONDS > 2 else None  # warm up (imports, caches)
+            if SECONDS > 2:
+                _measure(url, token, wrk)  # warm up (imports, caches)
             targets.append((name, url, token))
         for round_ in range(1, ROUNDS + 1):
             for name, url, token in targets:

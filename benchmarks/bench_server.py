@@ -12,32 +12,23 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import requests
 from werkzeug.serving import make_server
 
 from authmock import AuthMock
-from benchmarks.common import Ratio
+from benchmarks.common import Ratio, constant_app
 
 CLIENT_THREADS = 4
 REQUESTS_PER_THREAD = 150
 ROUNDS = 7
 
 
-def _constant(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    body = b'[{"id":"role-admin"}]'
-    start_response(
-        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
-    return [body]
-
-
 @contextmanager
 def _bare_server() -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, _constant, threaded=True)
+    server = make_server("127.0.0.1", 0, constant_app, threaded=True)
     server.daemon_threads = True  # type: ignore[attr-defined]
     # Werkzeug's default handler logs every request: silence it, as authmock does.
     server.RequestHandlerClass.log = lambda *args: None  # type: ignore[attr-defined]

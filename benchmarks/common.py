@@ -12,6 +12,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import responses
 
@@ -79,6 +80,18 @@ def median_seconds(fn: Callable[[], object], repeats: int) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+CONSTANT_BODY = b'[{"id":"role-admin","name":"Admin"}]'
+
+
+def constant_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """The floor of the server benchmarks: a WSGI app answering a constant JSON body."""
+    start_response(
+        "200 OK",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(CONSTANT_BODY)))],
+    )
+    return [CONSTANT_BODY]
 
 
 class ResponsesFloor:

@@ -398,3 +398,21 @@ def test_a_urllib3_timeout_with_a_total_works_as_on_the_network() -> None:
         # The total caps a longer read timeout, as urllib3 counts it.
         with pytest.raises(requests.ReadTimeout, match=r"\(read timeout=0\.[12]\d*\)"):
             requests.post(LOGIN, json=ADMIN, timeout=Timeout(read=20, total=0.2))
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [bytearray, memoryview, lambda data: iter([data[:5], data[5:].decode()])],
+    ids=["bytearray", "memoryview", "chunks"],
+)
+def test_a_streamed_body_reaches_the_engine_as_urllib3_sends_it(wrap: Any) -> None:
+    """requests streams a bytearray, memoryview or iterable body; urllib3 sends
+    its bytes (a str chunk as UTF-8), and so does the in-process pool."""
+    import json
+
+    data = json.dumps(ADMIN).encode()
+    with AuthMock(seed=7):
+        response = requests.post(
+            LOGIN, data=wrap(data), headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 200, response.text

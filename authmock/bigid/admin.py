@@ -7,7 +7,7 @@ from typing import Any
 from werkzeug.routing import Rule
 
 from authmock.apis import AdminOperation
-from authmock.bigid.models import SANDBOX, USER_TOKEN_DAYS, BigidBackend
+from authmock.bigid.models import ERROR_STYLES, SANDBOX, USER_TOKEN_DAYS, BigidBackend
 from authmock.http.admin_kit import AdminHandler, field
 from authmock.http.admin_openapi import ANY_OBJECT, ERROR, INTEGER, STRING, obj, ref
 from authmock.http.exchange import Reply, json_reply
@@ -95,6 +95,9 @@ def bigid_admin_routes(backend: BigidBackend) -> list[tuple[Rule, AdminHandler]]
     ]
 
 
+# An error style, as the models know them.
+_STYLE = {"type": "string", "enum": list(ERROR_STYLES)}
+
 # These routes in the admin OpenAPI document (EmulatedApi.admin_operations; the
 # POST .../routes of declared routes is the admin API's, described here).
 ADMIN_OPERATIONS: dict[tuple[str, str], AdminOperation] = {
@@ -159,7 +162,7 @@ ADMIN_OPERATIONS: dict[tuple[str, str], AdminOperation] = {
     ),
     ("post", "/_authmock/bigid/errors"): (
         "Switch the BigID error style",
-        obj(("errors",), errors={"type": "string", "enum": ["spec", "production"]}),
+        obj(("errors",), errors=_STYLE),
         {200: obj(("errors",), errors=STRING)},
     ),
 }
@@ -167,7 +170,7 @@ ADMIN_OPERATIONS: dict[tuple[str, str], AdminOperation] = {
 # GET /_authmock/state's "bigid" (EmulatedApi.state_schema).
 STATE_SCHEMA = obj(
     ("errors", "deployments"),
-    errors={"type": "string", "enum": ["spec", "production"]},
+    errors=_STYLE,
     defaultDeployment={"type": ["string", "null"]},
     systemTokenTtl=INTEGER,
     deployments={"type": "array", "items": ANY_OBJECT},

@@ -25,16 +25,8 @@ def export(backend: BigidBackend) -> dict[str, Any]:
             "name": d.name,
             "secret": d.codec.secret,
             "users": [
-                {
-                    "username": u.username,
-                    "password": u.password,
-                    "firstName": u.first_name,
-                    "lastName": u.last_name,
-                    "email": u.email,
-                    "role": u.role,
-                    # Revoked with the user when it is removed.
-                    "userTokens": sorted(u.tokens),
-                }
+                # The state's fields, and the user's tokens (revoked with it when it is removed).
+                {**u.state(), "userTokens": sorted(u.tokens)}
                 for u in d.users.values()
             ],
             "revoked": sorted(d.revoked),

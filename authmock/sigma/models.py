@@ -9,14 +9,16 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from authmock.clock import Clock
 from authmock.errors import ApiError, Invalid, NotFound
 from authmock.reasons import clip
 from authmock.security import new_secret, same, sha256_hex
-from authmock.sigma.seed import SigmaSeed
 from authmock.tokens import TokenCodec, TokenError
+
+if TYPE_CHECKING:
+    from authmock.sigma.seed import SigmaSeed
 
 TOKEN_TTL = 86400
 KEY_PREFIX = "sigma_sk_live_"
@@ -341,13 +343,13 @@ class SigmaBackend:
         key = normal_email(email)
         if workspace_id is not None:
             tenant = self.tenants.get(workspace_id)
-            candidates = [tenant] if tenant else []
             if tenant is None:
                 raise unauthorized(
                     BAD_LOGIN,
                     "workspace_not_found",
                     f"workspace '{clip(workspace_id)}' does not exist",
                 )
+            candidates = [tenant]
         else:
             candidates = list(self.tenants.values())
         wrong_password: list[str] = []

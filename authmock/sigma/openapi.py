@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from authmock.sigma.models import PERMISSIONS
+from authmock.sigma.models import KEY_PREFIX, PERMISSIONS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _KEY = {"$ref": "#/components/schemas/ApiKey"}
@@ -218,7 +218,7 @@ def _schemas() -> dict[str, Any]:
             }
         ),
         "ApiKey": _object(key, additionalProperties=False),
-        "CreatedApiKey": _object({**key, "key": {"type": "string", "pattern": "^sigma_sk_live_"}}),
+        "CreatedApiKey": _object({**key, "key": {"type": "string", "pattern": f"^{KEY_PREFIX}"}}),
         "Role": _object(
             {
                 "id": text,

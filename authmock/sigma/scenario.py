@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authmock.apis import Fail
-from authmock.sigma.models import PERMISSIONS, SIGMA_ROLES
+from authmock.sigma.models import KEY_PREFIX, PERMISSIONS, SIGMA_ROLES
 
 SCHEMA: dict[str, Any] = {
     "secret": str,
@@ -34,6 +34,8 @@ SCHEMA: dict[str, Any] = {
 }
 # What GET /_authmock/state has that describes the running emulator, not its data.
 RUN_TIME_KEY_FIELDS = ("createdAt", "lastUsedAt")
+# A scenario's raw API key: the prefix and at least 32 characters.
+_MIN_KEY = len(KEY_PREFIX) + 32
 
 
 def validate(section: Mapping[str, Any], fail: Fail) -> None:
@@ -85,10 +87,10 @@ def validate(section: Mapping[str, Any], fail: Fail) -> None:
                     f"must be distinct values from {', '.join(PERMISSIONS)}",
                 )
             raw = key.get("key")
-            if raw is not None and (not raw.startswith("sigma_sk_live_") or len(raw) < 46):
+            if raw is not None and (not raw.startswith(KEY_PREFIX) or len(raw) < _MIN_KEY):
                 fail(
                     f"tenants[{t}].apiKeys[{k}].key",
-                    "must be 'sigma_sk_live_' followed by at least 32 characters",
+                    f"must be '{KEY_PREFIX}' followed by at least 32 characters",
                 )
 
 

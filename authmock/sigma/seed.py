@@ -8,6 +8,7 @@ from typing import Any
 
 from authmock.security import sha256_hex
 from authmock.seed import Seeding, slug
+from authmock.sigma.models import KEY_PREFIX
 
 # Seeded keys are "created" on fixed dates so they do not depend on the clock.
 _CREATED_BASE = 1767225600.0  # 2026-01-01T00:00:00Z
@@ -50,7 +51,7 @@ class SigmaSeed:
 
 
 def random_key(rng: random.Random) -> str:
-    return "sigma_sk_live_" + "".join(rng.choice(_URLSAFE) for _ in range(40))
+    return KEY_PREFIX + "".join(rng.choice(_URLSAFE) for _ in range(40))
 
 
 def generate(seeding: Seeding, section: dict[str, Any]) -> SigmaSeed:

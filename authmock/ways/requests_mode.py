@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import http.client
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +34,7 @@ import responses
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
+from urllib3.util.request import body_to_chunks
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import _DEFAULT_TIMEOUT, Timeout
 
@@ -44,17 +45,12 @@ from authmock.ways.wsgi_call import WsgiApp, build_environ, call
 
 
 def _body_bytes(body: Any) -> bytes:
-    """What urllib3 would put on the wire: bytes, str, a file or an iterable of chunks."""
-    if body is None:
-        return b""
+    """What urllib3 would put on the wire: its ``body_to_chunks`` (bytes, str, a
+    file or an iterable of chunks), a str chunk sent as UTF-8 as its connection does."""
     if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if hasattr(body, "read"):
-        data = body.read()
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
+        return body  # what requests hands over, nearly always
+    chunks: Iterable[Any] = body_to_chunks(body, "POST", 16384).chunks or ()
+    return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in chunks)
 
 
 def _read_timeout(timeout: Any) -> float | None:
