@@ -260,6 +260,112 @@ class PendingAnswer:
             return mask_text(self.raw.decode("utf-8", "replace"))
 
 
+class RawCall:
+    """An engine call as it happened, before anyone reads it: the :class:`Call`
+    it becomes on first read (:meth:`resolve`), kept in as few new objects as
+    possible. The engine journals every request, and what one entry holds
+    beyond what the request had anyway is most of what journaling costs: so
+    the request headers stay the environ's own (key, value) strings in one flat
+    list, the answer's headers stay the reply's own list (``answer_count`` of
+    them were there when it was journaled), the URL stays its environ parts,
+    and the answer body stays the bytes sent. Naming, masking and capping wait
+    for the read. ``status``, ``fault`` and ``reason`` are a Call's, for the
+    server's access log."""
+
+    __slots__ = (
+        "answer",
+        "answer_count",
+        "answer_headers",
+        "api",
+        "body",
+        "detail",
+        "duration",
+        "fault",
+        "header_items",
+        "method",
+        "path",
+        "principal",
+        "reason",
+        "response_body",
+        "status",
+        "tenant",
+        "timestamp",
+        "url_parts",
+    )
+
+    def __init__(
+        self,
+        api: str,
+        method: str,
+        path: str,
+        status: int,
+        tenant: str | None,
+        principal: str | None,
+        timestamp: float,
+        header_items: list[str],
+        body: Any,
+        fault: str | None,
+        url_parts: tuple[str, str, str, str, str | None],
+        answer_headers: list[tuple[str, str]] | None,
+        answer: bytes | None,
+        duration: float,
+        reason: str | None,
+        detail: str | None,
+    ) -> None:
+        self.api = api
+        self.method = method
+        self.path = path
+        self.status = status
+        self.tenant = tenant
+        self.principal = principal
+        self.timestamp = timestamp
+        # [name, value, name, value, ...]: a dict, masked and capped, on read.
+        self.header_items = header_items
+        self.body = body
+        self.fault = fault
+        # (scheme, Host, SCRIPT_NAME, PATH_INFO, QUERY_STRING)
+        self.url_parts = url_parts
+        self.answer_headers = answer_headers
+        self.answer_count = len(answer_headers) if answer_headers else 0
+        # The answer body as sent (None: none, or already decoded into response_body).
+        self.answer = answer or None
+        self.response_body: Any = None
+        self.duration = duration
+        self.reason = reason
+        self.detail = detail
+
+    def resolve(self, limit: Callable[[Any], tuple[Any, int]]) -> Call:
+        """The masked Call; ``limit`` keeps a decoded answer within the body limit."""
+        scheme, host, script, path_info, query = self.url_parts
+        url = f"{scheme}://{host}{script}{path_info}"
+        items = self.header_items
+        answer = self.answer
+        return new_call(
+            api=self.api,
+            method=self.method,
+            path=self.path,
+            status=self.status,
+            tenant=self.tenant,
+            principal=self.principal,
+            timestamp=self.timestamp,
+            headers=_capped_headers(
+                mask_headers({items[i]: items[i + 1] for i in range(0, len(items), 2)})
+            ),
+            body=self.body,
+            fault=self.fault,
+            url=f"{url}?{query}" if query else url,
+            response_headers=mask_headers(
+                dict(self.answer_headers[: self.answer_count]) if self.answer_headers else {}
+            ),
+            response_body=limit(PendingAnswer(answer).decode())[0]
+            if answer is not None
+            else self.response_body,
+            duration=self.duration,
+            reason=self.reason,
+            detail=self.detail,
+        )
+
+
 class CallLog:
     """The queries over a list of calls, whether this process's :class:`Journal`
     or a running server's (``RemoteAuthMock.calls``): written once."""
@@ -376,17 +482,15 @@ class CallLog:
 
 
 class _Entry:
-    """A journal slot: the call (its body replaceable) and its body's size.
-    ``unmasked``: both header sets are as sent. They, and an answer body still
-    raw (a :class:`PendingAnswer`), are resolved under the lock before anyone
-    reads the call."""
+    """A journal slot: the call (its body replaceable) and its body's size. An
+    engine call stays a :class:`RawCall` until the journal is first read, and
+    is resolved under the lock before anyone sees it."""
 
-    __slots__ = ("call", "size", "unmasked")
+    __slots__ = ("call", "size")
 
-    def __init__(self, call: Call, size: int, unmasked: bool) -> None:
+    def __init__(self, call: Call | RawCall, size: int) -> None:
         self.call = call
         self.size = size
-        self.unmasked = unmasked
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
@@ -463,28 +567,40 @@ class Journal(CallLog):
             size = body_size(body)
         return body, size
 
-    def record(self, call: Call, *, unmasked_headers: bool = False) -> None:
-        """Keep one call. ``unmasked_headers``: its request and answer headers
-        are as sent (the engine's calls); they are masked and capped when the
-        journal is first read, not on every call, and never read unmasked."""
+    def record(self, call: Call) -> None:
+        """Keep one call, its path, headers and bodies capped."""
         path = _cut(call.path, PATH_LIMIT)
-        headers = call.headers if unmasked_headers else _capped_headers(call.headers)
+        headers = _capped_headers(call.headers)
         if headers is not call.headers or path is not call.path:
             call = replace(call, headers=headers, path=path)
         body, size = self._within_limit(call.body)
         if body is not call.body:
             call = replace(call, body=body)
-        # The answer's body counts toward the same limits (its raw length until read).
-        answer = call.response_body
-        if isinstance(answer, PendingAnswer) and len(answer.raw) <= self.body_limit:
-            size += len(answer.raw)
-        elif answer is not None:
-            if isinstance(answer, PendingAnswer):
-                answer = answer.decode()  # too large to keep raw until read
-            answer, answer_size = self._within_limit(answer)
-            call = replace(call, response_body=answer)
+        if call.response_body is not None:
+            answer, answer_size = self._within_limit(call.response_body)
+            if answer is not call.response_body:
+                call = replace(call, response_body=answer)
             size += answer_size
-        entry = _Entry(call, size, unmasked_headers)
+        self._keep(_Entry(call, size))
+
+    def record_raw(self, raw: RawCall) -> None:
+        """Keep one engine call; its headers are named, masked and capped, and
+        its answer decoded, when the journal is first read (never unmasked)."""
+        raw.path = _cut(raw.path, PATH_LIMIT)
+        raw.body, size = self._within_limit(raw.body)
+        # The answer counts toward the same limits (its raw length until read).
+        answer = raw.answer
+        if answer is not None:
+            if len(answer) <= self.body_limit:
+                size += len(answer)
+            else:  # too large to keep raw until read
+                raw.answer = None
+                raw.response_body, answer_size = self._within_limit(PendingAnswer(answer).decode())
+                size += answer_size
+        self._keep(_Entry(raw, size))
+
+    def _keep(self, entry: _Entry) -> None:
+        size = entry.size
         with self._lock:
             if not self.limit:
                 return
@@ -501,13 +617,19 @@ class Journal(CallLog):
             while self._body_bytes > self.body_budget:
                 dropped = self._bodied.popleft()
                 self._body_bytes -= dropped.size
+                dropped.size = 0
                 old = dropped.call
+                if isinstance(old, RawCall):
+                    if old.body is not None:
+                        old.body = DROPPED
+                    if old.answer is not None or old.response_body is not None:
+                        old.answer, old.response_body = None, DROPPED
+                    continue
                 dropped.call = replace(
                     old,
                     body=None if old.body is None else DROPPED,
                     response_body=None if old.response_body is None else DROPPED,
                 )
-                dropped.size = 0
 
     def clear(self) -> None:
         with self._lock:
@@ -517,18 +639,13 @@ class Journal(CallLog):
 
     def _copy(self) -> list[Call]:
         with self._lock:
+            calls: list[Call] = []
             for entry in self._calls:
                 call = entry.call
-                changes: dict[str, Any] = {}
-                if entry.unmasked:
-                    changes["headers"] = _capped_headers(mask_headers(call.headers))
-                    changes["response_headers"] = mask_headers(call.response_headers)
-                    entry.unmasked = False
-                if isinstance(call.response_body, PendingAnswer):
-                    changes["response_body"], _ = self._within_limit(call.response_body.decode())
-                if changes:
-                    entry.call = replace(call, **changes)
-            return [entry.call for entry in self._calls]
+                if isinstance(call, RawCall):
+                    call = entry.call = call.resolve(self._within_limit)
+                calls.append(call)
+            return calls
 
     def __len__(self) -> int:
         return len(self._calls)

@@ -203,6 +203,21 @@ def _header_name(key: str) -> str:
     return name
 
 
+# header name -> environ key ("X-Sigma-ApiKey" -> "HTTP_X_SIGMA_APIKEY"): endpoint
+# code asks by name on every request, from a handful of names.
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    key = name.upper().replace("-", "_")
+    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        key = "HTTP_" + key
+    if len(_ENVIRON_KEYS) >= 4096:
+        _ENVIRON_KEYS.clear()  # bounded: a route handler may ask for any name
+    _ENVIRON_KEYS[name] = key
+    return key
+
+
 class Exchange:
     """The request being answered, and what it turned out to be about."""
 
@@ -232,27 +247,29 @@ class Exchange:
         self._request: Request | None = None
 
     def header(self, name: str) -> str | None:
-        key = name.upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
+        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
         value = self.environ.get(key)
         return value if isinstance(value, str) else None
 
-    def headers(self) -> dict[str, str]:
-        # An empty Content-Type or Content-Length is no header; an empty X-... is.
+    def header_items(self) -> list[str]:
+        """The request's headers as [name, value, name, value, ...] (one list, for
+        the journal to keep). An empty Content-Type or Content-Length is no
+        header; an empty X-... is."""
         names = _HEADER_NAMES
         try:
-            return {
-                name: value
+            return [
+                item
                 for key, value in self.environ.items()
                 if (name := names[key]) and (value or key[0] == "H")
-            }
+                for item in (name, value)
+            ]
         except KeyError:  # a key not seen before
-            return {
-                name: value
+            return [
+                item
                 for key, value in self.environ.items()
                 if (name := names.get(key) or _header_name(key)) and (value or key[0] == "H")
-            }
+                for item in (name, value)
+            ]
 
     def declared_length(self) -> int | None:
         raw = self.environ.get("CONTENT_LENGTH")

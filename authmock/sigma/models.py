@@ -6,6 +6,7 @@ error code and message the API answers with.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -169,6 +170,16 @@ class Principal:
 
     def can_manage_keys(self) -> bool:
         return self.api_key_id is None and self.role_id in KEY_MANAGERS
+
+
+@functools.lru_cache(maxsize=4096)
+def _user_principal(workspace_id: str, user_id: str, role_id: str) -> Principal:
+    """A signed-in user's principal. The token's role decides, as in the product;
+    an unknown role has no rights. One per (user, role): it is immutable, and
+    the engine asks for it on every authenticated call."""
+    role = ROLES.get(role_id)
+    permissions = tuple(role["permissions"]) if role else ()
+    return Principal(workspace_id, user_id, role_id, None, permissions)
 
 
 def normal_email(email: str) -> str:
@@ -407,10 +418,7 @@ class SigmaBackend:
     def authenticate(self, authorization: str | None, api_key: str | None) -> Principal:
         if authorization is not None:
             user, claims = self._token_user(bearer_token(authorization))
-            # The token's role decides, as in the product; an unknown role has no rights.
-            role = ROLES.get(claims["roleId"])
-            permissions = tuple(role["permissions"]) if role else ()
-            return Principal(user.workspace_id, user.id, claims["roleId"], None, permissions)
+            return _user_principal(user.workspace_id, user.id, claims["roleId"])
         if api_key is not None:
             key = self.key_for(api_key)
             if key is None:
