@@ -64,8 +64,10 @@ def authenticated_get() -> Ratio:
     mock = AuthMock(seed=0)
     with mock:
         token = session.post(f"{SIGMA}/api/v1/auth/login", json=ADMIN).json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    floor = ResponsesFloor(responses.GET, re.compile(r"https://floor\.test/.*"), "[]")
+        headers = {"Authorization": f"Bearer {token}"}
+        body = session.get(f"{SIGMA}/api/v1/roles", headers=headers).content
+    # The floor answers the same body, as login's does.
+    floor = ResponsesFloor(responses.GET, re.compile(r"https://floor\.test/.*"), body)
 
     def subject() -> None:
         assert session.get(f"{SIGMA}/api/v1/roles", headers=headers).status_code == 200

@@ -416,3 +416,24 @@ def test_a_streamed_body_reaches_the_engine_as_urllib3_sends_it(wrap: Any) -> No
             LOGIN, data=wrap(data), headers={"Content-Type": "application/json"}
         )
     assert response.status_code == 200, response.text
+
+
+def test_a_missing_ca_bundle_or_client_cert_is_requests_own_oserror(tmp_path: Any) -> None:
+    # requests checks verify= and cert= paths before sending; in-process that
+    # check is made once per setting, and a bad path still fails every time.
+    missing = str(tmp_path / "missing.pem")
+    session = requests.Session()
+    with AuthMock(seed=0):
+        assert session.get(f"{SIGMA}/healthz").status_code == 200
+        for _ in range(2):
+            with pytest.raises(OSError, match="invalid path: .*missing.pem"):
+                session.get(f"{SIGMA}/healthz", verify=missing)
+            with pytest.raises(OSError, match="TLS certificate file, invalid path"):
+                session.get(f"{SIGMA}/healthz", cert=missing)
+        assert session.get(f"{SIGMA}/healthz", verify=False).status_code == 200
+        assert session.get(f"{SIGMA}/healthz").status_code == 200
+        pool = session.get_adapter(SIGMA).get_connection_with_tls_context(
+            requests.Request("GET", f"{SIGMA}/healthz").prepare(), True
+        )
+        # The setting last accepted is what the pool carries, as requests left it.
+        assert pool.cert_reqs == "CERT_REQUIRED"

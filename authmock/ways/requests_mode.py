@@ -170,6 +170,8 @@ class _EngineMixin:
     # Set on a copy of the pool: the engine's answer to the first attempt was
     # this connection fault, for urllib3 to turn into what it raises.
     fault: ConnectionFault | None = None
+    # (https?, verify, cert) requests' cert_verify last accepted for this pool.
+    checked: tuple[bool, Any, Any] | None = None
 
     def _target(self, url: str) -> str:
         return self.base + url if url.startswith("/") else url
@@ -357,6 +359,19 @@ def _get_connection_with_tls_context(
     return original(adapter, request, *args, **kwargs)
 
 
+def _cert_verify(adapter: HTTPAdapter, conn: Any, url: str, verify: Any, cert: Any) -> None:
+    """requests' own check of ``verify`` and ``cert`` (an invalid path is its
+    OSError, as on the network), made once per engine pool and setting: for the
+    same setting it stats the same files on every call, to the same result."""
+    original = _INTERCEPTION.original(HTTPAdapter, "cert_verify")
+    if not isinstance(conn, _EngineMixin):
+        return original(adapter, conn, url, verify, cert)  # type: ignore[no-any-return]
+    setting = (url[:5].lower() == "https", verify, cert)
+    if conn.checked != setting:
+        original(adapter, conn, url, verify, cert)
+        conn.checked = setting
+
+
 def _get_adapter(session: requests.Session, url: str) -> Any:
     adapter = _INTERCEPTION.original(requests.Session, "get_adapter")(session, url)
     if not isinstance(adapter, HTTPAdapter) and _INTERCEPTION.claimant(url) is not None:
@@ -381,6 +396,7 @@ def _on_request(
 
 _INTERCEPTION: ClientPatch[RequestsInterceptor] = ClientPatch(
     (HTTPAdapter, "get_connection_with_tls_context", _get_connection_with_tls_context),
+    (HTTPAdapter, "cert_verify", _cert_verify),
     (requests.Session, "get_adapter", _get_adapter),
     (responses.RequestsMock, "_on_request", _on_request),
 )
