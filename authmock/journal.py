@@ -586,8 +586,11 @@ class Journal(CallLog):
     def record_raw(self, raw: RawCall) -> None:
         """Keep one engine call; its headers are named, masked and capped, and
         its answer decoded, when the journal is first read (never unmasked)."""
-        raw.path = _cut(raw.path, PATH_LIMIT)
-        raw.body, size = self._within_limit(raw.body)
+        if len(raw.path) > PATH_LIMIT:
+            raw.path = _cut(raw.path, PATH_LIMIT)
+        size = 0
+        if raw.body is not None:
+            raw.body, size = self._within_limit(raw.body)
         # The answer counts toward the same limits (its raw length until read).
         answer = raw.answer
         if answer is not None:

@@ -9,17 +9,19 @@ matching, authentication, the endpoint and the journal.
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 import responses
 
 from authmock import AuthMock
-from benchmarks.common import Ratio, ResponsesFloor, alternate, stop_and_clear
+from benchmarks.common import Ratio, ResponsesFloor, alternate, microseconds, stop_and_clear
 
 LIMIT = 1.35
 ROLES_PATH = "/api/v1/roles"
 # Ten faults a GET /api/v1/roles never matches, of every shape: other paths
 # (literal and glob), other methods, the other API, another tenant.
-NON_MATCHING = [
+NON_MATCHING: list[dict[str, Any]] = [
     {"path": "/api/v1/auth/refresh", "status": 401, "times": 1},
     {"path": "/api/v1/api-keys*", "status": 503},
     {"method": "GET", "path": "/healthz", "kind": "reset"},
@@ -61,11 +63,9 @@ def measure(trust_env: bool) -> list[Ratio]:
     def call() -> object:
         return session.get(url, headers=headers)
 
-    subject, floor = alternate(
+    paired = alternate(
         call,
         call,
-        rounds=15,
-        calls=200,
         setup_subject=mock.start,
         teardown_subject=stop_and_clear(mock),
         setup_floor=floor_mock.start,
@@ -74,9 +74,9 @@ def measure(trust_env: bool) -> list[Ratio]:
     assert all(f.fired == 0 for f in mock.faults.list()), "a fault matched"
     with_faults = Ratio(
         "authed GET, 10 non-matching faults / bare responses callback" + suffix,
-        subject / floor,
+        paired.ratio,
         LIMIT,
-        detail=f"mock {subject * 1e6:.1f} µs, floor {floor * 1e6:.1f} µs",
+        detail=microseconds(paired),
     )
 
     if not trust_env:
@@ -95,11 +95,9 @@ def measure(trust_env: bool) -> list[Ratio]:
     mock.faults.clear()
     mock.start()
     try:
-        faulted, bare = alternate(
+        matched = alternate(
             call,
             call,
-            rounds=15,
-            calls=200,
             setup_subject=add_faults,
             teardown_subject=remove_faults,
             teardown_floor=mock.calls.clear,
@@ -109,8 +107,8 @@ def measure(trust_env: bool) -> list[Ratio]:
         session.close()
     matching = Ratio(
         "authed GET, 10 non-matching faults / no faults (informative)" + suffix,
-        faulted / bare,
+        matched.ratio,
         1.10,
-        detail=f"{faulted * 1e6:.1f} µs vs {bare * 1e6:.1f} µs",
+        detail=microseconds(matched),
     )
     return [with_faults, matching]

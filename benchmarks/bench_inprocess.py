@@ -13,7 +13,14 @@ import responses
 
 from authmock import AuthMock
 from authmock.testkit import SessionServer, TestSettings, finish_test, new_mock
-from benchmarks.common import Ratio, ResponsesFloor, alternate, median_seconds, stop_and_clear
+from benchmarks.common import (
+    Ratio,
+    ResponsesFloor,
+    alternate,
+    median_seconds,
+    microseconds,
+    stop_and_clear,
+)
 
 SIGMA = "https://api.sigma-pim.com"
 ADMIN = {"email": "admin@sigma.io", "password": "admin"}
@@ -75,7 +82,7 @@ def authenticated_get() -> Ratio:
     def bare() -> None:
         assert session.get("https://floor.test/api/v1/roles", headers=headers).status_code == 200
 
-    mine, theirs = alternate(
+    paired = alternate(
         subject,
         bare,
         setup_subject=mock.start,
@@ -83,9 +90,11 @@ def authenticated_get() -> Ratio:
         setup_floor=floor.start,
         teardown_floor=floor.stop,
     )
-    detail = f"{mine * 1e6:.0f} µs vs {theirs * 1e6:.0f} µs"
     return Ratio(
-        "authenticated in-process GET / bare responses callback", mine / theirs, 1.10, detail=detail
+        "authenticated in-process GET / bare responses callback",
+        paired.ratio,
+        1.10,
+        detail=microseconds(paired),
     )
 
 
@@ -104,7 +113,7 @@ def login() -> Ratio:
     def bare() -> None:
         assert session.post("https://floor.test/api/v1/auth/login", json=ADMIN).status_code == 200
 
-    mine, theirs = alternate(
+    paired = alternate(
         subject,
         bare,
         setup_subject=mock.start,
@@ -114,9 +123,9 @@ def login() -> Ratio:
     )
     return Ratio(
         "in-process login / bare responses callback",
-        mine / theirs,
+        paired.ratio,
         1.20,
-        detail=f"{mine * 1e6:.0f} µs vs {theirs * 1e6:.0f} µs",
+        detail=microseconds(paired),
     )
 
 
@@ -151,16 +160,17 @@ def login_scaling() -> Ratio:
     def login() -> None:
         assert session.post(f"{SIGMA}/api/v1/auth/login", json=ADMIN).status_code == 200
 
-    big, base = alternate(
+    paired = alternate(
         login,
         login,
-        calls=100,
         setup_subject=large.start,
         teardown_subject=large.stop,
         setup_floor=small.start,
         teardown_floor=small.stop,
     )
-    return Ratio("login with 20,000 extra users / seed alone", big / base, 1.05)
+    return Ratio(
+        "login with 20,000 extra users / seed alone", paired.ratio, 1.05, detail=paired.spread()
+    )
 
 
 def run() -> list[Ratio]:

@@ -1,8 +1,13 @@
-"""Measuring against a floor: alternate rounds, compare minima.
+"""Measuring against a floor: paired rounds, the median of their ratios.
 
-A single pass of each side is too noisy on a 2-core machine, so mock and
-floor run in alternating rounds in the same process and the best round of
-each is compared.
+A single pass of each side is too noisy on a shared 2-core machine, whose
+speed drifts by a factor of two within a minute as neighbours come and go.
+So mock and floor run in many short rounds in pairs, back to back in the same
+process (which of the two goes first alternates), and each pair gives a
+ratio: both sides of a pair meet the same machine. The figure is the median
+pair ratio, printed with its interquartile range. Comparing each side's best
+round instead (this module's method until December 2026) let one lucky quiet
+moment on either side decide, and moved a ratio by ±7% between runs.
 """
 
 from __future__ import annotations
@@ -46,31 +51,60 @@ def per_call(fn: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
+@dataclass
+class Paired:
+    """Per-call seconds of each side (the medians over the rounds) and the
+    median and quartiles of the rounds' ratios (subject / floor)."""
+
+    subject: float
+    floor: float
+    ratio: float
+    low: float
+    high: float
+
+    def spread(self) -> str:
+        return f"IQR {self.low:.3f}-{self.high:.3f}"
+
+
 def alternate(
     subject: Callable[[], object],
     floor: Callable[[], object],
     *,
-    rounds: int = 15,
-    calls: int = 200,
+    rounds: int = 60,
+    calls: int = 50,
     setup_subject: Callable[[], object] | None = None,
     teardown_subject: Callable[[], object] | None = None,
     setup_floor: Callable[[], object] | None = None,
     teardown_floor: Callable[[], object] | None = None,
-) -> tuple[float, float]:
-    """(best seconds per call of subject, of floor), measured in alternation."""
-    best_subject = best_floor = float("inf")
-    for _ in range(rounds):
-        if setup_subject:
-            setup_subject()
-        best_subject = min(best_subject, per_call(subject, calls))
-        if teardown_subject:
-            teardown_subject()
-        if setup_floor:
-            setup_floor()
-        best_floor = min(best_floor, per_call(floor, calls))
-        if teardown_floor:
-            teardown_floor()
-    return best_subject, best_floor
+) -> Paired:
+    """``rounds`` pairs of rounds of ``calls`` calls, each pair subject and floor
+    back to back (the first of the two alternating)."""
+    sides = [
+        (setup_subject, subject, teardown_subject),
+        (setup_floor, floor, teardown_floor),
+    ]
+    mine: list[float] = []
+    theirs: list[float] = []
+    for number in range(rounds):
+        timed = [0.0, 0.0]
+        for index in (0, 1) if number % 2 == 0 else (1, 0):
+            setup, fn, teardown = sides[index]
+            if setup:
+                setup()
+            timed[index] = per_call(fn, calls)
+            if teardown:
+                teardown()
+        mine.append(timed[0])
+        theirs.append(timed[1])
+    ratios = [a / b for a, b in zip(mine, theirs, strict=True)]
+    low, _, high = statistics.quantiles(ratios, n=4)
+    median = statistics.median
+    return Paired(median(mine), median(theirs), median(ratios), low, high)
+
+
+def microseconds(paired: Paired) -> str:
+    """A paired measure's detail: both sides per call, and the ratios' spread."""
+    return f"{paired.subject * 1e6:.0f} µs vs {paired.floor * 1e6:.0f} µs, {paired.spread()}"
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
