@@ -265,16 +265,14 @@ class RawCall:
     it becomes on first read (:meth:`resolve`), kept in as few new objects as
     possible. The engine journals every request, and what one entry holds
     beyond what the request had anyway is most of what journaling costs: so
-    the request headers stay the environ's own (key, value) strings in one flat
-    list, the answer's headers stay the reply's own list (``answer_count`` of
-    them were there when it was journaled), the URL stays its environ parts,
-    and the answer body stays the bytes sent. Naming, masking and capping wait
-    for the read. ``status``, ``fault`` and ``reason`` are a Call's, for the
-    server's access log."""
+    the request headers are the environ's own strings in one flat list, the
+    URL stays its environ parts, the answer's headers the reply's own tuples
+    and its body the bytes sent. Naming, masking and capping wait for the
+    read. ``status``, ``fault`` and ``reason`` are a Call's, for the server's
+    access log."""
 
     __slots__ = (
         "answer",
-        "answer_count",
         "answer_headers",
         "api",
         "body",
@@ -282,15 +280,19 @@ class RawCall:
         "duration",
         "fault",
         "header_items",
+        "host",
         "method",
         "path",
+        "path_info",
         "principal",
+        "query",
         "reason",
         "response_body",
+        "scheme",
+        "script_name",
         "status",
         "tenant",
         "timestamp",
-        "url_parts",
     )
 
     def __init__(
@@ -305,8 +307,8 @@ class RawCall:
         header_items: list[str],
         body: Any,
         fault: str | None,
-        url_parts: tuple[str, str, str, str, str | None],
-        answer_headers: list[tuple[str, str]] | None,
+        environ: Mapping[str, Any],
+        answer_headers: tuple[tuple[str, str], ...],
         answer: bytes | None,
         duration: float,
         reason: str | None,
@@ -323,10 +325,13 @@ class RawCall:
         self.header_items = header_items
         self.body = body
         self.fault = fault
-        # (scheme, Host, SCRIPT_NAME, PATH_INFO, QUERY_STRING)
-        self.url_parts = url_parts
+        # The URL the client saw, an instance's prefix (SCRIPT_NAME) included.
+        self.scheme: str = environ.get("wsgi.url_scheme", "http")
+        self.host: str = environ.get("HTTP_HOST", "")
+        self.script_name: str = environ.get("SCRIPT_NAME", "")
+        self.path_info: str = environ.get("PATH_INFO", "")
+        self.query: str | None = environ.get("QUERY_STRING")
         self.answer_headers = answer_headers
-        self.answer_count = len(answer_headers) if answer_headers else 0
         # The answer body as sent (None: none, or already decoded into response_body).
         self.answer = answer or None
         self.response_body: Any = None
@@ -336,8 +341,7 @@ class RawCall:
 
     def resolve(self, limit: Callable[[Any], tuple[Any, int]]) -> Call:
         """The masked Call; ``limit`` keeps a decoded answer within the body limit."""
-        scheme, host, script, path_info, query = self.url_parts
-        url = f"{scheme}://{host}{script}{path_info}"
+        url = f"{self.scheme}://{self.host}{self.script_name}{self.path_info}"
         items = self.header_items
         answer = self.answer
         return new_call(
@@ -353,10 +357,8 @@ class RawCall:
             ),
             body=self.body,
             fault=self.fault,
-            url=f"{url}?{query}" if query else url,
-            response_headers=mask_headers(
-                dict(self.answer_headers[: self.answer_count]) if self.answer_headers else {}
-            ),
+            url=f"{url}?{self.query}" if self.query else url,
+            response_headers=mask_headers(dict(self.answer_headers)),
             response_body=limit(PendingAnswer(answer).decode())[0]
             if answer is not None
             else self.response_body,

@@ -25,6 +25,7 @@ from authmock.http.admin import Admin
 from authmock.http.admin_kit import admin_error
 from authmock.http.exchange import (
     IN_PROCESS,
+    JSON_HEADER,
     MAX_BODY,
     BadFraming,
     ConnectionFault,
@@ -55,6 +56,7 @@ HARDENING = (
     ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
 )
 _HARDENING_NAMES = frozenset(name.lower() for name, _ in HARDENING)
+_JSON_HEADERS = (JSON_HEADER,)
 
 
 def _is_admin(path: str) -> bool:
@@ -312,14 +314,12 @@ class App:
         if tenant is None and fault is not None:
             # Answered by the fault before routing: the tenant as faults see it.
             tenant = api.fault_tenant(ex)
-        environ = ex.environ
-        url_parts = (
-            environ.get("wsgi.url_scheme", "http"),
-            environ.get("HTTP_HOST", ""),
-            environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING"),
-        )
+        if reply is None:
+            answer_headers: tuple[tuple[str, str], ...] = ()
+        elif len(reply.headers) == 1 and reply.headers[0] is JSON_HEADER:
+            answer_headers = _JSON_HEADERS  # most answers: no new tuple to keep
+        else:
+            answer_headers = tuple(reply.headers)  # before the hardening headers
         call = RawCall(
             ex.api,
             ex.method,
@@ -331,8 +331,8 @@ class App:
             ex.header_items(),
             mask_body(body) if body is not None else None,
             fault.id if fault else None,
-            url_parts,
-            reply.headers if reply else None,
+            ex.environ,
+            answer_headers,
             reply.body if reply else None,
             duration,
             refusal.reason if refusal else None,

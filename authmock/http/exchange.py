@@ -27,6 +27,8 @@ MAX_BODY = 1024 * 1024  # 1 MiB
 # not apply; its Host is the URL the client chose and its body is in memory.
 IN_PROCESS = "authmock.inprocess"
 JSON_TYPE = "application/json"
+# One tuple for every JSON reply (the journal keeps a reply's headers).
+JSON_HEADER = ("Content-Type", JSON_TYPE)
 _MISSING = object()
 
 
@@ -131,7 +133,8 @@ def dumps(value: Any) -> bytes:
 
 
 def json_reply(status: int, value: Any, content_type: str = JSON_TYPE) -> Reply:
-    return Reply(status, dumps(value), [("Content-Type", content_type)])
+    header = JSON_HEADER if content_type == JSON_TYPE else ("Content-Type", content_type)
+    return Reply(status, dumps(value), [header])
 
 
 def read_body(environ: dict[str, Any], limit: int = MAX_BODY) -> bytes:
@@ -236,7 +239,9 @@ class Exchange:
     def __init__(self, environ: dict[str, Any], api: str, path: str, deployment: str | None = None):
         self.environ = environ
         self.api = api
-        self.method: str = environ["REQUEST_METHOD"].upper()
+        method: str = environ["REQUEST_METHOD"]
+        # upper() makes a new string even of "GET": the journal keeps this one.
+        self.method = method if method.isupper() else method.upper()
         # The API path: no /bigid/{deployment} prefix, no query string.
         self.path = path
         self.deployment = deployment

@@ -12,7 +12,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from authmock import errors
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import (
-    JSON_TYPE,
+    JSON_HEADER,
     BadJson,
     Exchange,
     PayloadTooLarge,
@@ -270,4 +270,4 @@ class SigmaHttp(Endpoints[SigmaBackend]):
         principal = self._principal(ex)
         if principal.api_key_id is not None:
             require(principal, "read")
-        return Reply(200, _roles_body(), [("Content-Type", JSON_TYPE)])
+        return Reply(200, _roles_body(), [JSON_HEADER])
