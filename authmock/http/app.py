@@ -158,6 +158,14 @@ class App:
 
     # -- WSGI ------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        status, headers, body = self.answer(environ)
+        start_response(_STATUS_LINES.get(status) or f"{status} Unknown", headers)
+        return body
+
+    def answer(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], Iterable[bytes]]:
+        """What ``__call__`` answers: status, headers (hardening and length
+        included) and body. The in-process ways call it directly, skipping
+        the status line's round trip through text."""
         reply = self.respond(environ)
         headers = reply.headers
         for name, _ in headers:
@@ -168,11 +176,9 @@ class App:
         else:
             headers.extend(HARDENING)
         headers.append(("Content-Length", str(len(reply.body))))
-        status = _STATUS_LINES.get(reply.status) or f"{reply.status} Unknown"
-        start_response(status, headers)
         if environ["REQUEST_METHOD"] == "HEAD" or reply.status in (204, 304):
-            return [b""]
-        return [reply.body] if reply.chunks is None else reply.chunks
+            return reply.status, headers, [b""]
+        return reply.status, headers, [reply.body] if reply.chunks is None else reply.chunks
 
     def emulated_host(self, name: str) -> bool:
         """Whether a host name is one of an emulated API's public hosts."""
