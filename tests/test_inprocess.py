@@ -426,7 +426,7 @@ def test_a_missing_ca_bundle_or_client_cert_is_requests_own_oserror(tmp_path: An
     with AuthMock(seed=0):
         assert session.get(f"{SIGMA}/healthz").status_code == 200
         for _ in range(2):
-            with pytest.raises(OSError, match="invalid path: .*missing.pem"):
+            with pytest.raises(OSError, match=r"invalid path: .*missing\.pem"):
                 session.get(f"{SIGMA}/healthz", verify=missing)
             with pytest.raises(OSError, match="TLS certificate file, invalid path"):
                 session.get(f"{SIGMA}/healthz", cert=missing)
