@@ -11,6 +11,12 @@ from authmock.reasons import Refusal
 
 
 class ApiError(Exception):
+    """An API's refusal; its HTTP layer (``Endpoints.handle``) answers it in the
+    API's envelope with ``error`` (the envelope's code, if it has one), ``message``
+    and ``headers``, and journals ``refusal``."""
+
+    error: str | None = None
+
     def __init__(
         self,
         status: int,

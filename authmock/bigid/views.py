@@ -15,10 +15,10 @@ from authmock.bigid.models import (
     BigidPrincipal,
 )
 from authmock.effects import REFUSED
+from authmock.errors import ApiError
 from authmock.http.exchange import (
     BadJson,
     Exchange,
-    PayloadTooLarge,
     Reply,
     json_reply,
 )
@@ -116,20 +116,19 @@ class BigidHttp(Endpoints[BigidBackend]):
     def fault_tenant(self, ex: Exchange) -> str | None:
         return ex.deployment
 
-    def handle(self, ex: Exchange) -> Reply:
+    def dispatch(self, ex: Exchange) -> Reply:
+        """The shared dispatcher's reply, in the deployment's error style."""
         ex.tenant = ex.deployment
-        try:
-            reply = self.dispatch(ex)
-        except BigidError as exc:
-            status = exc.status
-            if status in AUTH_FAILURES and self.backend.errors == "production":
-                status = 200
-            reply = envelope(status, exc.message)
-            reply.headers.extend(exc.headers.items())
-            reply.refusal = exc.refusal
-        except PayloadTooLarge:
-            reply = envelope(413, TOO_LARGE)
-            reply.refusal = Refusal("invalid_request", "the request body is over 1 MiB")
+        return self._styled(super().dispatch(ex))
+
+    def refused(self, exc: ApiError) -> Reply:
+        """Not :meth:`error`: the production style answers auth failures with 200."""
+        status = exc.status
+        if status in AUTH_FAILURES and self.backend.errors == "production":
+            status = 200
+        reply = envelope(status, exc.message)
+        reply.headers.extend(exc.headers.items())
+        reply.refusal = exc.refusal
         return self._styled(reply)
 
     def _styled(self, reply: Reply) -> Reply:

@@ -7,7 +7,8 @@ are held to. :class:`RouteTable` matches built-ins, the user's routes and the
 declared ones (see :mod:`authmock.http.declared`) with werkzeug routing, and
 :meth:`Endpoints.dispatch` sends a request to the handler it matched, asking
 the API only for what differs: its envelope (``route_error``) and its auth
-(``authorize``).
+(``authorize``). :meth:`Endpoints.handle` answers the API's own error (an
+:class:`~authmock.errors.ApiError`) and an oversized body in that envelope.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 from werkzeug.wrappers import Response
 
+from authmock.errors import ApiError
 from authmock.http.declared import DeclaredRoutes
-from authmock.http.exchange import JSON_TYPE, Exchange, Reply, dumps
-from authmock.reasons import clip
+from authmock.http.exchange import JSON_TYPE, Exchange, PayloadTooLarge, Reply, dumps
+from authmock.reasons import Refusal, clip
 
 Handler = Callable[[Any, Any], Any]
 # A built-in handler: an API's method, called as handler(api, exchange, **path_args).
@@ -33,6 +35,7 @@ EndpointHandler = Callable[..., Reply]
 H = TypeVar("H", bound=EndpointHandler)
 B = TypeVar("B")
 _MARK = "__authmock_routes__"
+TOO_LARGE = Refusal("invalid_request", "the request body is over 1 MiB")
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: cheap, and it is a werkzeug endpoint
@@ -187,9 +190,10 @@ class RouteTable:
 
 class Endpoints(ABC, Generic[B]):
     """The base of an API's HTTP layer over its backend (state and rules):
-    its ``@endpoint`` handlers become ``ROUTES`` and :meth:`dispatch` routes
-    every request; the subclass gives its envelope (:meth:`route_error`,
-    :meth:`error`) and its auth (:meth:`authorize`)."""
+    its ``@endpoint`` handlers become ``ROUTES``, :meth:`dispatch` routes every
+    request and :meth:`handle` answers the API's errors; the subclass gives its
+    envelope (:meth:`route_error`, :meth:`error`, and :meth:`refused` when an
+    error needs more than ``error()``) and its auth (:meth:`authorize`)."""
 
     ROUTES: ClassVar[tuple[Route, ...]] = ()
     # The API's name ("sigma": its declared routes) and how error details name it.
@@ -213,7 +217,7 @@ class Endpoints(ABC, Generic[B]):
     @abstractmethod
     def route_error(
         self, status: int, message: str, detail: str, headers: dict[str, str] | None = None
-    ) -> Exception:
+    ) -> ApiError:
         """The API's own error for a 404 or 405 of routing (raised, so the API
         answers it as any refusal, with its reason for the journal)."""
 
@@ -225,6 +229,27 @@ class Endpoints(ABC, Generic[B]):
     @abstractmethod
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
         """A reply in the API's envelope (the engine's, too: faults, 413, 500)."""
+
+    def handle(self, ex: Exchange) -> Reply:
+        """The engine's call: :meth:`dispatch`, with the API's error (an
+        :class:`ApiError` its rules or :meth:`route_error` raised) and an
+        oversized body answered in its envelope."""
+        try:
+            return self.dispatch(ex)
+        except ApiError as exc:
+            return self.refused(exc)
+        except PayloadTooLarge:
+            reply = self.error(413)
+            reply.refusal = TOO_LARGE
+            return reply
+
+    def refused(self, exc: ApiError) -> Reply:
+        """The reply to the API's error: :meth:`error` with its code and message,
+        its headers, and its refusal for the journal."""
+        reply = self.error(exc.status, exc.error, exc.message)
+        reply.headers.extend(exc.headers.items())
+        reply.refusal = exc.refusal
+        return reply
 
     def dispatch(self, ex: Exchange) -> Reply:
         """The reply of the handler ``ex`` matches: a built-in endpoint, a user

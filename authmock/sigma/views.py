@@ -15,14 +15,13 @@ from authmock.http.exchange import (
     JSON_HEADER,
     BadJson,
     Exchange,
-    PayloadTooLarge,
     Reply,
     default_port,
     dumps,
     json_reply,
 )
 from authmock.http.routes import Endpoints, UserRoute, endpoint
-from authmock.reasons import Refusal, json_kind
+from authmock.reasons import json_kind
 from authmock.sigma.models import (
     ROLE_ORDER,
     ROLES,
@@ -125,19 +124,6 @@ class SigmaHttp(Endpoints[SigmaBackend]):
     # -- the engine's interface ------------------------------------------------
     def error(self, status: int, error: str | None = None, message: str | None = None) -> Reply:
         return error_reply(status, error, message)
-
-    def handle(self, ex: Exchange) -> Reply:
-        try:
-            return self.dispatch(ex)
-        except SigmaError as exc:
-            reply = error_reply(exc.status, exc.error, exc.message)
-            reply.headers.extend(exc.headers.items())
-            reply.refusal = exc.refusal
-            return reply
-        except PayloadTooLarge:
-            reply = error_reply(413)
-            reply.refusal = Refusal("invalid_request", "the request body is over 1 MiB")
-            return reply
 
     def fault_tenant(self, ex: Exchange) -> str | None:
         """The workspace a request is about, known before routing."""

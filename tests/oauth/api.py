@@ -27,11 +27,11 @@ from authmock.apis import (
     Seeding,
 )
 from authmock.clock import Clock
+from authmock.errors import ApiError
 from authmock.http.admin_kit import field
 from authmock.http.admin_openapi import STRING, obj
 from authmock.http.exchange import Exchange, Reply, json_reply
 from authmock.http.routes import Endpoints, UserRoute, endpoint
-from authmock.reasons import Refusal
 from authmock.remote.client import AdminClient
 from authmock.security import same, sha256_hex
 from authmock.snapshot import Node
@@ -54,7 +54,9 @@ class Token:
     expires_at: float
 
 
-class OAuthError(Exception):
+class OAuthError(ApiError):
+    """OAuth's error: ``error`` and ``error_description`` (the message) in its envelope."""
+
     def __init__(
         self,
         status: int,
@@ -64,10 +66,8 @@ class OAuthError(Exception):
         headers: dict[str, str] | None = None,
         detail: str | None = None,
     ) -> None:
-        super().__init__(description)
-        self.status, self.error, self.description = status, error, description
-        self.headers = headers or {}
-        self.refusal = Refusal(reason, detail or description)
+        super().__init__(status, description, headers, reason=reason, detail=detail or description)
+        self.error = error
 
 
 class OAuthBackend:
@@ -120,7 +120,8 @@ def error_reply(status: int, error: str | None = None, message: str | None = Non
 
 class OAuthHttp(Endpoints[OAuthBackend]):
     """The HTTP layer on the shared dispatcher: which requests are ours, the
-    two ``@endpoint`` handlers, the envelope. No user routes: ``authorize``
+    two ``@endpoint`` handlers, the envelope (``error``: the shared ``handle``
+    answers an ``OAuthError`` through it). No user routes: ``authorize``
     refuses them."""
 
     name = "oauth"
@@ -140,7 +141,7 @@ class OAuthHttp(Endpoints[OAuthBackend]):
 
     def route_error(
         self, status: int, message: str, detail: str, headers: dict[str, str] | None = None
-    ) -> Exception:
+    ) -> OAuthError:
         return OAuthError(status, ERRORS[status], message, "invalid_request", headers, detail)
 
     def authorize(self, ex: Exchange, route: UserRoute) -> Any:
@@ -148,15 +149,6 @@ class OAuthHttp(Endpoints[OAuthBackend]):
 
     def fault_tenant(self, ex: Exchange) -> str | None:
         return None
-
-    def handle(self, ex: Exchange) -> Reply:
-        try:
-            return self.dispatch(ex)
-        except OAuthError as exc:
-            reply = error_reply(exc.status, exc.error, exc.description)
-            reply.headers.extend(exc.headers.items())
-            reply.refusal = exc.refusal
-            return reply
 
     @endpoint("POST", "/oauth/token")
     def _token_endpoint(self, ex: Exchange) -> Reply:
