@@ -56,8 +56,14 @@ class Env:
     def client_errors(self) -> tuple[type[Exception], type[Exception]]:
         """What this mode's client raises for a connection reset and a read timeout."""
         if self.mode.startswith("httpx"):
-            return httpx.ConnectError, httpx.ReadTimeout
+            return httpx.ReadError, httpx.ReadTimeout
         return requests.ConnectionError, requests.ReadTimeout
+
+    @property
+    def refused_error(self) -> type[Exception]:
+        """What this mode's client raises for a refused connection (a BigID
+        deployment that does not exist); a live server can only reset it."""
+        return httpx.ConnectError if self.mode.startswith("httpx") else requests.ConnectionError
 
     def sigma(self, method: str, path: str, **kwargs: Any) -> Any:
         return self.request(method, self.sigma_base + path, **kwargs)

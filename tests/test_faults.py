@@ -493,7 +493,7 @@ def test_transports_work_without_starting_the_mock() -> None:
     mock.faults.add(path="/healthz", kind="reset")
     with (
         httpx.Client(transport=mock.httpx_transport()) as client,
-        pytest.raises(httpx.ConnectError),
+        pytest.raises(httpx.ReadError),
     ):
         client.get(f"{mock.sigma_url}/healthz")
 

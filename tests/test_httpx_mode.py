@@ -47,7 +47,7 @@ def test_interception_faults_raise_httpx_errors() -> None:
     with AuthMock(seed=7) as mock:
         mock.faults.add(path="/healthz", kind="reset", times=1)
         mock.faults.add(path="/healthz", kind="timeout", times=1, after=1)
-        with pytest.raises(httpx.ConnectError):
+        with pytest.raises(httpx.ReadError):
             httpx.get(f"{mock.sigma_url}/healthz")
         with pytest.raises(httpx.ReadTimeout):
             httpx.get(f"{mock.sigma_url}/healthz")

@@ -221,7 +221,7 @@ def bigid_removed_user(env: Env) -> Any:
 def removed_deployment(env: Env) -> Any:
     _acme(env)
     env.mock.bigid.remove_deployment("acme")
-    with pytest.raises(env.client_errors[0]):
+    with pytest.raises(env.refused_error):
         _refresh(env, "whatever", deployment="acme")
 
 

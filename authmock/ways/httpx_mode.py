@@ -31,6 +31,7 @@ imports this module only when httpx is installed and asked for.
 from __future__ import annotations
 
 import contextvars
+import errno
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -50,10 +51,13 @@ _PATCHED = "_transport_for_url"
 
 def _environ(request: httpx.Request, body: bytes) -> dict[str, Any]:
     timeout = request.extensions.get("timeout") or {}
+    # multi_items(), decoded as it does, without asking for the encoding twice per header.
+    headers = request.headers
+    encoding = headers.encoding
     return build_environ(
         request.method,
         str(request.url),
-        request.headers.multi_items(),
+        [(name.decode(encoding), value.decode(encoding)) for name, value in headers.raw],
         body,
         read_timeout=timeout.get("read"),
     )
@@ -65,7 +69,9 @@ def _response(result: tuple[int, list[tuple[str, str]], bytes]) -> httpx.Respons
 
 
 class _Failures:
-    """What httpx raises for a failed connection, for :class:`authmock.effects.Connection`."""
+    """What httpx raises for a failed connection, for :class:`authmock.effects.Connection`:
+    the class and message httpx gives for the same failure on a socket, caused by
+    the same ``OSError``, with authmock's fault (or missing deployment) named."""
 
     def __init__(self, fault: ConnectionFault, request: httpx.Request) -> None:
         self.fault = fault
@@ -75,17 +81,22 @@ class _Failures:
         # network httpcore does not retry it (ReadError).
         self.before_connect = False
 
+    def _error(self, kind: type[httpx.TransportError], cause: OSError) -> httpx.TransportError:
+        error = kind(str(cause), request=self.request)
+        error.__cause__ = cause
+        return error
+
     def timeout(self) -> httpx.TransportError:
-        return httpx.ReadTimeout(f"read timed out ({self.fault.source()})", request=self.request)
+        return self._error(httpx.ReadTimeout, TimeoutError(f"timed out ({self.fault.source()})"))
 
     def reset(self) -> httpx.TransportError:
-        message = f"authmock: connection reset by peer ({self.request.url})"
-        return httpx.ConnectError(message, request=self.request)
+        reason = f"Connection reset by peer ({self.fault.source()})"
+        return self._error(httpx.ReadError, ConnectionResetError(errno.ECONNRESET, reason))
 
     def refused(self) -> httpx.TransportError:
         self.before_connect = True
-        message = f"authmock: connection refused ({self.request.url})"
-        return httpx.ConnectError(message, request=self.request)
+        reason = f"Connection refused ({self.fault.source()})"
+        return self._error(httpx.ConnectError, ConnectionRefusedError(errno.ECONNREFUSED, reason))
 
 
 def _client_error(fault: ConnectionFault, request: httpx.Request) -> tuple[Exception, bool]:
@@ -126,7 +137,7 @@ class AuthmockTransport(httpx.BaseTransport):
                 error, before_connect = _client_error(fault, request)
                 delay = next(delays, None) if before_connect else None
                 if delay is None:
-                    raise error from None
+                    raise error from error.__cause__
             time.sleep(delay)
 
 
@@ -158,7 +169,7 @@ class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
                 error, before_connect = _client_error(fault, request)
                 delay = next(delays, None) if before_connect else None
                 if delay is None:
-                    raise error from None
+                    raise error from error.__cause__
             await anyio.sleep(delay)
 
 

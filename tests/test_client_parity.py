@@ -1,0 +1,121 @@
+"""A failed connection raises, in-process, the exception the network raises.
+
+For each failure (``reset``, ``timeout``, a BigID deployment that does not
+exist) and each client (requests, httpx sync and async), the same call is made
+over real sockets and through every in-process way, and the exception classes
+are compared, so parity is measured rather than assumed.
+
+The network's answer for ``reset`` and ``timeout`` is the live server's. For a
+refusal it is a loopback port nothing listens on: in-process, a deployment that
+does not exist has no server to connect to (as with real BigID), while a live
+server has already accepted the connection when it reads the path, so it can
+only reset it (docs/servers.md); that row is pinned too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import requests
+
+from authmock import AuthMock
+
+KINDS = ["reset", "timeout", "refused"]
+CLIENTS = ["requests", "httpx", "httpx_async"]
+PATH = "/healthz"
+MISSING = "/api/v1/refresh-access-token"  # on a deployment that does not exist
+READ_TIMEOUT = 0.2
+
+
+def raised(client: str, url: str, transport: Callable[[], Any] | None = None) -> BaseException:
+    """The exception ``client`` raises for a GET of ``url`` (through ``transport``
+    if given, else the client's own, which an active mock intercepts)."""
+    kwargs: dict[str, Any] = {} if transport is None else {"transport": transport()}
+    try:
+        if client == "requests":
+            requests.get(url, timeout=READ_TIMEOUT)
+        elif client == "httpx":
+            with httpx.Client(**kwargs) as sync:
+                sync.get(url, timeout=READ_TIMEOUT)
+        else:
+
+            async def run() -> None:
+                async with httpx.AsyncClient(**kwargs) as aclient:
+                    await aclient.get(url, timeout=READ_TIMEOUT)
+
+            asyncio.run(run())
+    except Exception as error:
+        return error
+    raise AssertionError(f"{client} GET {url}: no error")
+
+
+def with_fault(kind: str) -> AuthMock:
+    mock = AuthMock(seed=7)
+    if kind != "refused":
+        mock.faults.add(path=PATH, kind=kind)
+    return mock
+
+
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback port nothing listens on (bound, never listening: refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+def network_error(kind: str, client: str) -> BaseException:
+    if kind == "refused":
+        with closed_port() as port:
+            return raised(client, f"http://127.0.0.1:{port}{PATH}")
+    with with_fault(kind).serve() as server:
+        return raised(client, f"{server.url}{PATH}")
+
+
+def in_process_url(mock: AuthMock, kind: str) -> str:
+    return f"https://nosuch.bigid.com{MISSING}" if kind == "refused" else f"{mock.sigma_url}{PATH}"
+
+
+def shape(error: BaseException) -> str:
+    """The message without authmock's note of what caused it."""
+    return re.sub(r" \(authmock[^()]*(\([^()]*\))?[^()]*\)", "", str(error))
+
+
+WAYS = [("requests", "intercepted"), ("httpx", "transport"), ("httpx", "intercepted")]
+WAYS += [("httpx_async", "transport"), ("httpx_async", "intercepted")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("client", "way"), WAYS)
+def test_in_process_raises_the_networks_exception(kind: str, client: str, way: str) -> None:
+    expected = network_error(kind, client)
+    mock = with_fault(kind)
+    url = in_process_url(mock, kind)
+    if way == "transport":  # explicit transports need no active mock
+        sync = client == "httpx"
+        got = raised(client, url, mock.httpx_transport if sync else mock.httpx_async_transport)
+    else:
+        with mock:
+            got = raised(client, url)
+    assert type(got) is type(expected), (got, expected)
+    if client == "httpx":  # the sync client's message is the socket error's (async's is empty)
+        assert shape(got) == shape(expected)
+    assert re.search(r"\(authmock[^)]*\)", str(got)), "names authmock as the cause"
+    assert [c.status for c in mock.calls] == [0]  # journaled as a dropped connection
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_live_server_resets_a_missing_deployment(client: str) -> None:
+    # docs/servers.md: the server accepted the connection before it read the
+    # deployment from the path, so the refusal is a reset.
+    with with_fault("reset").serve() as server:
+        reset = raised(client, f"{server.url}{PATH}")
+        refused = raised(client, f"{server.url}/bigid/nosuch{MISSING}")
+    assert type(refused) is type(reset)
