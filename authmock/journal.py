@@ -58,7 +58,7 @@ class Call:
     :data:`authmock.reasons.REASONS`). Headers and bodies are masked: whoever
     reads the journal (``mock.calls``, the admin API, HAR, snapshots) never sees
     a credential. (The engine masks headers and answer bodies when the journal
-    is first read rather than on every call: see :meth:`Journal.record`.)
+    is first read rather than on every call: see :meth:`Journal.record_raw`.)
 
     For HAR export (:meth:`CallLog.to_har`) it also keeps the full ``url``, the
     answer's headers and body (masked the same way) and ``duration`` (seconds)."""

@@ -29,17 +29,20 @@ class Ratio:
     name: str
     value: float
     limit: float
-    # "<=" when lower is better (time ratios), ">=" when higher is (throughput).
+    # "<=" when lower is better (time ratios), ">=" when higher is (throughput),
+    # "info" for a figure no issue sets a target for (``limit`` unused).
     goal: str = "<="
     detail: str = ""
 
     @property
     def ok(self) -> bool:
+        if self.goal == "info":
+            return True
         return self.value <= self.limit if self.goal == "<=" else self.value >= self.limit
 
     def line(self) -> str:
-        mark = "ok " if self.ok else "MISS"
-        target = f"(target {self.goal} {self.limit:g})"
+        mark = "info" if self.goal == "info" else "ok " if self.ok else "MISS"
+        target = "(no target)" if self.goal == "info" else f"(target {self.goal} {self.limit:g})"
         return f"[{mark}] {self.name:<58} {self.value:7.3f}  {target}  {self.detail}"
 
 

@@ -437,3 +437,23 @@ def test_a_missing_ca_bundle_or_client_cert_is_requests_own_oserror(tmp_path: An
         )
         # The setting last accepted is what the pool carries, as requests left it.
         assert pool.cert_reqs == "CERT_REQUIRED"
+
+
+def test_a_ca_bundle_or_client_cert_deleted_between_calls_fails_the_next_call(
+    tmp_path: Any,
+) -> None:
+    # On the network requests checks the files on every call: a bundle or a
+    # client certificate that is gone fails the next call, however many passed.
+    bundle, cert = tmp_path / "ca.pem", tmp_path / "client.pem"
+    bundle.write_text("not read in-process\n")
+    cert.write_text("not read in-process\n")
+    session = requests.Session()
+    with AuthMock(seed=0):
+        assert session.get(f"{SIGMA}/healthz", verify=str(bundle)).status_code == 200
+        assert session.get(f"{SIGMA}/healthz", cert=str(cert)).status_code == 200
+        bundle.unlink()
+        cert.unlink()
+        with pytest.raises(OSError, match=r"invalid path: .*ca\.pem"):
+            session.get(f"{SIGMA}/healthz", verify=str(bundle))
+        with pytest.raises(OSError, match=r"TLS certificate file, invalid path: .*client\.pem"):
+            session.get(f"{SIGMA}/healthz", cert=str(cert))

@@ -551,7 +551,7 @@ def bearer_token(authorization: str) -> str:
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
     if scheme.lower() == "bearer" and token and " " not in token:
-        if len(authorization) <= 2048:  # at most 8 MiB held, whatever clients send
+        if len(authorization) <= 2048:  # < 16 MiB held (keys and tokens), whatever is sent
             if len(_BEARER) >= 4096:
                 _BEARER.clear()
             _BEARER[authorization] = token

@@ -59,7 +59,6 @@ DEFAULT_MESSAGES = {
 
 
 @functools.cache
-@functools.cache
 def _roles_body() -> bytes:
     """GET /api/v1/roles answers the same constant list to everyone."""
     return dumps([ROLES[r] for r in ROLE_ORDER])

@@ -170,8 +170,8 @@ class _EngineMixin:
     # Set on a copy of the pool: the engine's answer to the first attempt was
     # this connection fault, for urllib3 to turn into what it raises.
     fault: ConnectionFault | None = None
-    # (https?, verify, cert) requests' cert_verify last accepted for this pool.
-    checked: tuple[bool, Any, Any] | None = None
+    # (https?, verify) requests' cert_verify last accepted for this pool.
+    checked: tuple[bool, bool] | None = None
 
     def _target(self, url: str) -> str:
         return self.base + url if url.startswith("/") else url
@@ -361,12 +361,14 @@ def _get_connection_with_tls_context(
 
 def _cert_verify(adapter: HTTPAdapter, conn: Any, url: str, verify: Any, cert: Any) -> None:
     """requests' own check of ``verify`` and ``cert`` (an invalid path is its
-    OSError, as on the network), made once per engine pool and setting: for the
-    same setting it stats the same files on every call, to the same result."""
+    OSError, as on the network). With ``verify`` True or False and no ``cert``
+    it reads only requests' own bundle, so it is made once per engine pool and
+    setting; a file the caller names (a CA bundle, REQUESTS_CA_BUNDLE, a client
+    certificate) may be deleted between calls, so it is checked on every call."""
     original = _INTERCEPTION.original(HTTPAdapter, "cert_verify")
-    if not isinstance(conn, _EngineMixin):
+    if not isinstance(conn, _EngineMixin) or cert or not isinstance(verify, bool):
         return original(adapter, conn, url, verify, cert)  # type: ignore[no-any-return]
-    setting = (url[:5].lower() == "https", verify, cert)
+    setting = (url[:5].lower() == "https", verify)
     if conn.checked != setting:
         original(adapter, conn, url, verify, cert)
         conn.checked = setting
