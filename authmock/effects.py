@@ -259,8 +259,7 @@ class Http(Effect):
         elif spec.get("status") == 200 and not isinstance(spec.get("status"), bool):
             # An API whose envelope fails at HTTP 200: BigID's production failure,
             # {"success": false, "message": ...}.
-            at_200 = any(a.name == api and a.fault_200_message for a in spec.apis)
-            if not at_200 or spec.get("message") is None:
+            if not spec.fails_at_200(api) or spec.get("message") is None:
                 raise spec.error(
                     "fault field 'status' 200 needs a 'body', or api 'bigid' and a 'message' "
                     "(BigID's production failure)"

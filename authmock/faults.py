@@ -105,9 +105,10 @@ class Fault:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fault:
-        """A fault as ``GET /_authmock/faults`` lists it (with ``id``, ``seen``, ``fired``)."""
+        """A fault as ``GET /_authmock/faults`` lists it (with ``id``, ``seen``,
+        ``fired``); its ``api`` is the server's, which this process may not have."""
         spec = {k: v for k, v in data.items() if k not in ("id", "seen", "fired")}
-        fault = parse_fault(spec, str(data.get("id", "")))
+        fault = parse_fault(spec, str(data.get("id", "")), check_api=False)
         fault.seen = int(data.get("seen") or 0)
         fault.fired = int(data.get("fired") or 0)
         return fault
@@ -127,10 +128,29 @@ class Spec:
     """A fault definition being validated: typed reads of its fields, each
     error naming the field (what an effect's ``parse`` reads its fields with)."""
 
-    def __init__(self, data: Mapping[str, Any], apis: Sequence[EmulatedApi] | None = None) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        apis: Sequence[EmulatedApi] | None = None,
+        check_api: bool = True,
+    ) -> None:
         self.data = data
         # The APIs the fault may name (its emulator's; None: every registered one).
         self.apis: Sequence[EmulatedApi] = registered_apis() if apis is None else apis
+        # False: the api name is a server's to check (RemoteAuthMock), not these APIs'.
+        self.check_api = check_api
+
+    def api(self, name: str | None) -> EmulatedApi | None:
+        """The API a fault names, when it is one of :attr:`apis`."""
+        return next((a for a in self.apis if a.name == name), None)
+
+    def fails_at_200(self, api: str | None) -> bool:
+        """Whether the API's envelope can fail at HTTP 200 (BigID's production
+        failure); for an API unknown here, left to the server that checks its name."""
+        known = self.api(api)
+        if known is not None:
+            return known.fault_200_message
+        return not self.check_api and api is not None
 
     def get(self, name: str) -> Any:
         return self.data.get(name)
@@ -199,20 +219,26 @@ def _effect(kind: str) -> type[effects.Effect]:
 
 
 def parse_fault(
-    data: Mapping[str, Any], fault_id: str, apis: Sequence[EmulatedApi] | None = None
+    data: Mapping[str, Any],
+    fault_id: str,
+    apis: Sequence[EmulatedApi] | None = None,
+    *,
+    check_api: bool = True,
 ) -> Fault:
     """Validate a fault given as keyword arguments or admin-API JSON.
 
     The common fields here; the kind's own (``status``, ``body``...) by its
-    effect's ``parse`` (authmock.effects)."""
+    effect's ``parse`` (authmock.effects). ``check_api=False`` checks the
+    shape only, leaving the ``api`` name (and what it allows) to the server
+    the fault is for: a running server is the authority on its own APIs."""
     if not isinstance(data, Mapping):
         raise FaultError("a fault must be a JSON object")
     unknown = sorted(set(data) - set(FIELDS), key=str)
     if unknown:
         raise FaultError(f"unknown fault field '{unknown[0]}' (known: {', '.join(FIELDS)})")
-    spec = Spec(data, apis)
+    spec = Spec(data, apis, check_api)
     api = spec.text("api")
-    if api is not None and api not in [a.name for a in spec.apis]:
+    if api is not None and check_api and spec.api(api) is None:
         raise FaultError(f"fault field 'api' must be {one_of(spec.apis)}")
     kind = spec.text("kind") or effects.DEFAULT_KIND
     effect = _effect(kind)

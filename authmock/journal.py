@@ -204,9 +204,11 @@ def checks(
     body: Any = None,
     headers: Mapping[str, str] | None = None,
     apis: Sequence[EmulatedApi] | None = None,
+    check_api: bool = True,
 ) -> list[Check]:
     """One check per filter given; each returns None for a match, else how a call
-    differs. ``api`` is one of ``apis`` (default: every registered API)."""
+    differs. ``api`` is one of ``apis`` (default: every registered API), unless
+    ``check_api`` is False (a server's journal: the server checks it)."""
     out: list[Check] = []
     if method is not None:
         wanted_method = method.upper()
@@ -220,7 +222,7 @@ def checks(
         out.append(lambda c: None if path_ok(c.path) else f"path {c.path}, not {path}")
     if api is not None:
         known = registered_apis() if apis is None else apis
-        if api not in names(known):
+        if check_api and api not in names(known):
             raise Invalid(f"api must be {one_of(known)}, not {api!r}")
         out.append(_equal_check("api", api))
     if status is not None:
@@ -241,7 +243,7 @@ def checks(
 
 # The filters `filter()` and `GET /_authmock/calls?...` take (body and headers
 # as JSON objects in the query string): the keywords of `checks`, named once.
-FILTERS = tuple(name for name in inspect.signature(checks).parameters if name != "apis")
+FILTERS = tuple(n for n in inspect.signature(checks).parameters if n not in ("apis", "check_api"))
 
 
 class PendingAnswer:
@@ -375,9 +377,15 @@ class CallLog:
     # The APIs a filter's ``api`` may name: an emulator's own (None: every
     # registered one; a server checks its own).
     _apis: Sequence[EmulatedApi] | None = None
+    # False for a running server's journal: its server checks a filter's api.
+    _checks_api = True
 
     def _copy(self) -> list[Call]:
         raise NotImplementedError
+
+    def _read(self, api: str | None) -> list[Call]:
+        """The calls a filter reads (``api``: the one it names, if any)."""
+        return self._copy()
 
     def __iter__(self) -> Iterator[Call]:
         return iter(self._copy())
@@ -412,9 +420,20 @@ class CallLog:
         codes; ``body`` a subset of the (masked) JSON body, objects matched
         key by key; ``headers`` a subset of the headers, names in any case."""
         tests = checks(
-            method, path, api, status, tenant, principal, fault, reason, body, headers, self._apis
+            method,
+            path,
+            api,
+            status,
+            tenant,
+            principal,
+            fault,
+            reason,
+            body,
+            headers,
+            self._apis,
+            self._checks_api,
         )
-        return [c for c in self._copy() if all(t(c) is None for t in tests)]
+        return [c for c in self._read(api) if all(t(c) is None for t in tests)]
 
     def query(self, params: Mapping[str, str]) -> list[Call]:
         """``filter()`` from URL query parameters (the admin API's ``GET /calls``):
@@ -462,9 +481,20 @@ class CallLog:
         there are none, or not exactly ``times``, listing the closest calls and
         how each differs (a near-miss report)."""
         tests = checks(
-            method, path, api, status, None, None, None, reason, body, headers, self._apis
+            method,
+            path,
+            api,
+            status,
+            None,
+            None,
+            None,
+            reason,
+            body,
+            headers,
+            self._apis,
+            self._checks_api,
         )
-        calls = self._copy()
+        calls = self._read(api)
         found = [c for c in calls if all(t(c) is None for t in tests)]
         what = _describe(method, path, body, headers, status, reason, api)
         if times is None and not found:

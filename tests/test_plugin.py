@@ -273,10 +273,19 @@ def test_bad_marker_and_bad_ini_are_clear_errors(pytester: pytest.Pytester) -> N
         @pytest.mark.authmock(scenario="missing.toml")
         def test_bad_scenario_on_the_server(authmock_server):
             pass
+
+        # An api name is the mock's to check (a server's own APIs, on a server).
+        @pytest.mark.authmock(faults=[{"api": "nope", "status": 503}])
+        def test_unknown_api_in_process(authmock):
+            pass
+
+        @pytest.mark.authmock(faults=[{"api": "nope", "status": 503}])
+        def test_unknown_api_on_the_server(authmock_server):
+            pass
         """,
     )
     result = pytester.runpytest()
-    result.assert_outcomes(errors=4)
+    result.assert_outcomes(errors=6)
     result.stdout.fnmatch_lines(
         [
             "*@pytest.mark.authmock: unknown option 'colour' (options: seed, scenario, *",
@@ -284,6 +293,9 @@ def test_bad_marker_and_bad_ini_are_clear_errors(pytester: pytest.Pytester) -> N
             "*authmock: scenario: sigma.tenants?0?.workspaceId: is required",
             "*authmock: missing.toml: cannot read scenario file (No such file or directory);"
             " bundled scenarios: *",
+            "*authmock: fault field 'api' must be 'sigma' or 'bigid'",
+            "*authmock: authmock admin API: POST /_authmock/faults -> 400 BAD_REQUEST:"
+            " fault field 'api' must be 'sigma' or 'bigid'",
         ]
     )
     assert "Traceback" not in result.stdout.str()

@@ -5,11 +5,16 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from authmock.clock import iso8601
 from authmock.faults import Fault, FaultError, assert_fired, never_fired, parse_fault
 from authmock.journal import Call, CallLog
-from authmock.remote.client import AdminClient, AdminNotFound, segment
+from authmock.remote.client import AdminBadRequest, AdminClient, AdminNotFound, segment
+
+
+class RemoteFaultError(AdminBadRequest, FaultError):
+    """The server refused a fault (400): a :class:`FaultError`, as in-process."""
 
 
 class RemoteClock:
@@ -52,9 +57,16 @@ class RemoteFaults:
         if spec is not None and not isinstance(spec, Mapping):
             raise FaultError("a fault must be a JSON object")
         fault = {**(spec or {}), **fields}
-        # Checked here first, so a bad fault raises the same FaultError as in-process.
-        parse_fault(fault, "check")
-        return str(self._admin.call("POST", "/faults", fault)["id"])
+        # Its shape is checked here first, so a bad fault raises the same FaultError
+        # as in-process; its api is the server's to check (it may have APIs this
+        # process has not, or lack some), and that refusal is a FaultError too.
+        parse_fault(fault, "check", check_api=False)
+        try:
+            return str(self._admin.call("POST", "/faults", fault)["id"])
+        except AdminBadRequest as exc:
+            raise RemoteFaultError(
+                exc.method, exc.path, exc.status, exc.error, exc.message
+            ) from None
 
     def remove(self, fault_id: str) -> bool:
         try:
@@ -94,8 +106,18 @@ class RemoteJournal(CallLog):
     def __init__(self, admin: AdminClient) -> None:
         self._admin = admin
 
+    _checks_api = False  # the server is the authority on its own APIs
+
     def _copy(self) -> list[Call]:
         return [Call.from_json(item) for item in self._admin.call("GET", "/calls")]
+
+    def _read(self, api: str | None) -> list[Call]:
+        calls = self._copy()
+        if api is not None and not any(c.api == api for c in calls):
+            # No call of it: whether the server has such an API is the server's to
+            # say (an AdminBadRequest, an Invalid as in-process, names its APIs).
+            self._admin.call("GET", "/calls?" + urlencode({"api": api}))
+        return calls
 
     def clear(self) -> None:
         self._admin.call("DELETE", "/calls")

@@ -1,0 +1,113 @@
+"""A running server is the authority on its own APIs: RemoteAuthMock leaves a
+fault's ``api`` and a journal filter's ``api`` to the server, which knows APIs
+this process may not (and may lack some this process has)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from authmock import AuthMock, RemoteAuthMock
+from authmock.apis import registered
+from authmock.errors import Invalid
+from authmock.faults import FaultError
+from authmock.remote import AdminBadRequest
+from tests.oauth.api import OAuthApi
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+SERVER_APIS = "'sigma', 'bigid' or 'oauth'"
+
+
+@pytest.fixture
+def server_only_api() -> Iterator[RemoteAuthMock]:
+    """A server with the test OAuth API, driven from a process that has
+    unregistered it (as a client without the API's code would be)."""
+    with registered(OAuthApi()):
+        mock = AuthMock(seed=3)
+    with mock.serve() as server, RemoteAuthMock(server.url) as remote:
+        yield remote
+
+
+def test_a_fault_for_an_api_only_the_server_has_is_accepted_and_fires(
+    server_only_api: RemoteAuthMock,
+) -> None:
+    remote = server_only_api
+    fault_id = remote.faults.add(api="oauth", status=503, message="down", times=1)
+    # Listing and reading it back parse it here too: the server's APIs, not ours.
+    assert [f.api for f in remote.faults.list()] == ["oauth"]
+    assert remote.faults.get(fault_id).status == 503
+    assert remote.faults.unfired()[0].id == fault_id
+    answer = requests.post(remote.url + "/oauth/token", data="grant_type=x", headers=FORM)
+    assert answer.status_code == 503
+    assert answer.json() == {"error": "server_error", "error_description": "down"}
+    assert remote.faults.list() == []
+
+
+def test_an_unknown_api_is_the_servers_fault_error_naming_its_apis(
+    server_only_api: RemoteAuthMock,
+) -> None:
+    remote = server_only_api
+    with pytest.raises(FaultError) as raised:
+        remote.faults.add(api="nope", status=503)
+    # The same type as in-process, a 400 of the admin API too, naming the server's APIs.
+    assert isinstance(raised.value, AdminBadRequest)
+    assert raised.value.status == 400
+    assert raised.value.message == f"fault field 'api' must be {SERVER_APIS}"
+    assert remote.faults.list() == []
+
+
+def test_the_admin_api_refuses_an_unknown_api_in_its_envelope(
+    server_only_api: RemoteAuthMock,
+) -> None:
+    answer = requests.post(
+        server_only_api.url + "/_authmock/faults", json={"api": "nope", "status": 503}
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "BAD_REQUEST",
+        "message": f"fault field 'api' must be {SERVER_APIS}",
+    }
+
+
+def test_a_faults_shape_is_still_checked_here(server_only_api: RemoteAuthMock) -> None:
+    remote = server_only_api
+    with pytest.raises(FaultError, match="fault field 'status' must be an integer") as raised:
+        remote.faults.add(api="oauth", status="503")
+    assert not isinstance(raised.value, AdminBadRequest)  # never sent
+    with pytest.raises(FaultError, match="fault field 'kind' must be one of"):
+        remote.faults.add(api="oauth", kind="nope")
+    assert remote.faults.list() == []
+
+
+def test_an_api_only_this_process_has_is_refused_by_the_server() -> None:
+    mock = AuthMock(seed=3)  # made before the OAuth API is registered here
+    with (
+        mock.serve() as server,
+        registered(OAuthApi()),
+        RemoteAuthMock(server.url) as remote,
+    ):
+        with pytest.raises(FaultError) as raised:
+            remote.faults.add(api="oauth", status=503)
+        assert raised.value.message == "fault field 'api' must be 'sigma' or 'bigid'"
+        with pytest.raises(Invalid, match="api must be 'sigma' or 'bigid', not 'oauth'"):
+            remote.calls.filter(api="oauth")
+
+
+def test_journal_filters_take_the_servers_api_names(server_only_api: RemoteAuthMock) -> None:
+    remote = server_only_api
+    # No call of it yet: the server says whether it has the API.
+    assert remote.calls.filter(api="oauth") == []
+    requests.post(remote.url + "/oauth/token", data="grant_type=x", headers=FORM)
+    requests.get(remote.url + "/api/v1/roles")
+    assert [c.status for c in remote.calls.filter(api="oauth")] == [400]
+    assert [c.api for c in remote.calls.filter(status="4xx")] == ["oauth", "sigma"]
+    assert len(remote.calls.assert_called("POST", "/oauth/token", api="oauth", status=400)) == 1
+    with pytest.raises(AssertionError, match="was never called"):
+        remote.calls.assert_called("GET", "/oauth/token", api="oauth")
+    with pytest.raises(Invalid, match=f"api must be {SERVER_APIS}, not 'nope'") as raised:
+        remote.calls.filter(api="nope")
+    assert isinstance(raised.value, AdminBadRequest)
+    with pytest.raises(Invalid, match=f"api must be {SERVER_APIS}, not 'nope'"):
+        remote.calls.assert_called("GET", "/x", api="nope")
