@@ -362,3 +362,42 @@ def test_new_call_is_the_dataclass_constructor_without_its_cost() -> None:
     values.pop("detail")
     with pytest.raises(TypeError, match="new_call needs exactly the fields"):
         new_call(**values)
+
+
+DROPPED_BODY = "[authmock: body dropped, over the journal's body budget]"
+
+
+def test_bodies_dropped_before_and_after_the_journal_is_read_go_both_ways() -> None:
+    # An entry's request and answer bodies go together, whether the budget
+    # drops it before anyone read the journal or after a read resolved it.
+    admin = {"email": "admin@sigma.io", "password": "admin"}
+    with AuthMock(seed=7, journal_body_budget=1500) as mock:
+        for n in range(6):
+            requests.post(f"{mock.sigma_url}/api/v1/auth/login", json=admin)
+            if n == 1:
+                assert mock.calls[0].response_body["token"].startswith("********")
+        calls = list(mock.calls)
+        kept = [c for c in calls if c.body != DROPPED_BODY]
+        dropped = calls[: len(calls) - len(kept)]
+        assert len(dropped) >= 3 and len(kept) >= 1  # entries 0-1 read, 2+ still raw
+        assert all(c.response_body == DROPPED_BODY for c in dropped)
+        assert all(c.body == {**admin, "password": "********"} for c in kept)
+        assert all(c.response_body["token"].startswith("********") for c in kept)
+        assert mock.calls.body_bytes <= 1500
+
+
+def test_an_answers_journaled_headers_are_its_own() -> None:
+    # The reply's own headers: no hardening headers or Content-Length the
+    # engine adds on the way out; a fault's own and the reason header kept.
+    with AuthMock(seed=7, reason_header=True) as mock:
+        requests.post(f"{mock.sigma_url}/api/v1/auth/login", json=LOGIN)
+        refused = requests.get(f"{mock.sigma_url}/api/v1/roles")
+        assert {"X-Content-Type-Options", "Content-Length"} <= set(refused.headers)
+        own = {"X-Served-By": "edge", "Cache-Control": "max-age=60"}  # one a hardening name
+        mock.faults.add(path="/healthz", body="<p>down</p>", content_type="text/html", headers=own)
+        requests.get(f"{mock.sigma_url}/healthz")
+        ok, no, faulted = (c.response_headers for c in mock.calls)
+    assert ok == {"Content-Type": "application/json"}
+    assert set(no) == {"Content-Type", "X-Authmock-Reason"}  # (masked: its name has "auth")
+    assert faulted.pop("X-Authmock-Reason")  # the fault's own refusal reason
+    assert faulted == {"Content-Type": "text/html", **own}
