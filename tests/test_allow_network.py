@@ -4,8 +4,11 @@ reaches the network: every refused request fails before a socket opens."""
 from __future__ import annotations
 
 import asyncio
+import http.server
 import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -141,3 +144,153 @@ def test_x(authmock):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)  # the fixture refuses it, with the option's name
     result.stdout.fnmatch_lines(["*allow_network must be True or False*"])
+
+
+# -- loopback, in every spelling a client connects to loopback with ------------------
+
+
+class _Answer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "8")
+        self.end_headers()
+        self.wfile.write(b"loopback")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _Server6(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+@contextmanager
+def listening(address: str) -> Iterator[int]:
+    """A plain HTTP server on ``address`` (a port of its own); yields the port."""
+    cls = _Server6 if ":" in address else http.server.ThreadingHTTPServer
+    try:
+        server = cls((address, 0), _Answer)
+    except OSError as error:
+        pytest.skip(f"cannot listen on {address}: {error}")
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DNS: a numeric host goes to the system's own parser (AI_NUMERICHOST,
+    as getaddrinfo reads it), a localhost name (RFC 6761) to 127.0.0.1, as a
+    resolver that knows them answers; any other name fails the test."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name.lower().rstrip(".") == "localhost" or name.lower().rstrip(".").endswith(
+            ".localhost"
+        ):
+            return real("127.0.0.1", port, socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            real(name, port, flags=socket.AI_NUMERICHOST)
+        except socket.gaierror:
+            raise AssertionError(f"DNS asked for {name!r}") from None
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def _get(client: str, url: str) -> str:
+    if client == "requests":
+        return requests.get(url, timeout=5).text
+    if client == "httpx":
+        return httpx.get(url, timeout=5).text
+
+    async def run() -> str:
+        async with httpx.AsyncClient(timeout=5) as aclient:
+            return (await aclient.get(url)).text
+
+    return asyncio.run(run())
+
+
+CLIENTS = ["requests", "httpx", "httpx_async"]
+# (address a server listens on, the host of the URL), each a way to say it.
+LOOPBACK = [
+    ("127.0.0.1", "127.0.0.1"),
+    ("127.0.0.1", "127.1"),
+    ("127.0.0.1", "127.0.1"),
+    ("127.0.0.1", "2130706433"),
+    ("127.0.0.1", "0x7f000001"),
+    ("127.0.0.1", "0x7f.0.0.1"),
+    ("127.0.0.1", "017700000001"),
+    ("127.0.0.1", "127.0x1"),
+    ("127.2.3.4", "127.2.3.4"),
+    ("127.2.3.4", "127.2.772"),
+    ("127.0.0.1", "[::ffff:127.0.0.1]"),
+    ("127.0.0.1", "[::ffff:7f00:1]"),
+    ("127.0.0.1", "[0:0:0:0:0:ffff:127.0.0.1]"),
+    ("::1", "[::1]"),
+    ("::1", "[0:0:0:0:0:0:0:1]"),
+    ("127.0.0.1", "localhost"),
+    ("127.0.0.1", "LocalHost"),
+    ("127.0.0.1", "localhost."),
+    ("127.0.0.1", "api.localhost"),
+]
+# Dotted octal: requests connects to 127.0.0.1, httpx refuses the URL itself.
+LOOPBACK_REQUESTS_ONLY = [("127.0.0.1", "0177.0.0.1"), ("127.0.0.1", "127.000.000.001")]
+
+
+@pytest.mark.usefixtures("strict", "resolver")
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize(("address", "host"), LOOPBACK)
+def test_every_spelling_of_loopback_is_allowed(client: str, address: str, host: str) -> None:
+    with listening(address) as port:
+        assert _get(client, f"http://{host}:{port}/") == "loopback"
+
+
+@pytest.mark.usefixtures("strict", "resolver")
+@pytest.mark.parametrize(("address", "host"), LOOPBACK_REQUESTS_ONLY)
+def test_dotted_octal_loopback_is_allowed_for_requests(address: str, host: str) -> None:
+    with listening(address) as port:
+        assert _get("requests", f"http://{host}:{port}/") == "loopback"
+        with pytest.raises(httpx.InvalidURL):  # never sent: nothing to allow
+            _get("httpx", f"http://{host}:{port}/")
+
+
+# Not loopback: names (DNS would answer them), the unspecified address (RFC 1122:
+# never a destination; Linux delivers it locally, Windows refuses it), an
+# IPv4-compatible (not mapped) address, 0127.0.0.1 (octal: 87.0.0.1), a number
+# with a trailing dot (a DNS name to the resolver), a zone id.
+NOT_LOOPBACK = [
+    "127.0.0.1.example.com",
+    "localhost.example.com",
+    "localhostx",
+    "0.0.0.0",
+    "0",
+    "[::]",
+    "[::127.0.0.1]",
+    "127.0.0.1.",
+    "127.1.",
+    "[::1%25lo]",
+    "128.0.0.1",
+    "[::ffff:10.0.0.1]",
+]
+NOT_LOOPBACK_REQUESTS_ONLY = ["0127.0.0.1", "127.0.0.256"]  # httpx refuses the URL
+
+
+@pytest.mark.usefixtures("strict")
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("host", NOT_LOOPBACK + NOT_LOOPBACK_REQUESTS_ONLY)
+def test_what_is_not_loopback_is_refused(client: str, host: str, no_sockets: list[Any]) -> None:
+    url = f"http://{host}:8080/x"
+    if client != "requests" and host in NOT_LOOPBACK_REQUESTS_ONLY:
+        with pytest.raises(httpx.InvalidURL):
+            _get(client, url)
+        return
+    error = requests.ConnectionError if client == "requests" else httpx.ConnectError
+    with pytest.raises(error, match="real network refused"):
+        _get(client, url)
+    assert no_sockets == []
