@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from authmock import scenario as scenarios
@@ -31,6 +31,7 @@ class Emulator:
         journal_body_limit: int = DEFAULT_BODY_LIMIT,
         journal_body_budget: int = DEFAULT_BODY_BUDGET,
         apis: Sequence[EmulatedApi] | None = None,
+        report_to: Callable[[BaseException], None] | None = None,
     ) -> None:
         # The emulated APIs (default: every registered one) and each one's options.
         self.apis = tuple(apis) if apis is not None else registered_apis()
@@ -49,8 +50,14 @@ class Emulator:
         self.backends: dict[str, Any] = {
             api.name: api.backend(self.clock, self.options[api.name]) for api in self.apis
         }
-        # Exceptions raised by user-registered route handlers (re-raised in tests).
+        # Exceptions raised by route and admin handlers: bugs, the client saw a 500
+        # (re-raised in tests).
         self.handler_errors: list[BaseException] = []
+        # Where they go: this list, or (``report_to``, an instance's) its server's
+        # root, whose owner re-raises them; nobody reads an instance's own list.
+        self.handler_error: Callable[[BaseException], None] = (
+            self.handler_errors.append if report_to is None else report_to
+        )
         # Set to release requests sleeping in a delay or stalled by a timeout fault.
         self.wake = threading.Event()
         self.reset()

@@ -23,11 +23,13 @@ DEFAULT_BODY_LIMIT = 16 * 1024
 DEFAULT_BODY_BUDGET = 4 * 1024 * 1024
 TRUNCATED = "... [authmock: body truncated, {size} bytes]"
 DROPPED = "[authmock: body dropped, over the journal's body budget]"
-# An entry's path and headers are capped too (a request line or header can be
-# 64 KiB): each header value at 1 KiB, all headers at 8 KiB, the path at 2 KiB.
+# An entry's path, URL and headers are capped too (a request line or header can
+# be 64 KiB): each header value at 1 KiB, all headers at 8 KiB, the path at 2 KiB,
+# the URL (host, path and query) at 4 KiB.
 HEADER_VALUE_LIMIT = 1024
 HEADERS_LIMIT = 8 * 1024
 PATH_LIMIT = 2048
+URL_LIMIT = 2 * PATH_LIMIT
 CUT = "... [authmock: truncated, {size} characters]"
 MORE_HEADERS = "X-Authmock-Headers-Dropped"
 MAX_FILTER_DEPTH = 64  # of a body/headers filter over HTTP
@@ -344,6 +346,8 @@ class RawCall:
     def resolve(self, limit: Callable[[Any], tuple[Any, int]]) -> Call:
         """The masked Call; ``limit`` keeps a decoded answer within the body limit."""
         url = f"{self.scheme}://{self.host}{self.script_name}{self.path_info}"
+        if self.query:
+            url = f"{url}?{self.query}"
         items = self.header_items
         answer = self.answer
         return new_call(
@@ -359,7 +363,7 @@ class RawCall:
             ),
             body=self.body,
             fault=self.fault,
-            url=f"{url}?{self.query}" if self.query else url,
+            url=_cut(url, URL_LIMIT),
             response_headers=mask_headers(dict(self.answer_headers)),
             response_body=limit(PendingAnswer(answer).decode())[0]
             if answer is not None
@@ -600,11 +604,12 @@ class Journal(CallLog):
         return body, size
 
     def record(self, call: Call) -> None:
-        """Keep one call, its path, headers and bodies capped."""
+        """Keep one call, its path, URL, headers and bodies capped."""
         path = _cut(call.path, PATH_LIMIT)
+        url = _cut(call.url, URL_LIMIT)
         headers = _capped_headers(call.headers)
-        if headers is not call.headers or path is not call.path:
-            call = replace(call, headers=headers, path=path)
+        if headers is not call.headers or path is not call.path or url is not call.url:
+            call = replace(call, headers=headers, path=path, url=url)
         body, size = self._within_limit(call.body)
         if body is not call.body:
             call = replace(call, body=body)
@@ -617,7 +622,8 @@ class Journal(CallLog):
 
     def record_raw(self, raw: RawCall) -> None:
         """Keep one engine call; its headers are named, masked and capped, and
-        its answer decoded, when the journal is first read (never unmasked)."""
+        its answer decoded, when the journal is first read (never unmasked),
+        or at once for a request over the URL or header caps."""
         if len(raw.path) > PATH_LIMIT:
             raw.path = _cut(raw.path, PATH_LIMIT)
         size = 0
@@ -632,6 +638,12 @@ class Journal(CallLog):
                 raw.answer = None
                 raw.response_body, answer_size = self._within_limit(PendingAnswer(answer).decode())
                 size += answer_size
+        url = len(raw.host) + len(raw.script_name) + len(raw.path_info) + len(raw.query or "")
+        if url > URL_LIMIT or sum(map(len, raw.header_items)) > HEADERS_LIMIT:
+            # Over a cap (a hostile client's 64 KiB header lines): capped now, or
+            # an unread journal would hold all of it.
+            self._keep(_Entry(raw.resolve(self._within_limit), size))
+            return
         self._keep(_Entry(raw, size))
 
     def _keep(self, entry: _Entry) -> None:

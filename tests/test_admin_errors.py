@@ -26,7 +26,7 @@ from authmock import (
     ScenarioError,
 )
 from authmock.globs import PatternError
-from authmock.http.declared import RouteError
+from authmock.http.declared import DeclaredRoute, RouteError
 from authmock.http.instances import InstanceError
 from authmock.sigma.models import SigmaBackend
 from authmock.snapshot import SnapshotError
@@ -87,6 +87,43 @@ def test_a_bug_behind_the_remote_client_is_a_500_not_a_key_error(
         with pytest.raises(KeyError) as reraised:
             mock.raise_handler_errors()
         assert reraised.value is bug
+
+
+def test_a_bug_in_an_instances_admin_handler_reaches_the_test_that_owns_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bug = RuntimeError("a bug inside an instance")
+    monkeypatch.setattr(SigmaBackend, "remove_workspace", _raise(bug))
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, RemoteAuthMock(server.url) as remote:
+        with remote.new_instance() as instance:
+            with pytest.raises(AdminApiError) as raised:
+                instance.sigma.remove_workspace("ws-sigma")
+            assert (raised.value.status, raised.value.error) == (500, "INTERNAL_ERROR")
+            # An instance's reset is its own: it does not drop the server's record.
+            instance.reset()
+        assert mock.handler_errors == [bug]
+        with pytest.raises(RuntimeError) as reraised:
+            mock.raise_handler_errors()
+        assert reraised.value is bug
+
+
+def test_a_bug_in_an_instances_declared_route_reaches_the_test_that_owns_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, RemoteAuthMock(server.url) as remote:
+        with remote.new_instance() as instance:
+            instance.sigma.add_route("/api/v1/widgets", json={"ok": True})
+            bug = RuntimeError("a bug in a declared route")
+            monkeypatch.setattr(DeclaredRoute, "handler", _raise(bug))
+            token = instance.sigma.issue_token("admin@sigma.io")
+            answer = requests.get(
+                instance.url + "/api/v1/widgets", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert answer.status_code == 500
+        assert mock.handler_errors == [bug]
+        mock.handler_errors.clear()
 
 
 # (method, admin path, JSON body, status, message): one row per typed error.

@@ -3,7 +3,9 @@ that no credential ever shows in it."""
 
 from __future__ import annotations
 
+import gc
 import json
+import tracemalloc
 from dataclasses import FrozenInstanceError, fields
 from typing import Any
 
@@ -11,7 +13,14 @@ import pytest
 import requests
 
 from authmock import AuthMock
-from authmock.journal import DEFAULT_BODY_LIMIT, Call, Journal, body_size, new_call
+from authmock.journal import (
+    DEFAULT_BODY_LIMIT,
+    URL_LIMIT,
+    Call,
+    Journal,
+    body_size,
+    new_call,
+)
 
 Env = Any  # tests/conftest.py's Env
 LOGIN = {"email": "admin@sigma.io", "password": "admin"}
@@ -401,3 +410,31 @@ def test_an_answers_journaled_headers_are_its_own() -> None:
     assert set(no) == {"Content-Type", "X-Authmock-Reason"}  # (masked: its name has "auth")
     assert faulted.pop("X-Authmock-Reason")  # the fault's own refusal reason
     assert faulted == {"Content-Type": "text/html", **own}
+
+
+def test_a_hostile_sized_request_is_held_within_the_caps_before_any_read() -> None:
+    # A server nobody reads the journal of must not keep each request's 160 KB
+    # of headers and 30 KB URL until a read caps them: 10,000 entries of that
+    # are gigabytes. The URL is capped as the path is.
+    mock = AuthMock(seed=7)
+    headers = {f"X-Big-{n}": "v" * 4000 for n in range(40)}
+    path, query = "/healthz", "q=" + "x" * 30_000
+    with mock.serve() as server, requests.Session() as session:
+        session.get(f"{server.url}/healthz")
+        mock.calls.clear()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(20):
+                session.get(f"{server.url}{path}?{query}", headers=headers, timeout=30)
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        calls = mock.calls
+    # Capped: ~14 KiB an entry, and the server's own; uncapped: over 200 KiB.
+    assert held < 20 * 80 * 1024, f"{held // 20} bytes held per entry"
+    url = f"{server.url}{path}?{query}"
+    assert calls[0].url == url[:URL_LIMIT] + f"... [authmock: truncated, {len(url)} characters]"
+    assert sum(len(k) + len(v) for k, v in calls[0].headers.items()) <= 8 * 1024 + 100

@@ -147,7 +147,7 @@ class Admin:
             return admin_error(400, str(exc))
         except Exception as exc:
             # A bug, not a bad call: a 500, re-raised to the test like a route handler's.
-            self.emulator.handler_errors.append(exc)
+            self.emulator.handler_error(exc)
             return admin_error(500, f"the admin handler raised {type(exc).__name__}")
 
     @staticmethod

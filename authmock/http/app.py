@@ -74,7 +74,7 @@ class App:
             api.name: api.http(
                 emulator.backends[api.name],
                 HttpContext(
-                    emulator.handler_errors.append,
+                    emulator.handler_error,
                     emulator.routes,
                     emulator.options.get(api.name, {}),
                 ),

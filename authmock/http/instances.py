@@ -116,6 +116,8 @@ class Instances:
             journal_body_limit=root.journal.body_limit,
             journal_body_budget=self.body_budget(),
             apis=root.apis,
+            # A handler's bug reaches the test that owns the server, not this instance.
+            report_to=root.handler_error,
         )
         app = type(self.root)(emulator)  # an App, without importing the module that imports this
         app.instances = None  # no instances inside instances
