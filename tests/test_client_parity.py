@@ -31,24 +31,29 @@ KINDS = ["reset", "timeout", "refused"]
 CLIENTS = ["requests", "httpx", "httpx_async"]
 PATH = "/healthz"
 MISSING = "/api/v1/refresh-access-token"  # on a deployment that does not exist
-READ_TIMEOUT = 0.2
+# A short read timeout only where the server stalls; elsewhere a loaded machine's
+# slow answer must not become a timeout.
+READ_TIMEOUT = {"timeout": 0.2}
 
 
-def raised(client: str, url: str, transport: Callable[[], Any] | None = None) -> BaseException:
+def raised(
+    client: str, url: str, kind: str, transport: Callable[[], Any] | None = None
+) -> BaseException:
     """The exception ``client`` raises for a GET of ``url`` (through ``transport``
     if given, else the client's own, which an active mock intercepts)."""
     kwargs: dict[str, Any] = {} if transport is None else {"transport": transport()}
+    read = READ_TIMEOUT.get(kind, 10.0)
     try:
         if client == "requests":
-            requests.get(url, timeout=READ_TIMEOUT)
+            requests.get(url, timeout=(10.0, read))
         elif client == "httpx":
             with httpx.Client(**kwargs) as sync:
-                sync.get(url, timeout=READ_TIMEOUT)
+                sync.get(url, timeout=httpx.Timeout(10.0, read=read))
         else:
 
             async def run() -> None:
                 async with httpx.AsyncClient(**kwargs) as aclient:
-                    await aclient.get(url, timeout=READ_TIMEOUT)
+                    await aclient.get(url, timeout=httpx.Timeout(10.0, read=read))
 
             asyncio.run(run())
     except Exception as error:
@@ -74,9 +79,9 @@ def closed_port() -> Iterator[int]:
 def network_error(kind: str, client: str) -> BaseException:
     if kind == "refused":
         with closed_port() as port:
-            return raised(client, f"http://127.0.0.1:{port}{PATH}")
+            return raised(client, f"http://127.0.0.1:{port}{PATH}", kind)
     with with_fault(kind).serve() as server:
-        return raised(client, f"{server.url}{PATH}")
+        return raised(client, f"{server.url}{PATH}", kind)
 
 
 def in_process_url(mock: AuthMock, kind: str) -> str:
@@ -100,10 +105,11 @@ def test_in_process_raises_the_networks_exception(kind: str, client: str, way: s
     url = in_process_url(mock, kind)
     if way == "transport":  # explicit transports need no active mock
         sync = client == "httpx"
-        got = raised(client, url, mock.httpx_transport if sync else mock.httpx_async_transport)
+        transport = mock.httpx_transport if sync else mock.httpx_async_transport
+        got = raised(client, url, kind, transport)
     else:
         with mock:
-            got = raised(client, url)
+            got = raised(client, url, kind)
     assert type(got) is type(expected), (got, expected)
     if client == "httpx":  # the sync client's message is the socket error's (async's is empty)
         assert shape(got) == shape(expected)
@@ -116,6 +122,6 @@ def test_a_live_server_resets_a_missing_deployment(client: str) -> None:
     # docs/servers.md: the server accepted the connection before it read the
     # deployment from the path, so the refusal is a reset.
     with with_fault("reset").serve() as server:
-        reset = raised(client, f"{server.url}{PATH}")
-        refused = raised(client, f"{server.url}/bigid/nosuch{MISSING}")
+        reset = raised(client, f"{server.url}{PATH}", "reset")
+        refused = raised(client, f"{server.url}/bigid/nosuch{MISSING}", "refused")
     assert type(refused) is type(reset)
