@@ -457,3 +457,21 @@ def test_a_ca_bundle_or_client_cert_deleted_between_calls_fails_the_next_call(
             session.get(f"{SIGMA}/healthz", verify=str(bundle))
         with pytest.raises(OSError, match=r"TLS certificate file, invalid path: .*client\.pem"):
             session.get(f"{SIGMA}/healthz", cert=str(cert))
+
+
+def test_a_ca_bundle_path_that_becomes_a_directory_is_used_as_one(tmp_path: Any) -> None:
+    # requests tells a bundle file (ca_certs) from a directory (ca_cert_dir) on
+    # every call; the in-process check must see the change too.
+    bundle = tmp_path / "ca"
+    bundle.write_text("not read in-process\n")
+    session = requests.Session()
+    with AuthMock(seed=0):
+        assert session.get(f"{SIGMA}/healthz", verify=str(bundle)).status_code == 200
+        pool = session.get_adapter(SIGMA).get_connection_with_tls_context(
+            requests.Request("GET", f"{SIGMA}/healthz").prepare(), str(bundle)
+        )
+        assert pool.ca_certs == str(bundle)
+        bundle.unlink()
+        bundle.mkdir()
+        assert session.get(f"{SIGMA}/healthz", verify=str(bundle)).status_code == 200
+        assert pool.ca_cert_dir == str(bundle)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import http.client
 import io
+import os
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -170,8 +172,8 @@ class _EngineMixin:
     # Set on a copy of the pool: the engine's answer to the first attempt was
     # this connection fault, for urllib3 to turn into what it raises.
     fault: ConnectionFault | None = None
-    # (https?, verify) requests' cert_verify last accepted for this pool.
-    checked: tuple[bool, bool] | None = None
+    # (https?, verify, a named bundle is a directory) cert_verify last accepted here.
+    checked: tuple[bool, Any, bool | None] | None = None
 
     def _target(self, url: str) -> str:
         return self.base + url if url.startswith("/") else url
@@ -361,14 +363,21 @@ def _get_connection_with_tls_context(
 
 def _cert_verify(adapter: HTTPAdapter, conn: Any, url: str, verify: Any, cert: Any) -> None:
     """requests' own check of ``verify`` and ``cert`` (an invalid path is its
-    OSError, as on the network). With ``verify`` True or False and no ``cert``
-    it reads only requests' own bundle, so it is made once per engine pool and
-    setting; a file the caller names (a CA bundle, REQUESTS_CA_BUNDLE, a client
-    certificate) may be deleted between calls, so it is checked on every call."""
+    OSError, as on the network), made once per engine pool and setting. A CA
+    bundle the caller names (``verify=path``, REQUESTS_CA_BUNDLE) may be
+    deleted between calls: one stat per call tells what requests' two (exists,
+    isdir) would. A client certificate is checked by requests every time."""
     original = _INTERCEPTION.original(HTTPAdapter, "cert_verify")
-    if not isinstance(conn, _EngineMixin) or cert or not isinstance(verify, bool):
+    if not isinstance(conn, _EngineMixin) or cert or not isinstance(verify, (bool, str)):
         return original(adapter, conn, url, verify, cert)  # type: ignore[no-any-return]
-    setting = (url[:5].lower() == "https", verify)
+    https = url[:5].lower() == "https"
+    kind: bool | None = None
+    if https and isinstance(verify, str) and verify:
+        try:
+            kind = stat.S_ISDIR(os.stat(verify).st_mode)
+        except (OSError, ValueError):
+            return original(adapter, conn, url, verify, cert)  # type: ignore[no-any-return]
+    setting = (https, verify, kind)
     if conn.checked != setting:
         original(adapter, conn, url, verify, cert)
         conn.checked = setting
