@@ -25,6 +25,7 @@ from werkzeug.test import Client
 
 from authmock import AuthMock
 from tests.conftest import Env
+from tests.test_allow_network import LOOPBACK, LOOPBACK_REQUESTS_ONLY
 from tests.test_cli import authmock_cli, serve
 
 LOGIN = json.dumps({"email": "admin@sigma.io", "password": "admin"}).encode()
@@ -150,8 +151,14 @@ def test_loopback_names_and_the_emulated_hosts_are_answered(
         "127.0.0.1.nip.io",
         "10.0.0.8",  # not the bound address
         "[fe80::1]",
-        "0x7f000001",
-        "127.1",
+        "0.0.0.0",  # not loopback, and not the bound address
+        "10.1",  # 10.0.0.1 to the resolver: not loopback
+        "0127.0.0.1",  # octal: 87.0.0.1
+        "128.0.0.1",
+        "[::ffff:10.0.0.1]",
+        "[::127.0.0.1]",  # IPv4-compatible, not mapped
+        "127.0.0.1.example.com",
+        "localhostx",
         "evil.test@127.0.0.1",
         "local host",
         "localhost:80x",
@@ -166,6 +173,40 @@ def test_other_names_and_malformed_hosts_are_refused(
     status, _, reply = raw(server.port, http("POST", "/_authmock/reset", host, b"{}"))
     assert status == 403
     assert reply["error"] == "FORBIDDEN" and "--allow-host" in reply["message"]
+
+
+# Every spelling a client connects to loopback with (tests/test_allow_network.py):
+# an IP literal cannot be rebound, so each is answered as 127.0.0.1 is.
+LOOPBACK_LITERALS = [
+    host for _, host in LOOPBACK + LOOPBACK_REQUESTS_ONLY if not host.lower().startswith("local")
+] + ["127.1.", "[::1%25lo]"]
+
+
+@pytest.mark.parametrize("host", LOOPBACK_LITERALS)
+def test_every_spelling_of_a_loopback_address_is_answered(
+    served: tuple[AuthMock, Any], host: str
+) -> None:
+    _, server = served
+    for header in (host, f"{host}:{server.port}"):
+        status, _, reply = raw(server.port, http("GET", "/_authmock/clock", header))
+        assert (status, set(reply)) == (200, {"now"}), header
+
+
+@pytest.mark.parametrize("client", ["requests", "httpx"])
+@pytest.mark.parametrize("host", ["127.1", "2130706433", "0x7f.0.0.1", "127.000.000.001"])
+def test_a_client_connecting_to_a_loopback_spelling_is_answered(
+    served: tuple[AuthMock, Any], client: str, host: str
+) -> None:
+    """The client sends the URL's spelling as Host: ``Host: 127.1:PORT``."""
+    _, server = served
+    url = f"http://{host}:{server.port}/_authmock/clock"
+    if client == "requests":
+        reply: Any = requests.get(url, timeout=10)
+    elif host == "127.000.000.001":
+        pytest.skip("httpx refuses dotted octal in a URL")
+    else:
+        reply = httpx.get(url, timeout=10)
+    assert reply.status_code == 200 and set(reply.json()) == {"now"}
 
 
 def test_allow_hosts_adds_names_suffixes_and_any() -> None:

@@ -17,10 +17,11 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from authmock.loopback import is_loopback, is_loopback_address
+
 # A DNS name as Docker, compose and /etc/hosts use them (underscores included).
 _NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]{0,252})")
 _PORT = re.compile(r"(?::[0-9]{0,5})?")
-LOOPBACK_NAME = "localhost"
 JSON_MEDIA_TYPE = "application/json"
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REFUSED_FETCH_SITES = frozenset({"cross-site", "same-site"})
@@ -105,14 +106,16 @@ class HostPolicy:
     def allows(self, name: str, emulated: Callable[[str], bool]) -> bool:
         if self.any or name in self._names:
             return True
-        if name == LOOPBACK_NAME or name.endswith(".localhost"):
+        # Loopback as a client connecting to it spells it (127.1, 2130706433,
+        # [::ffff:127.0.0.1], *.localhost): literals cannot be rebound, and the
+        # loopback names resolve nowhere else.
+        if is_loopback(name):
             return True
         if self._suffixes and name.endswith(self._suffixes):
             return True
         ip = _ip(name)
-        if ip is not None:
-            mapped = getattr(ip, "ipv4_mapped", None)
-            return ip.is_loopback or (mapped is not None and mapped.is_loopback) or self._any_ip
+        if ip is not None:  # a canonical literal; a zone id (::1%lo) too
+            return is_loopback_address(ip) or self._any_ip
         return emulated(name)
 
 
