@@ -49,7 +49,12 @@ def mask(value: str) -> str:
 @functools.lru_cache(maxsize=1024)  # asked for every header of every journaled request
 def is_credential_header(name: str) -> bool:
     lowered = name.lower()
-    return lowered in CREDENTIAL_HEADERS or any(hint in lowered for hint in _HEADER_HINTS)
+    if lowered in CREDENTIAL_HEADERS:
+        return True
+    # authmock's own headers (X-Authmock-Reason, -Instance) are no credential for
+    # having "auth" in the prefix; X-Authmock-Admin is one, listed above.
+    hinted = lowered.removeprefix("x-authmock-")
+    return any(hint in hinted for hint in _HEADER_HINTS)
 
 
 def mask_headers(headers: dict[str, str]) -> dict[str, str]:

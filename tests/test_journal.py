@@ -407,8 +407,11 @@ def test_an_answers_journaled_headers_are_its_own() -> None:
         requests.get(f"{mock.sigma_url}/healthz")
         ok, no, faulted = (c.response_headers for c in mock.calls)
     assert ok == {"Content-Type": "application/json"}
-    assert set(no) == {"Content-Type", "X-Authmock-Reason"}  # (masked: its name has "auth")
-    assert faulted.pop("X-Authmock-Reason")  # the fault's own refusal reason
+    assert set(no) == {"Content-Type", "X-Authmock-Reason"}
+    # authmock's own reason header is kept as sent: it is no credential.
+    assert no["X-Authmock-Reason"] == refused.headers["X-Authmock-Reason"]
+    assert no["X-Authmock-Reason"].startswith("missing_credentials")
+    assert faulted.pop("X-Authmock-Reason").startswith("fault")  # the fault's own refusal
     assert faulted == {"Content-Type": "text/html", **own}
 
 
@@ -438,3 +441,13 @@ def test_a_hostile_sized_request_is_held_within_the_caps_before_any_read() -> No
     url = f"{server.url}{path}?{query}"
     assert calls[0].url == url[:URL_LIMIT] + f"... [authmock: truncated, {len(url)} characters]"
     assert sum(len(k) + len(v) for k, v in calls[0].headers.items()) <= 8 * 1024 + 100
+
+
+def test_authmocks_own_headers_are_masked_only_when_they_are_credentials() -> None:
+    from authmock.security import is_credential_header
+
+    assert is_credential_header("X-Authmock-Admin")  # the admin token
+    assert is_credential_header("X-Authmock-Session-Token")  # a hint after the prefix
+    assert not is_credential_header("X-Authmock-Reason")
+    assert not is_credential_header("X-Authmock-Instance")
+    assert is_credential_header("X-Auth-Token") and is_credential_header("Authorization")
