@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -294,3 +295,52 @@ def test_what_is_not_loopback_is_refused(client: str, host: str, no_sockets: lis
     with pytest.raises(error, match="real network refused"):
         _get(client, url)
     assert no_sockets == []
+
+
+# -- a proxy: the socket goes to the proxy, which goes on to the URL's host -------
+PROXY_ENV = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+
+
+def _proxy(monkeypatch: pytest.MonkeyPatch, proxy: str) -> None:
+    for name in (*PROXY_ENV, "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+
+
+@pytest.mark.usefixtures("strict")
+@pytest.mark.parametrize("client", CLIENTS)
+def test_loopback_through_a_remote_proxy_is_refused(
+    client: str, monkeypatch: pytest.MonkeyPatch, no_sockets: list[Any]
+) -> None:
+    _proxy(monkeypatch, "http://proxy.example.com:3128")
+    error = requests.ConnectionError if client == "requests" else httpx.ConnectError
+    with pytest.raises(error, match=re.escape("real network refused for http://127.0.0.1:9/x")):
+        _get(client, "http://127.0.0.1:9/x")
+    assert no_sockets == []
+
+
+@pytest.mark.usefixtures("strict")
+@pytest.mark.parametrize("client", CLIENTS)
+def test_another_host_through_a_loopback_proxy_is_refused(
+    client: str, monkeypatch: pytest.MonkeyPatch, no_sockets: list[Any]
+) -> None:
+    # A local proxy (cntlm, a corporate forwarder on localhost:3128) would go on
+    # to the real network.
+    _proxy(monkeypatch, "http://127.0.0.1:3128")
+    error = requests.ConnectionError if client == "requests" else httpx.ConnectError
+    with pytest.raises(error, match=re.escape("real network refused for http://partner.example/x")):
+        _get(client, "http://partner.example/x")
+    assert no_sockets == []
+
+
+@pytest.mark.usefixtures("strict")
+@pytest.mark.parametrize("client", CLIENTS)
+def test_loopback_through_a_loopback_proxy_is_allowed(
+    client: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = AuthMock(seed=1)
+    with other.serve() as server:
+        # The live server answers a proxy's absolute-form request line too.
+        port = server.url.rsplit(":", 1)[1]
+        _proxy(monkeypatch, f"http://127.0.0.1:{port}")
+        assert _get(client, f"http://127.0.0.1:{port}/healthz") == '{"status":"ok"}'

@@ -43,7 +43,7 @@ import httpx
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
 from authmock.ways.interception import ClientPatch, Interceptor
-from authmock.ways.network import is_loopback, refusal
+from authmock.ways.network import is_loopback, refusal, url_is_loopback
 from authmock.ways.wsgi_call import build_environ, call
 
 _PATCHED = "_transport_for_url"
@@ -237,8 +237,13 @@ def _route(client: Any, url: httpx.URL, kind: type, sync: bool) -> Any:
 
 
 def _connect(backend: type, host: str) -> Any:
-    if _INTERCEPTION.forbids_network() and not is_loopback(host):
-        raise httpcore.ConnectError(refusal(_URL.get() or host))
+    url = _URL.get()
+    # ``host`` is a proxy's when the client has one, and the proxy would go on to
+    # the URL's host: both must be loopback.
+    if _INTERCEPTION.forbids_network() and not (
+        is_loopback(host) and (url is None or url_is_loopback(url))
+    ):
+        raise httpcore.ConnectError(refusal(url or host))
     return _INTERCEPTION.original(backend, "connect_tcp")
 
 

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import requests
 import responses
 from requests.adapters import HTTPAdapter
+from requests.utils import prepend_scheme_if_needed, select_proxy
 from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.util.request import body_to_chunks
@@ -361,11 +362,23 @@ def _get_connection_with_tls_context(
     interceptor = _INTERCEPTION.claimant(url)
     if interceptor is not None:
         return interceptor.pool(url)
-    if _INTERCEPTION.forbids_network() and not url_is_loopback(url):
+    proxies = kwargs.get("proxies", args[1] if len(args) > 1 else None)
+    if _INTERCEPTION.forbids_network() and not _stays_on_loopback(url, proxies):
         # The user's responses mocks answered before this point; the network begins here.
         raise requests.ConnectionError(refusal(url), request=request)
     original = _INTERCEPTION.original(HTTPAdapter, "get_connection_with_tls_context")
     return original(adapter, request, *args, **kwargs)
+
+
+def _stays_on_loopback(url: str, proxies: Any) -> bool:
+    """Whether ``url``, and the proxy requests sends it through if any (which
+    would go on to the URL's host), are both loopback."""
+    if not url_is_loopback(url):
+        return False
+    proxy = select_proxy(url, proxies) if proxies else None
+    if proxy is None:
+        return True
+    return url_is_loopback(str(prepend_scheme_if_needed(proxy, "http")))  # type: ignore[no-untyped-call]
 
 
 def _cert_verify(adapter: HTTPAdapter, conn: Any, url: str, verify: Any, cert: Any) -> None:
