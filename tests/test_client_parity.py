@@ -2,8 +2,9 @@
 
 For each failure (``reset``, ``timeout``, a BigID deployment that does not
 exist) and each client (requests, httpx sync and async), the same call is made
-over real sockets and through every in-process way, and the exception classes
-are compared, so parity is measured rather than assumed.
+over real sockets and through every in-process way, and the exception classes,
+the messages (requests, sync httpx) and the socket's ``OSError`` under them are
+compared, so parity is measured rather than assumed.
 
 The network's answer for ``reset`` and ``timeout`` is the live server's. For a
 refusal it is a loopback port nothing listens on: in-process, a deployment that
@@ -93,6 +94,30 @@ def shape(error: BaseException) -> str:
     return re.sub(r" \(authmock[^()]*(\([^()]*\))?[^()]*\)", "", str(error))
 
 
+def without_address(message: str) -> str:
+    """The message without the host, port, scheme and path, which differ
+    between the in-process call and the network's."""
+    message = re.sub(r"HTTPS?(Connection(Pool)?)\(host='[^']*', port=\d+\)", r"\1(...)", message)
+    return re.sub(r"with url: \S+", "with url: ...", message)
+
+
+def socket_error(error: BaseException) -> tuple[type[BaseException], int | None]:
+    """The class and errno of the socket's OSError under a client's error (the
+    innermost: asyncio wraps one per address tried in "All connection attempts failed")."""
+    found: list[OSError] = []
+    seen: set[int] = set()
+    todo: list[Any] = [error]
+    while todo:
+        item = todo.pop(0)
+        if isinstance(item, BaseException) and id(item) not in seen:
+            seen.add(id(item))
+            if isinstance(item, OSError) and type(item).__module__ == "builtins":
+                found.append(item)
+            todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+    assert found, f"no socket error under {error!r}"
+    return type(found[-1]), found[-1].errno
+
+
 WAYS = [("requests", "intercepted"), ("httpx", "transport"), ("httpx", "intercepted")]
 WAYS += [("httpx_async", "transport"), ("httpx_async", "intercepted")]
 
@@ -113,6 +138,9 @@ def test_in_process_raises_the_networks_exception(kind: str, client: str, way: s
     assert type(got) is type(expected), (got, expected)
     if client == "httpx":  # the sync client's message is the socket error's (async's is empty)
         assert shape(got) == shape(expected)
+    if client == "requests":  # the socket's errno text, as urllib3 words it
+        assert without_address(shape(got)) == without_address(shape(expected))
+    assert socket_error(got) == socket_error(expected)
     assert re.search(r"\(authmock[^)]*\)", str(got)), "names authmock as the cause"
     assert [c.status for c in mock.calls] == [0]  # journaled as a dropped connection
 

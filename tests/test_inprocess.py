@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 from typing import Any
 
 import pytest
@@ -380,7 +381,7 @@ def test_a_refused_connection_names_the_connection_as_urllib3_does() -> None:
         requests.get(mock.bigid_url("nope") + "/sessions")
     assert (
         "Caused by NewConnectionError(\"HTTPSConnection(host='nope.bigid.com', port=443): "
-        "Failed to establish a new connection: connection refused "
+        f"Failed to establish a new connection: [Errno {errno.ECONNREFUSED}] Connection refused "
         "(authmock: no BigID deployment 'nope')\")"
     ) in str(caught.value)
 

@@ -23,6 +23,7 @@ authmock's URLs it is swapped for a plain ``HTTPAdapter``.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import io
 import os
@@ -124,7 +125,9 @@ class _Connection:
 
 
 class _Failures:
-    """The errors urllib3's socket code raises, for :class:`authmock.effects.Connection`."""
+    """The errors urllib3 raises for a failed socket, for :class:`authmock.effects.Connection`:
+    the same classes and messages, caused by the same ``OSError``, with authmock's fault
+    (or missing deployment) named."""
 
     def __init__(
         self, pool: Any, conn: Any, url: str, read_timeout: float | None, where: str
@@ -136,20 +139,23 @@ class _Failures:
         self.where = where
 
     def timeout(self) -> Exception:
-        return ReadTimeoutError(
+        error = ReadTimeoutError(
             self.pool,
             self.url,
             f"Read timed out. (read timeout={self.read_timeout}) ({self.where})",
         )
+        error.__cause__ = TimeoutError(f"timed out ({self.where})")
+        return error
 
     def reset(self) -> Exception:
-        return ConnectionResetError(104, f"Connection reset by peer ({self.where})")
+        return ConnectionResetError(errno.ECONNRESET, f"Connection reset by peer ({self.where})")
 
     def refused(self) -> Exception:
-        return NewConnectionError(
-            self.conn,
-            f"Failed to establish a new connection: connection refused ({self.where})",
-        )
+        # urllib3 words the socket's error: "[Errno 111] Connection refused".
+        cause = ConnectionRefusedError(errno.ECONNREFUSED, f"Connection refused ({self.where})")
+        error = NewConnectionError(self.conn, f"Failed to establish a new connection: {cause}")
+        error.__cause__ = cause
+        return error
 
 
 def _single_attempt(retries: Any, redirect: bool, response_kw: Mapping[str, Any]) -> bool:
@@ -274,7 +280,8 @@ class _EngineMixin:
             # What the socket would raise; urlopen turns it into a retry or the error.
             where = fault.source()
             failures = _Failures(self, conn, url, _read_timeout(timeout), where)
-            raise fault.connection.on_client(failures) from None
+            error = fault.connection.on_client(failures)
+            raise error from error.__cause__  # the socket's OSError, as urllib3's
 
     def _answer(
         self,
