@@ -8,6 +8,7 @@ available (lazily) for user-registered routes.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Iterable
@@ -206,19 +207,15 @@ def _header_name(key: str) -> str:
     return name
 
 
-# header name -> environ key ("X-Sigma-ApiKey" -> "HTTP_X_SIGMA_APIKEY"): endpoint
-# code asks by name on every request, from a handful of names.
-_ENVIRON_KEYS: dict[str, str] = {}
-
-
-def _environ_key(name: str) -> str:
-    key = name.upper().replace("-", "_")
-    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        key = "HTTP_" + key
-    if len(_ENVIRON_KEYS) >= 4096:
-        _ENVIRON_KEYS.clear()  # bounded: a route handler may ask for any name
-    _ENVIRON_KEYS[name] = key
-    return key
+@functools.lru_cache(maxsize=2048)  # a few names asked on every request; bounded
+def environ_key(name: str) -> str:
+    """The WSGI environ key of a request header ("X-Sigma-ApiKey" ->
+    "HTTP_X_SIGMA_APIKEY", "content-type" -> "CONTENT_TYPE"), for the
+    in-process environ and for endpoint code asking by name."""
+    lowered = name.lower()
+    if lowered in ("content-type", "content-length"):
+        return lowered.upper().replace("-", "_")
+    return "HTTP_" + lowered.upper().replace("-", "_")
 
 
 class Exchange:
@@ -252,8 +249,7 @@ class Exchange:
         self._request: Request | None = None
 
     def header(self, name: str) -> str | None:
-        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
-        value = self.environ.get(key)
+        value = self.environ.get(environ_key(name))
         return value if isinstance(value, str) else None
 
     def header_items(self) -> list[str]:

@@ -10,10 +10,9 @@ from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from authmock.http.app import App
-from authmock.http.exchange import IN_PROCESS
+from authmock.http.exchange import IN_PROCESS, environ_key
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_SPECIAL = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 # What every in-process environ holds (copied, then filled in per request).
 _BASE: dict[str, Any] = {
     "SCRIPT_NAME": "",
@@ -26,11 +25,10 @@ _BASE: dict[str, Any] = {
     "wsgi.run_once": False,
     IN_PROCESS: True,
 }
-# A test calls the same few URLs and sends the same header names over and over:
-# parsing each once saves a good share of an in-process call. Bounded (URLs carry ids).
+# A test calls the same few URLs over and over: parsing each once saves a good
+# share of an in-process call. Bounded (URLs carry ids).
 _CACHE_SIZE = 2048
 _URLS: dict[str, dict[str, Any]] = {}
-_KEYS: dict[str, str] = {}
 
 
 def _url_environ(url: str) -> dict[str, Any]:
@@ -46,17 +44,6 @@ def _url_environ(url: str) -> dict[str, Any]:
         "HTTP_HOST": parts.netloc,
         "wsgi.url_scheme": parts.scheme or "http",
     }
-
-
-def _header_key(name: str) -> str:
-    key = _KEYS.get(name)
-    if key is None:
-        lowered = name.lower()
-        key = _SPECIAL.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
-        if len(_KEYS) >= _CACHE_SIZE:
-            _KEYS.clear()
-        _KEYS[name] = key
-    return key
 
 
 def build_environ(
@@ -82,9 +69,8 @@ def build_environ(
     # The body is already in memory: the engine need not read the stream.
     environ["authmock.body"] = body
     environ["authmock.read_timeout"] = read_timeout
-    keys = _KEYS
     for name, value in headers:
-        environ[keys.get(name) or _header_key(name)] = value
+        environ[environ_key(name)] = value
     if body or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(len(body))
     return environ
