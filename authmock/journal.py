@@ -248,20 +248,13 @@ def checks(
 FILTERS = tuple(n for n in inspect.signature(checks).parameters if n not in ("apis", "check_api"))
 
 
-class PendingAnswer:
-    """An answer's raw body, decoded and masked only when the journal is read."""
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-
-    def decode(self) -> Any:
-        """Its JSON (masked like request bodies), else its text."""
-        try:
-            return mask_body(json.loads(self.raw))
-        except (ValueError, RecursionError):
-            return mask_text(self.raw.decode("utf-8", "replace"))
+def decoded_answer(raw: bytes) -> Any:
+    """An answer body as the journal shows it: its JSON (masked like request
+    bodies), else its text (credential-like runs masked)."""
+    try:
+        return mask_body(json.loads(raw))
+    except (ValueError, RecursionError):
+        return mask_text(raw.decode("utf-8", "replace"))
 
 
 class RawCall:
@@ -291,7 +284,6 @@ class RawCall:
         "principal",
         "query",
         "reason",
-        "response_body",
         "scheme",
         "script_name",
         "status",
@@ -336,9 +328,9 @@ class RawCall:
         self.path_info: str = environ.get("PATH_INFO", "")
         self.query: str | None = environ.get("QUERY_STRING")
         self.answer_headers = answer_headers
-        # The answer body as sent (None: none, or already decoded into response_body).
-        self.answer = answer or None
-        self.response_body: Any = None
+        # The answer body: the bytes sent until read (then decoded), or already
+        # the journal's value (decoded when too large to keep, or DROPPED); None: none.
+        self.answer: Any = answer or None
         self.duration = duration
         self.reason = reason
         self.detail = detail
@@ -365,9 +357,7 @@ class RawCall:
             fault=self.fault,
             url=_cut(url, URL_LIMIT),
             response_headers=mask_headers(dict(self.answer_headers)),
-            response_body=limit(PendingAnswer(answer).decode())[0]
-            if answer is not None
-            else self.response_body,
+            response_body=limit(decoded_answer(answer))[0] if isinstance(answer, bytes) else answer,
             duration=self.duration,
             reason=self.reason,
             detail=self.detail,
@@ -635,8 +625,7 @@ class Journal(CallLog):
             if len(answer) <= self.body_limit:
                 size += len(answer)
             else:  # too large to keep raw until read
-                raw.answer = None
-                raw.response_body, answer_size = self._within_limit(PendingAnswer(answer).decode())
+                raw.answer, answer_size = self._within_limit(decoded_answer(answer))
                 size += answer_size
         url = len(raw.host) + len(raw.script_name) + len(raw.path_info) + len(raw.query or "")
         if url > URL_LIMIT or sum(map(len, raw.header_items)) > HEADERS_LIMIT:
@@ -669,8 +658,8 @@ class Journal(CallLog):
                 if isinstance(old, RawCall):
                     if old.body is not None:
                         old.body = DROPPED
-                    if old.answer is not None or old.response_body is not None:
-                        old.answer, old.response_body = None, DROPPED
+                    if old.answer is not None:
+                        old.answer = DROPPED
                     continue
                 dropped.call = replace(
                     old,
