@@ -247,7 +247,7 @@ class Admin:
         return json_reply(200, [c.to_json() for c in self.emulator.journal.query(query)])
 
     def index(self, body: Any) -> Reply:
-        """Every admin route, and where the three OpenAPI documents are."""
+        """The emulated APIs, every admin route, and where the OpenAPI documents are."""
         routes = [
             {"method": method, "path": openapi_path(path)}
             for path, methods, _ in self._specs
@@ -257,7 +257,9 @@ class Admin:
         documents = {
             name: f"/_authmock/openapi/{name}.json" for name in openapi_documents(self.app)
         }
-        return json_reply(200, {"authmock": __version__, "routes": routes, "openapi": documents})
+        apis = [api.name for api in self.app.apis]
+        index = {"authmock": __version__, "apis": apis, "routes": routes, "openapi": documents}
+        return json_reply(200, index)
 
     def openapi(self, body: Any, name: str) -> Reply:
         documents = openapi_documents(self.app)
