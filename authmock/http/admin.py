@@ -41,7 +41,7 @@ from authmock.http.exchange import (
 from authmock.http.guard import body_type_refusal, cross_site_refusal
 from authmock.http.instances import instance_admin_routes
 from authmock.http.persist import persist_admin_routes
-from authmock.http.routes import RouteSpec, shared_map
+from authmock.http.routes import RouteSpec, describe_error, shared_map
 from authmock.security import same
 from authmock.version import __version__
 
@@ -148,7 +148,7 @@ class Admin:
         except Exception as exc:
             # A bug, not a bad call: a 500, re-raised to the test like a route handler's.
             self.emulator.handler_error(exc)
-            return admin_error(500, f"the admin handler raised {type(exc).__name__}")
+            return admin_error(500, f"the admin handler raised {describe_error(exc)}")
 
     @staticmethod
     def _body(environ: dict[str, Any], limit: int = MAX_BODY) -> Any:
