@@ -257,16 +257,69 @@ def decoded_answer(raw: bytes) -> Any:
         return mask_text(raw.decode("utf-8", "replace"))
 
 
+# environ key -> header name ("HTTP_USER_AGENT" -> "User-Agent"; "" for a key
+# that is no header): asked for every key of every journaled request, on read.
+_HEADER_NAMES: dict[str, str] = {}
+# What an entry keeps of an environ besides the HTTP_* headers: the URL the
+# client saw (an instance's prefix, SCRIPT_NAME, included) and the two headers
+# WSGI names without the prefix. Never a socket, an input stream or a body.
+_REQUEST_KEYS = frozenset(
+    {
+        "wsgi.url_scheme",
+        "SCRIPT_NAME",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "CONTENT_TYPE",
+        "CONTENT_LENGTH",
+    }
+)
+# Set by the in-process ways (wsgi_call.build_environ): the request's header
+# bytes, so that journaling need not walk the environ to find a hostile size.
+HEADER_BYTES = "authmock.header_bytes"
+
+
+def _header_name(key: str) -> str:
+    if key.startswith("HTTP_"):
+        name = key[5:].replace("_", "-").title()
+    elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        name = key.replace("_", "-").title()
+    else:
+        name = ""
+    if len(_HEADER_NAMES) >= 4096:
+        _HEADER_NAMES.clear()  # bounded: a client may send any header names
+    _HEADER_NAMES[key] = name
+    return name
+
+
+def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """A WSGI environ's request headers by name. An empty Content-Type or
+    Content-Length is no header; an empty X-... is."""
+    names = _HEADER_NAMES
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        name = names.get(key)
+        if name is None:
+            name = _header_name(key)
+        if name and (value or key[0] == "H"):
+            headers[name] = value
+    return headers
+
+
+def kept_request(environ: Mapping[str, Any]) -> dict[str, Any]:
+    """What a journal entry keeps of an environ it may not hold whole (see _REQUEST_KEYS)."""
+    return {k: v for k, v in environ.items() if k[:5] == "HTTP_" or k in _REQUEST_KEYS}
+
+
 class RawCall:
     """An engine call as it happened, before anyone reads it: the :class:`Call`
     it becomes on first read (:meth:`resolve`), kept in as few new objects as
     possible. The engine journals every request, and what one entry holds
     beyond what the request had anyway is most of what journaling costs: so
-    the request headers are the environ's own strings in one flat list, the
-    URL stays its environ parts, the answer's headers the reply's own tuples
-    and its body the bytes sent. Naming, masking and capping wait for the
-    read. ``status``, ``fault`` and ``reason`` are a Call's, for the server's
-    access log."""
+    ``request`` is a bodiless in-process call's own environ (built for this
+    call and never changed after it) or the few keys :func:`kept_request`
+    keeps of any other, the answer's headers are the reply's own tuples and its body the
+    bytes sent. Naming, masking and capping wait for the read. ``status``,
+    ``fault`` and ``reason`` are a Call's, for the server's access log."""
 
     __slots__ = (
         "answer",
@@ -276,16 +329,11 @@ class RawCall:
         "detail",
         "duration",
         "fault",
-        "header_items",
-        "host",
         "method",
         "path",
-        "path_info",
         "principal",
-        "query",
         "reason",
-        "scheme",
-        "script_name",
+        "request",
         "status",
         "tenant",
         "timestamp",
@@ -300,10 +348,9 @@ class RawCall:
         tenant: str | None,
         principal: str | None,
         timestamp: float,
-        header_items: list[str],
+        request: Mapping[str, Any],
         body: Any,
         fault: str | None,
-        environ: Mapping[str, Any],
         answer_headers: tuple[tuple[str, str], ...],
         answer: bytes | None,
         duration: float,
@@ -317,16 +364,9 @@ class RawCall:
         self.tenant = tenant
         self.principal = principal
         self.timestamp = timestamp
-        # [name, value, name, value, ...]: a dict, masked and capped, on read.
-        self.header_items = header_items
+        self.request = request
         self.body = body
         self.fault = fault
-        # The URL the client saw, an instance's prefix (SCRIPT_NAME) included.
-        self.scheme: str = environ.get("wsgi.url_scheme", "http")
-        self.host: str = environ.get("HTTP_HOST", "")
-        self.script_name: str = environ.get("SCRIPT_NAME", "")
-        self.path_info: str = environ.get("PATH_INFO", "")
-        self.query: str | None = environ.get("QUERY_STRING")
         self.answer_headers = answer_headers
         # The answer body: the bytes sent until read (then decoded), or already
         # the journal's value (decoded when too large to keep, or DROPPED); None: none.
@@ -335,12 +375,33 @@ class RawCall:
         self.reason = reason
         self.detail = detail
 
+    def url_length(self) -> int:
+        request = self.request
+        return (
+            len(request.get("HTTP_HOST", ""))
+            + len(request.get("SCRIPT_NAME", ""))
+            + len(request.get("PATH_INFO", ""))
+            + len(request.get("QUERY_STRING") or "")
+        )
+
+    def header_bytes(self) -> int:
+        """The request's header bytes (at least), for the journal's caps."""
+        request = self.request
+        size = request.get(HEADER_BYTES)
+        if size is None:
+            size = sum(len(v) for v in request.values() if isinstance(v, str))
+        return int(size)
+
     def resolve(self, limit: Callable[[Any], tuple[Any, int]]) -> Call:
         """The masked Call; ``limit`` keeps a decoded answer within the body limit."""
-        url = f"{self.scheme}://{self.host}{self.script_name}{self.path_info}"
-        if self.query:
-            url = f"{url}?{self.query}"
-        items = self.header_items
+        request = self.request
+        url = (
+            f"{request.get('wsgi.url_scheme', 'http')}://{request.get('HTTP_HOST', '')}"
+            f"{request.get('SCRIPT_NAME', '')}{request.get('PATH_INFO', '')}"
+        )
+        query = request.get("QUERY_STRING")
+        if query:
+            url = f"{url}?{query}"
         answer = self.answer
         return new_call(
             api=self.api,
@@ -350,9 +411,7 @@ class RawCall:
             tenant=self.tenant,
             principal=self.principal,
             timestamp=self.timestamp,
-            headers=_capped_headers(
-                mask_headers({items[i]: items[i + 1] for i in range(0, len(items), 2)})
-            ),
+            headers=_capped_headers(mask_headers(request_headers(request))),
             body=self.body,
             fault=self.fault,
             url=_cut(url, URL_LIMIT),
@@ -627,8 +686,7 @@ class Journal(CallLog):
             else:  # too large to keep raw until read
                 raw.answer, answer_size = self._within_limit(decoded_answer(answer))
                 size += answer_size
-        url = len(raw.host) + len(raw.script_name) + len(raw.path_info) + len(raw.query or "")
-        if url > URL_LIMIT or sum(map(len, raw.header_items)) > HEADERS_LIMIT:
+        if raw.url_length() > URL_LIMIT or raw.header_bytes() > HEADERS_LIMIT:
             # Over a cap (a hostile client's 64 KiB header lines): capped now, or
             # an unread journal would hold all of it.
             self._keep(_Entry(raw.resolve(self._within_limit), size))

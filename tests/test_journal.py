@@ -443,6 +443,64 @@ def test_a_hostile_sized_request_is_held_within_the_caps_before_any_read() -> No
     assert sum(len(k) + len(v) for k, v in calls[0].headers.items()) <= 8 * 1024 + 100
 
 
+def _held_per_call(send: Any, mock: AuthMock, calls: int = 20) -> int:
+    """Bytes the journal holds per call for ``calls`` calls, none of them read."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(calls):
+            send(i)
+        gc.collect()
+        return (tracemalloc.get_traced_memory()[0] - before) // calls
+    finally:
+        tracemalloc.stop()
+        assert len(mock.calls) == calls
+
+
+@pytest.mark.parametrize("way", ["requests", "httpx"])
+def test_an_in_process_request_is_held_within_the_caps_before_any_read(way: str) -> None:
+    # In-process an entry may keep the call's own environ until it is read:
+    # never with hostile-sized headers (each call's own strings: 160 KB) or a
+    # body (500 KB; the journal keeps its capped JSON copy, not the bytes).
+    import httpx
+
+    mock = AuthMock(seed=7)
+    big_body = {"email": "admin@sigma.io", "password": "admin", "pad": "p" * 500_000}
+    with mock, requests.Session() as session, httpx.Client() as client:
+        url = f"{mock.sigma_url}/healthz"
+
+        def get(i: int) -> None:
+            headers = {f"X-Big-{n}": f"{i:04}" + "v" * 3996 for n in range(40)}
+            if way == "requests":
+                assert session.get(url, headers=headers).status_code == 200
+            else:
+                assert client.get(url, headers=headers).status_code == 200
+
+        def post(i: int) -> None:
+            body = json.dumps({**big_body, "pad": f"{i:04}" + big_body["pad"]})
+            login = f"{mock.sigma_url}/api/v1/auth/login"
+            kind = {"Content-Type": "application/json"}
+            if way == "requests":
+                assert session.post(login, data=body, headers=kind).status_code == 200
+            else:
+                assert client.post(login, content=body, headers=kind).status_code == 200
+
+        get(0), post(0)
+        mock.calls.clear()
+        headers_held = _held_per_call(get, mock)
+        mock.calls.clear()
+        body_held = _held_per_call(post, mock)
+        calls = mock.calls
+    # Capped: under 20 KiB an entry; uncapped 160 KB of headers, 500 KB of body.
+    assert headers_held < 20 * 1024, f"{headers_held} bytes held per GET"
+    assert body_held < 40 * 1024, f"{body_held} bytes held per POST"
+    assert sum(len(k) + len(v) for k, v in calls[0].headers.items()) <= 8 * 1024 + 100
+    assert calls[0].body.startswith('{"email":"admin@sigma.io","password":"***')  # masked
+    assert calls[0].body.endswith("body truncated, 500061 bytes]")  # the capped copy
+    assert calls[0].headers["Content-Type"] == "application/json"
+
+
 def test_authmocks_own_headers_are_masked_only_when_they_are_credentials() -> None:
     from authmock.security import is_credential_header
 

@@ -38,7 +38,7 @@ from authmock.http.framing import framing_problem
 from authmock.http.guard import HostPolicy, host_name, refused_host_message
 from authmock.http.instances import Instances
 from authmock.http.ui import UiPages
-from authmock.journal import RawCall
+from authmock.journal import RawCall, kept_request
 from authmock.reasons import Refusal
 from authmock.security import mask_body
 
@@ -326,6 +326,12 @@ class App:
             answer_headers = _JSON_HEADERS  # most answers: no new tuple to keep
         else:
             answer_headers = tuple(reply.headers)  # before the hardening headers
+        environ = ex.environ
+        in_process = environ.get(IN_PROCESS)
+        # A bodiless in-process environ is this call's own and small: kept as it
+        # is until read. Otherwise only its headers and URL (no socket, no body
+        # beyond the journal's capped copy).
+        request = environ if in_process and not has_body else kept_request(environ)
         call = RawCall(
             ex.api,
             ex.method,
@@ -334,10 +340,9 @@ class App:
             tenant,
             ex.principal,
             self.emulator.clock.now(),
-            ex.header_items(),
+            request,
             mask_body(body) if body is not None else None,
             fault.id if fault else None,
-            ex.environ,
             answer_headers,
             reply.body if reply else None,
             duration,
@@ -345,4 +350,5 @@ class App:
             refusal.detail if refusal else None,
         )
         self.emulator.journal.record_raw(call)
-        ex.environ[CALL_KEY] = call  # for the server's access log
+        if not in_process:
+            environ[CALL_KEY] = call  # for the server's access log

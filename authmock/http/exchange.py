@@ -189,24 +189,6 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-# environ key -> header name ("HTTP_USER_AGENT" -> "User-Agent"; "" for a key
-# that is no header): asked for every key of every journaled request.
-_HEADER_NAMES: dict[str, str] = {}
-
-
-def _header_name(key: str) -> str:
-    if key.startswith("HTTP_"):
-        name = key[5:].replace("_", "-").title()
-    elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        name = key.replace("_", "-").title()
-    else:
-        name = ""
-    if len(_HEADER_NAMES) >= 4096:
-        _HEADER_NAMES.clear()  # bounded: a client may send any header names
-    _HEADER_NAMES[key] = name
-    return name
-
-
 @functools.lru_cache(maxsize=2048)  # a few names asked on every request; bounded
 def environ_key(name: str) -> str:
     """The WSGI environ key of a request header ("X-Sigma-ApiKey" ->
@@ -251,26 +233,6 @@ class Exchange:
     def header(self, name: str) -> str | None:
         value = self.environ.get(environ_key(name))
         return value if isinstance(value, str) else None
-
-    def header_items(self) -> list[str]:
-        """The request's headers as [name, value, name, value, ...] (one list, for
-        the journal to keep). An empty Content-Type or Content-Length is no
-        header; an empty X-... is."""
-        names = _HEADER_NAMES
-        try:
-            return [
-                item
-                for key, value in self.environ.items()
-                if (name := names[key]) and (value or key[0] == "H")
-                for item in (name, value)
-            ]
-        except KeyError:  # a key not seen before
-            return [
-                item
-                for key, value in self.environ.items()
-                if (name := names.get(key) or _header_name(key)) and (value or key[0] == "H")
-                for item in (name, value)
-            ]
 
     def declared_length(self) -> int | None:
         raw = self.environ.get("CONTENT_LENGTH")

@@ -11,6 +11,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from authmock.http.app import App
 from authmock.http.exchange import IN_PROCESS, environ_key
+from authmock.journal import HEADER_BYTES
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # What every in-process environ holds (copied, then filled in per request).
@@ -69,8 +70,11 @@ def build_environ(
     # The body is already in memory: the engine need not read the stream.
     environ["authmock.body"] = body
     environ["authmock.read_timeout"] = read_timeout
+    size = 0
     for name, value in headers:
         environ[environ_key(name)] = value
+        size += len(value)
+    environ[HEADER_BYTES] = size
     if body or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(len(body))
     return environ
