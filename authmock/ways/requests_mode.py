@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import requests
 import responses
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from requests.utils import prepend_scheme_if_needed, select_proxy
 from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
@@ -55,6 +56,15 @@ def _body_bytes(body: Any) -> bytes:
         return body  # what requests hands over, nearly always
     chunks: Iterable[Any] = body_to_chunks(body, "POST", 16384).chunks or ()
     return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in chunks)
+
+
+def _header_pairs(headers: Mapping[str, str]) -> Iterable[tuple[str, str]]:
+    """The (name, value) pairs of the headers urlopen was given. requests hands
+    its ``CaseInsensitiveDict``, whose own ``items()`` runs three Python calls
+    a header; its store holds the same pairs, as sent."""
+    if type(headers) is CaseInsensitiveDict:
+        return headers._store.values()  # type: ignore[attr-defined,no-any-return]
+    return headers.items()
 
 
 def _read_timeout(timeout: Any) -> float | None:
@@ -299,7 +309,7 @@ class _EngineMixin:
         """One attempt: the engine's answer as urllib3's response, or its ConnectionFault."""
         target = self._target(url)
         environ = build_environ(
-            method, target, headers.items(), _body_bytes(body), _read_timeout(timeout)
+            method, target, _header_pairs(headers), _body_bytes(body), _read_timeout(timeout)
         )
         status, header_list, data = call(self.app, environ)
         return HTTPResponse(

@@ -33,10 +33,12 @@ _URLS: dict[str, dict[str, Any]] = {}
 
 
 def _url_environ(url: str) -> dict[str, Any]:
-    """The environ keys a URL decides (path, query, server, scheme, Host)."""
+    """The environ of a request to ``url`` before its method, headers and body:
+    _BASE and the keys the URL decides (path, query, server, scheme, Host)."""
     parts = urlsplit(url)
     secure = parts.scheme == "https"
     return {
+        **_BASE,
         # WSGI carries the path as latin-1-decoded bytes, like a real server.
         "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
         "QUERY_STRING": parts.query,
@@ -63,8 +65,7 @@ def build_environ(
             _URLS.clear()
         _URLS[url] = from_url
     body = body or b""
-    environ = _BASE.copy()
-    environ.update(from_url)
+    environ = from_url.copy()
     environ["REQUEST_METHOD"] = method.upper()
     environ["wsgi.input"] = io.BytesIO(body)
     # The body is already in memory: the engine need not read the stream.
