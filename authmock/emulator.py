@@ -15,6 +15,9 @@ from authmock.http.declared import DeclaredRoutes
 from authmock.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_LIMIT, Journal
 from authmock.seed import SeedData, seed_data
 
+# Handler errors an emulator keeps (the most recent): see Emulator.handler_errors.
+MAX_HANDLER_ERRORS = 100
+
 ScenarioSource = str | os.PathLike[str] | Mapping[str, Any]
 
 
@@ -51,12 +54,13 @@ class Emulator:
             api.name: api.backend(self.clock, self.options[api.name]) for api in self.apis
         }
         # Exceptions raised by route and admin handlers: bugs, the client saw a 500
-        # (re-raised in tests).
+        # (re-raised in tests). The most recent MAX_HANDLER_ERRORS: a long-running
+        # server whose instances keep hitting a bug must not keep every one.
         self.handler_errors: list[BaseException] = []
         # Where they go: this list, or (``report_to``, an instance's) its server's
         # root, whose owner re-raises them; nobody reads an instance's own list.
         self.handler_error: Callable[[BaseException], None] = (
-            self.handler_errors.append if report_to is None else report_to
+            self._keep_handler_error if report_to is None else report_to
         )
         # Set to release requests sleeping in a delay or stalled by a timeout fault.
         self.wake = threading.Event()
@@ -94,6 +98,12 @@ class Emulator:
         self.routes.load(self.scenario)
         self.journal.clear()
         self.handler_errors.clear()
+
+    def _keep_handler_error(self, error: BaseException) -> None:
+        errors = self.handler_errors
+        errors.append(error)
+        if len(errors) > MAX_HANDLER_ERRORS:
+            del errors[: len(errors) - MAX_HANDLER_ERRORS]
 
     def release(self) -> None:
         """Wake every request sleeping in a ``delay`` or stalled by a ``timeout``

@@ -30,6 +30,7 @@ REASONS: dict[str, str] = {
     "permission_denied": "authenticated, but the role or key lacks the permission",
     "invalid_request": "the request itself is wrong: a 400, unknown route, method or size",
     "fault": "an injected fault answered; the detail names it",
+    "handler_error": "a route handler raised (a bug): a 500; the detail names the exception",
 }
 
 

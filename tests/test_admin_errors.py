@@ -25,6 +25,7 @@ from authmock import (
     RemoteAuthMock,
     ScenarioError,
 )
+from authmock.emulator import MAX_HANDLER_ERRORS
 from authmock.globs import PatternError
 from authmock.http.declared import DeclaredRoute, RouteError
 from authmock.http.instances import InstanceError
@@ -53,7 +54,8 @@ def test_a_bug_in_an_admin_handler_is_a_500_reraised_to_the_test(
     assert response.status_code == 500
     assert response.json() == {
         "error": "INTERNAL_ERROR",
-        "message": f"the admin handler raised {type(bug).__name__}",
+        # The bug itself, for a process that sees only the HTTP answer.
+        "message": f"the admin handler raised {type(bug).__name__}: {bug}",
     }
     assert way.mock.handler_errors == [bug]
     with pytest.raises(type(bug)) as raised:
@@ -124,6 +126,71 @@ def test_a_bug_in_an_instances_declared_route_reaches_the_test_that_owns_the_ser
         assert answer.status_code == 500
         assert mock.handler_errors == [bug]
         mock.handler_errors.clear()
+
+
+def test_a_bug_in_an_instances_route_is_in_its_journal_for_a_client_of_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A process that only talks HTTP to the server sees the exception, not only the 500.
+    mock = AuthMock(seed=7)
+    secret = "tok_" + "x" * 40
+    with mock.serve() as server, RemoteAuthMock(server.url) as remote:
+        with remote.new_instance() as instance:
+            instance.sigma.add_route("/api/v1/widgets", json={"ok": True})
+            bug = RuntimeError(f"a bug in a declared route (token {secret})")
+            monkeypatch.setattr(DeclaredRoute, "handler", _raise(bug))
+            token = instance.sigma.issue_token("admin@sigma.io")
+            answer = requests.get(
+                instance.url + "/api/v1/widgets", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert answer.status_code == 500
+            call = instance.calls[-1]
+            assert (call.status, call.reason) == (500, "handler_error")
+            assert call.detail == (
+                "route handler GET /api/v1/widgets raised RuntimeError:"
+                " a bug in a declared route (token ********xxxx)"
+            )
+            assert instance.calls.filter(reason="handler_error") == [call]
+        mock.handler_errors.clear()
+
+
+def test_a_bug_in_an_admin_handler_names_the_exception_to_a_remote_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(SigmaBackend, "remove_workspace", _raise(RuntimeError("no ws")))
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, RemoteAuthMock(server.url) as remote:
+        with remote.new_instance() as instance, pytest.raises(AdminApiError) as raised:
+            instance.sigma.remove_workspace("ws-sigma")
+        assert raised.value.message == "the admin handler raised RuntimeError: no ws"
+        mock.handler_errors.clear()
+
+
+def test_the_servers_handler_errors_are_bounded_and_cleared_by_a_reset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A long-running server whose instances keep hitting a bug must not keep them all.
+    bugs = [RuntimeError(f"bug {n}") for n in range(MAX_HANDLER_ERRORS + 5)]
+    monkeypatch.setattr(SigmaBackend, "remove_workspace", _raise_each(bugs))
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, RemoteAuthMock(server.url) as remote:
+        with remote.new_instance() as instance:
+            for _ in bugs:
+                with pytest.raises(AdminApiError):
+                    instance.sigma.remove_workspace("ws-sigma")
+        # The most recent are kept.
+        assert mock.handler_errors == bugs[-MAX_HANDLER_ERRORS:]
+        remote.reset()  # the root's reset, as POST /_authmock/reset
+        assert mock.handler_errors == []
+
+
+def _raise_each(errors: list[Exception]) -> Any:
+    pending = iter(errors)
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise next(pending)
+
+    return boom
 
 
 # (method, admin path, JSON body, status, message): one row per typed error.

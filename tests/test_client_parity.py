@@ -153,3 +153,43 @@ def test_a_live_server_resets_a_missing_deployment(client: str) -> None:
         reset = raised(client, f"{server.url}{PATH}", "reset")
         refused = raised(client, f"{server.url}/bigid/nosuch{MISSING}", "refused")
     assert type(refused) is type(reset)
+
+
+def chain(error: BaseException) -> list[tuple[type[BaseException], str]]:
+    """The exceptions a traceback shows under ``error`` (each one's ``__cause__``,
+    else its ``__context__``), by class and message, without authmock's note
+    or the address."""
+    links: list[tuple[type[BaseException], str]] = []
+    item: BaseException | None = error
+    while item is not None and len(links) < 10:
+        message = re.sub(r"\('[^']*', \d+\)", "(...)", without_address(shape(item)))
+        links.append((type(item), message))
+        item = item.__cause__ or item.__context__
+    return links
+
+
+HTTPX_WAYS = [(client, way) for client, way in WAYS if client != "requests"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("client", "way"), HTTPX_WAYS)
+def test_in_process_httpx_raises_the_networks_chain(kind: str, client: str, way: str) -> None:
+    # httpx's error caused by httpcore's, over the socket's OSError; async httpx
+    # wraps a refusal in anyio's OSError("All connection attempts failed").
+    expected = network_error(kind, client)
+    mock = with_fault(kind)
+    url = in_process_url(mock, kind)
+    if way == "transport":
+        sync = client == "httpx"
+        transport = mock.httpx_transport if sync else mock.httpx_async_transport
+        got = raised(client, url, kind, transport)
+    else:
+        with mock:
+            got = raised(client, url, kind)
+    if client == "httpx_async" and kind != "refused":
+        # Over a socket the async client's reset and timeout say nothing ('', via
+        # anyio's own errors); in-process they say what the sync client says.
+        assert [c for c, _ in chain(got)[:2]] == [c for c, _ in chain(expected)[:2]]
+    else:
+        assert chain(got) == chain(expected)
+    assert re.search(r"\(authmock[^)]*\)", str(got)), "names authmock as the cause"

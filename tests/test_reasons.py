@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from authmock import AuthMock
+from authmock.http.declared import DeclaredRoute
 from authmock.reasons import REASONS
 from tests.conftest import _BUILDERS, Env
 from tests.sigma.helpers import bearer, claims, user_of_role
@@ -234,6 +235,24 @@ def bigid_production_no_token(env: Env) -> Any:
     return _refresh(env, None)
 
 
+def buggy_route(env: Env) -> Any:
+    # A declared route (every mode has them) whose handler has a bug.
+    env.mock.sigma.add_route("/api/v1/buggy", json={"ok": True})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DeclaredRoute, "handler", _raises(RuntimeError("a bug in your route")))
+        answer = env.sigma("GET", "/api/v1/buggy", headers=bearer(_token(env)))
+    if isinstance(env.mock, AuthMock):
+        env.mock.handler_errors.clear()  # seen: not re-raised when the mock exits
+    return answer
+
+
+def _raises(error: Exception) -> Any:
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return handler
+
+
 SIGMA_EXPIRED = r"expired [12] s ago on the emulator's clock \(advanced by 86401 s\)"
 CASES: dict[str, Case] = {
     "expired": Case(expired, "expired", SIGMA_EXPIRED, body=BAD_TOKEN),
@@ -321,6 +340,13 @@ CASES: dict[str, Case] = {
         r"fault fault-1 \(path='/api/v1/roles', status=503, times=1\) answered 503",
         503,
         {"error": "SERVICE_UNAVAILABLE", "message": "Service Unavailable"},
+    ),
+    "route handler bug": Case(
+        buggy_route,
+        "handler_error",
+        r"^route handler GET /api/v1/buggy raised RuntimeError: a bug in your route$",
+        500,
+        {"error": "INTERNAL_ERROR", "message": "Route handler raised an exception"},
     ),
     "BigID expired user token, raw": Case(
         bigid_expired,

@@ -13,7 +13,7 @@ from authmock import AuthMock, RemoteAuthMock
 from authmock.apis import registered
 from authmock.errors import Invalid
 from authmock.faults import FaultError
-from authmock.remote import AdminBadRequest
+from authmock.remote import AdminBadRequest, AdminNotFound, RemoteApi
 from tests.oauth.api import OAuthApi
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -111,3 +111,59 @@ def test_journal_filters_take_the_servers_api_names(server_only_api: RemoteAuthM
     assert isinstance(raised.value, AdminBadRequest)
     with pytest.raises(Invalid, match=f"api must be {SERVER_APIS}, not 'nope'"):
         remote.calls.assert_called("GET", "/x", api="nope")
+
+
+def test_the_admin_index_lists_the_servers_apis(server_only_api: RemoteAuthMock) -> None:
+    index = requests.get(server_only_api.url + "/_authmock").json()
+    assert index["apis"] == ["sigma", "bigid", "oauth"]
+
+
+def test_api_of_an_api_only_the_server_has(server_only_api: RemoteAuthMock) -> None:
+    remote = server_only_api
+    oauth = remote.api("oauth")
+    assert isinstance(oauth, RemoteApi)
+    assert remote.api("oauth") is oauth
+    assert (oauth.name, oauth.url) == ("oauth", remote.url)
+    assert oauth.state() == remote.state()["oauth"]
+    # Its own admin routes, under /_authmock/oauth/.
+    oauth.admin("POST", "/clients", {"client_id": "app", "client_secret": "s3cret"})
+    assert {"client_id": "app"} in oauth.state()["clients"]
+    fault_id = oauth.add_fault(status=503, message="down", times=1)
+    assert [(f.id, f.api) for f in remote.faults.list()] == [(fault_id, "oauth")]
+    body = "grant_type=client_credentials&client_id=app&client_secret=s3cret"
+    assert requests.post(remote.url + "/oauth/token", data=body, headers=FORM).status_code == 503
+    assert requests.post(remote.url + "/oauth/token", data=body, headers=FORM).status_code == 200
+    requests.get(remote.url + "/api/v1/roles")
+    assert [(c.api, c.status) for c in oauth.calls()] == [("oauth", 503), ("oauth", 200)]
+    assert [c.status for c in oauth.calls(status=200)] == [200]
+    with pytest.raises(AdminNotFound):
+        oauth.admin("GET", "/nope")
+
+
+def test_api_gives_this_processs_control_for_a_shared_api(
+    server_only_api: RemoteAuthMock,
+) -> None:
+    assert server_only_api.api("sigma") is server_only_api.sigma
+
+
+def test_api_of_an_unknown_name_names_the_servers_apis(server_only_api: RemoteAuthMock) -> None:
+    with pytest.raises(KeyError) as raised:
+        server_only_api.api("nope")
+    assert raised.value.args[0] == (
+        f"no emulated API 'nope' on {server_only_api.url} (one of sigma, bigid, oauth)"
+    )
+
+
+def test_api_of_an_api_only_this_process_has_says_the_server_lacks_it() -> None:
+    mock = AuthMock(seed=3)  # made before the OAuth API is registered here
+    with (
+        mock.serve() as server,
+        registered(OAuthApi()),
+        RemoteAuthMock(server.url) as remote,
+    ):
+        with pytest.raises(KeyError) as raised:
+            remote.api("oauth")
+        assert raised.value.args[0] == (
+            f"no emulated API 'oauth' on {server.url} (one of sigma, bigid):"
+            " this process has its code, the server does not emulate it"
+        )

@@ -41,7 +41,7 @@ from authmock.http.exchange import (
 from authmock.http.guard import body_type_refusal, cross_site_refusal
 from authmock.http.instances import instance_admin_routes
 from authmock.http.persist import persist_admin_routes
-from authmock.http.routes import RouteSpec, shared_map
+from authmock.http.routes import RouteSpec, describe_error, shared_map
 from authmock.security import same
 from authmock.version import __version__
 
@@ -148,7 +148,7 @@ class Admin:
         except Exception as exc:
             # A bug, not a bad call: a 500, re-raised to the test like a route handler's.
             self.emulator.handler_error(exc)
-            return admin_error(500, f"the admin handler raised {type(exc).__name__}")
+            return admin_error(500, f"the admin handler raised {describe_error(exc)}")
 
     @staticmethod
     def _body(environ: dict[str, Any], limit: int = MAX_BODY) -> Any:
@@ -247,7 +247,7 @@ class Admin:
         return json_reply(200, [c.to_json() for c in self.emulator.journal.query(query)])
 
     def index(self, body: Any) -> Reply:
-        """Every admin route, and where the three OpenAPI documents are."""
+        """The emulated APIs, every admin route, and where the OpenAPI documents are."""
         routes = [
             {"method": method, "path": openapi_path(path)}
             for path, methods, _ in self._specs
@@ -257,7 +257,9 @@ class Admin:
         documents = {
             name: f"/_authmock/openapi/{name}.json" for name in openapi_documents(self.app)
         }
-        return json_reply(200, {"authmock": __version__, "routes": routes, "openapi": documents})
+        apis = [api.name for api in self.app.apis]
+        index = {"authmock": __version__, "apis": apis, "routes": routes, "openapi": documents}
+        return json_reply(200, index)
 
     def openapi(self, body: Any, name: str) -> Reply:
         documents = openapi_documents(self.app)

@@ -28,6 +28,7 @@ from authmock.errors import ApiError
 from authmock.http.declared import DeclaredRoutes
 from authmock.http.exchange import JSON_TYPE, Exchange, PayloadTooLarge, Reply, dumps
 from authmock.reasons import Refusal, clip
+from authmock.security import mask_text
 
 Handler = Callable[[Any, Any], Any]
 # A built-in handler: an API's method, called as handler(api, exchange, **path_args).
@@ -274,9 +275,19 @@ class Endpoints(ABC, Generic[B]):
             return target.handler(self, ex, **args)
         principal = self.authorize(ex, target)
         reply = run_user_route(target, ex, principal, dict(args), self.routes.on_handler_error)
-        if reply is None:
-            return self.error(500, message="Route handler raised an exception")
+        if isinstance(reply, Exception):
+            bug = reply
+            reply = self.error(500, message="Route handler raised an exception")
+            # For a client that sees only the 500 (a server's): the journal names the bug.
+            where = f"route handler {target.method} {target.path}"
+            reply.refusal = Refusal("handler_error", f"{where} raised {describe_error(bug)}")
         return reply
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Type: message`` of a handler's exception, clipped and with credential-like
+    runs masked, as the journal and the admin API show a bug."""
+    return f"{type(exc).__name__}: {mask_text(clip(str(exc), 200))}"
 
 
 def run_user_route(
@@ -285,15 +296,15 @@ def run_user_route(
     principal: Any,
     path_params: dict[str, Any],
     on_error: Callable[[BaseException], None],
-) -> Reply | None:
-    """Call the handler; None means it raised (the caller answers 500)."""
+) -> Reply | Exception:
+    """Call the handler; its exception if it raised (the caller answers 500)."""
     request = exchange.request
     request.view_args = path_params  # type: ignore[attr-defined]
     try:
         return handler_reply(route, route.handler(request, principal))
     except Exception as exc:
         on_error(exc)
-        return None
+        return exc
 
 
 ALLOWED_RESULTS = "a JSON-able body, (body, status), (body, status, headers) or a werkzeug Response"

@@ -23,7 +23,7 @@ from authmock.remote.client import (
     AdminNotFound,
     AdminUnavailable,
 )
-from authmock.remote.control import RemoteClock, RemoteFaults, RemoteJournal
+from authmock.remote.control import RemoteApi, RemoteClock, RemoteFaults, RemoteJournal
 
 if TYPE_CHECKING:
     from authmock.bigid.remote import RemoteBigid
@@ -34,6 +34,7 @@ __all__ = [
     "AdminBadRequest",
     "AdminNotFound",
     "AdminUnavailable",
+    "RemoteApi",
     "RemoteAuthMock",
 ]
 
@@ -77,6 +78,7 @@ class RemoteAuthMock(ApiControls, JournalAssertions):
         self._calls = RemoteJournal(self._admin)
         # Each registered API's remote control object (``remote.api(name)``).
         self._controls = {api.name: api.remote(self._admin) for api in registered_apis()}
+        self._served: list[str] | None = None  # the server's APIs, asked once
 
     @property
     def sigma(self) -> RemoteSigma:
@@ -87,6 +89,34 @@ class RemoteAuthMock(ApiControls, JournalAssertions):
     def bigid(self) -> RemoteBigid:
         control: RemoteBigid = self._controls["bigid"]
         return control
+
+    def api(self, name: str) -> Any:
+        """The control object of an API the server emulates, by name
+        (``remote.api("sigma")`` is ``remote.sigma``). The server is the authority
+        on its APIs: one this process has no code for is a :class:`RemoteApi`
+        (its state, faults, journal and admin routes); a name the server does
+        not emulate is a ``KeyError`` naming the APIs it does."""
+        served = self._served_apis()
+        if name not in served:
+            lacks = ": this process has its code, the server does not emulate it"
+            raise KeyError(
+                f"no emulated API {name!r} on {self.url} (one of {', '.join(served)})"
+                + (lacks if name in self._controls else "")
+            )
+        control = self._controls.get(name)
+        if control is None:
+            control = RemoteApi(name, self._admin, self.faults, self._calls)
+            self._controls[name] = control
+        return control
+
+    def _served_apis(self) -> list[str]:
+        """The APIs the server emulates (``GET /_authmock``'s ``apis``; a server
+        older than that list is taken to have this process's)."""
+        if self._served is None:
+            index = self._admin.call("GET", "")
+            served = index.get("apis") if isinstance(index, dict) else None
+            self._served = [str(name) for name in served or self._controls]
+        return self._served
 
     @property
     def calls(self) -> RemoteJournal:

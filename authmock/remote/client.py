@@ -17,7 +17,7 @@ from authmock.errors import Invalid, NotFound
 _SEND = HTTPAdapter.send
 # And its connection pools: an in-process AuthMock swaps them for its hosts.
 _POOL = HTTPAdapter.get_connection_with_tls_context
-_NO_BODY: Any = object()
+NO_BODY: Any = object()  # call() without a body (None is JSON null)
 
 
 class AdminApiError(Exception):
@@ -101,11 +101,11 @@ class AdminClient:
         if admin_token is not None:
             self._session.headers["X-Authmock-Admin"] = admin_token
 
-    def call(self, method: str, path: str, body: Any = _NO_BODY) -> Any:
+    def call(self, method: str, path: str, body: Any = NO_BODY) -> Any:
         """``method /_authmock{path}``; the decoded JSON answer (None for 204)."""
         path = f"/_authmock{path}"
         kwargs: dict[str, Any] = {"timeout": self.timeout}
-        if body is not _NO_BODY:
+        if body is not NO_BODY:
             kwargs["json"] = body
         try:
             response = self._session.request(method, self.url + path, **kwargs)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from authmock.clock import iso8601
 from authmock.faults import Fault, FaultError, assert_fired, never_fired, parse_fault
 from authmock.journal import Call, CallLog
-from authmock.remote.client import AdminBadRequest, AdminClient, AdminNotFound, segment
+from authmock.remote.client import NO_BODY, AdminBadRequest, AdminClient, AdminNotFound, segment
 
 
 class RemoteFaultError(AdminBadRequest, FaultError):
@@ -124,3 +124,38 @@ class RemoteJournal(CallLog):
 
     def __repr__(self) -> str:
         return f"<RemoteJournal of {self._admin.url}>"
+
+
+class RemoteApi:
+    """``RemoteAuthMock.api(name)`` for an API the server emulates and this process
+    has no code for (a server with more APIs registered than the test's process):
+    its state, faults, journal and admin routes, by name, over the admin API."""
+
+    def __init__(
+        self, name: str, admin: AdminClient, faults: RemoteFaults, calls: RemoteJournal
+    ) -> None:
+        self.name = name
+        self.url = admin.url
+        self._admin = admin
+        self._faults = faults
+        self._calls = calls
+
+    def state(self) -> Any:
+        """Its part of ``GET /_authmock/state``."""
+        return self._admin.call("GET", "/state")[self.name]
+
+    def add_fault(self, spec: Mapping[str, Any] | None = None, /, **fields: Any) -> str:
+        """``mock.faults.add(...)`` with this API's ``api``; returns the fault's id."""
+        return self._faults.add({**(spec or {}), **fields, "api": self.name})
+
+    def calls(self, **filters: Any) -> builtins.list[Call]:
+        """Its journal entries, oldest first (``mock.calls.filter(api=name, ...)``)."""
+        return self._calls.filter(api=self.name, **filters)
+
+    def admin(self, method: str, path: str, body: Any = NO_BODY) -> Any:
+        """``method /_authmock/{name}{path}``, one of its own admin routes (see
+        ``/_authmock/openapi/admin.json``): the decoded JSON answer, None for 204."""
+        return self._admin.call(method, f"/{self.name}{path}", body)
+
+    def __repr__(self) -> str:
+        return f"<RemoteApi {self.name!r} of {self.url}>"

@@ -70,39 +70,62 @@ def _response(result: tuple[int, list[tuple[str, str]], bytes]) -> httpx.Respons
 
 class _Failures:
     """What httpx raises for a failed connection, for :class:`authmock.effects.Connection`:
-    the class and message httpx gives for the same failure on a socket, caused by
-    the same ``OSError``, with authmock's fault (or missing deployment) named."""
+    the class, message and chain httpx gives for the same failure on a socket
+    (httpx's error caused by httpcore's, over the socket's ``OSError``), with
+    authmock's fault (or missing deployment) named."""
 
-    def __init__(self, fault: ConnectionFault, request: httpx.Request) -> None:
+    def __init__(self, fault: ConnectionFault, request: httpx.Request, sync: bool) -> None:
         self.fault = fault
         self.request = request
+        self.sync = sync
         # Only a refusal fails before a connection exists (a connect error
         # httpcore retries). A reset comes after the request was sent: over the
         # network httpcore does not retry it (ReadError).
         self.before_connect = False
 
-    def _error(self, kind: type[httpx.TransportError], cause: OSError) -> httpx.TransportError:
-        error = kind(str(cause), request=self.request)
-        error.__cause__ = cause
+    def _error(
+        self, kind: type[httpx.TransportError], core: type[Exception], cause: OSError
+    ) -> httpx.TransportError:
+        # As httpcore's pool re-raises its error: the OSError is its suppressed context.
+        inner = core(cause)
+        inner.__context__ = cause
+        inner.__suppress_context__ = True
+        error = kind(str(inner), request=self.request)
+        error.__cause__ = inner
         return error
 
     def timeout(self) -> httpx.TransportError:
-        return self._error(httpx.ReadTimeout, TimeoutError(f"timed out ({self.fault.source()})"))
+        cause = TimeoutError(f"timed out ({self.fault.source()})")
+        return self._error(httpx.ReadTimeout, httpcore.ReadTimeout, cause)
 
     def reset(self) -> httpx.TransportError:
         reason = f"Connection reset by peer ({self.fault.source()})"
-        return self._error(httpx.ReadError, ConnectionResetError(errno.ECONNRESET, reason))
+        cause = ConnectionResetError(errno.ECONNRESET, reason)
+        return self._error(httpx.ReadError, httpcore.ReadError, cause)
 
     def refused(self) -> httpx.TransportError:
         self.before_connect = True
-        reason = f"Connection refused ({self.fault.source()})"
-        return self._error(httpx.ConnectError, ConnectionRefusedError(errno.ECONNREFUSED, reason))
+        source = self.fault.source()
+        if self.sync:
+            cause = ConnectionRefusedError(errno.ECONNREFUSED, f"Connection refused ({source})")
+            return self._error(httpx.ConnectError, httpcore.ConnectError, cause)
+        # anyio tries each address and raises one OSError caused by the first
+        # address's error, which asyncio words "Connect call failed (host, port)".
+        url = self.request.url
+        address = (url.host, url.port or (443 if url.scheme == "https" else 80))
+        failed = OSError(f"All connection attempts failed ({source})")
+        failed.__cause__ = ConnectionRefusedError(
+            errno.ECONNREFUSED, f"Connect call failed {address}"
+        )
+        return self._error(httpx.ConnectError, httpcore.ConnectError, failed)
 
 
-def _client_error(fault: ConnectionFault, request: httpx.Request) -> tuple[Exception, bool]:
+def _client_error(
+    fault: ConnectionFault, request: httpx.Request, sync: bool
+) -> tuple[Exception, bool]:
     """What httpx raises for the same failure on the network, and whether
     it failed before connecting (so a transport's ``retries`` retry it)."""
-    failures = _Failures(fault, request)
+    failures = _Failures(fault, request, sync)
     error = fault.connection.on_client(failures)
     return error, failures.before_connect
 
@@ -134,7 +157,7 @@ class AuthmockTransport(httpx.BaseTransport):
             try:
                 return _response(call(self._app, _environ(request, body)))
             except ConnectionFault as fault:
-                error, before_connect = _client_error(fault, request)
+                error, before_connect = _client_error(fault, request, sync=True)
                 delay = next(delays, None) if before_connect else None
                 if delay is None:
                     raise error from error.__cause__
@@ -166,7 +189,7 @@ class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
                     result = call(self._app, environ)
                 return _response(result)
             except ConnectionFault as fault:
-                error, before_connect = _client_error(fault, request)
+                error, before_connect = _client_error(fault, request, sync=False)
                 delay = next(delays, None) if before_connect else None
                 if delay is None:
                     raise error from error.__cause__
