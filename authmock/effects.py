@@ -51,7 +51,9 @@ the end of this module; a test may register its own and :func:`unregister` it)::
 A kind that fails the connection subclasses :class:`Connection` too, raises
 ``self.fail(self.fault.id)`` from ``instead`` and overrides ``on_socket`` /
 ``on_client`` where it differs from a reset (see :class:`Timeout`). A kind whose
-hooks wait (``pause``, or a slow ``reply.chunks``) says so in ``sleeps()``. A kind may
+hooks wait (``pause``, or a slow ``reply.chunks``) says so in ``sleeps()``, and waits
+only that way: the live server runs one request at a time in the engine and lets
+the next in during those waits (``authmock/ways/gate.py``). A kind may
 use the model's fields (``delay``, ``body``, ...); a new field is added to
 ``authmock.faults.FIELDS`` and :class:`~authmock.faults.Fault`.
 """

@@ -11,6 +11,7 @@ import functools
 import os
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from authmock.http.exchange import (
     IN_PROCESS,
     JSON_HEADER,
     MAX_BODY,
+    WAITING,
     BadFraming,
     ConnectionFault,
     Exchange,
@@ -283,11 +285,12 @@ class App:
         In-process the client's read timeout is known (``authmock.read_timeout``):
         when it is shorter, the client gives up then, as it would on the network."""
         limit = environ.get("authmock.read_timeout")
-        if limit is not None and limit < seconds:
-            if not self.emulator.wake.wait(limit):
-                raise TIMED_OUT.fail()
-            return  # released before the client gave up: answer now
-        self.emulator.wake.wait(seconds)
+        with environ.get(WAITING, nullcontext)():  # the live server's gate is free meanwhile
+            if limit is not None and limit < seconds:
+                if not self.emulator.wake.wait(limit):
+                    raise TIMED_OUT.fail()
+                return  # released before the client gave up: answer now
+            self.emulator.wake.wait(seconds)
 
     def _record_refused(
         self, environ: dict[str, Any], exc: ConnectionFault, started: float

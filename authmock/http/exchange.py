@@ -27,6 +27,10 @@ MAX_BODY = 1024 * 1024  # 1 MiB
 # against DNS rebinding, the Content-Length/Transfer-Encoding framing check) do
 # not apply; its Host is the URL the client chose and its body is in memory.
 IN_PROCESS = "authmock.inprocess"
+# Environ key a live server may set: a context manager factory the engine enters
+# around each wait (a fault's delay or stall), so that a server admitting only a
+# few requests at once (ways/gate.py) lets others in meanwhile.
+WAITING = "authmock.waiting"
 JSON_TYPE = "application/json"
 # One tuple for every JSON reply (the journal keeps a reply's headers).
 JSON_HEADER = ("Content-Type", JSON_TYPE)

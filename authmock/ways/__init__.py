@@ -15,8 +15,9 @@ In-process (no socket; the request becomes a WSGI environ, ``wsgi_call``):
 - ``network``: the refusal of non-loopback traffic under ``allow_network=False``.
 
 Over a socket: ``server`` (werkzeug's threaded server with keep-alive and the
-socket-level faults), ``granian_server`` (the extra ``granian``, for load
-tests), ``tls`` (certificates for ``https`` serving).
+socket-level faults), ``gate`` (the first-come, first-served turns of its
+requests), ``granian_server`` (the extra ``granian``, for load tests), ``tls``
+(certificates for ``https`` serving).
 
 Endpoint logic, auth, faults and the journal live in the engine, never here.
 """

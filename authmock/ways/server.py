@@ -7,6 +7,13 @@ response in one ``send``, and bounds the time a client may take to send its
 request line and headers (``header_timeout``): a slow or idle client cannot
 hold a thread for longer than that. With a TLS context the handshake runs in
 the connection's own thread under the same deadline, never in the accept loop.
+
+Under load, a hundred connection threads taking turns at one GIL starve some
+of them (the p99 was 40 times the median); :class:`LiveServer` lets only
+``GATE_SLOTS`` requests at a time past a first-come, first-served
+:class:`~authmock.ways.gate.FairGate`, from the request line's arrival to the
+response's bytes being ready. A request gives its slot back while it waits: for
+the client (a read that would block) or in a fault's ``delay`` or stall.
 """
 
 from __future__ import annotations
@@ -15,13 +22,14 @@ import contextlib
 import gc
 import io
 import os
+import select
 import socket
 import ssl
 import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -36,9 +44,10 @@ from werkzeug.serving import (
 
 from authmock.http.access_log import AccessLog
 from authmock.http.app import App
-from authmock.http.exchange import ConnectionFault
+from authmock.http.exchange import WAITING, ConnectionFault
 from authmock.http.framing import ChunkedBody
 from authmock.http.guard import HostPolicy
+from authmock.ways.gate import FairGate
 
 if TYPE_CHECKING:
     from authmock.ways.tls import LocalTls
@@ -56,6 +65,15 @@ DRAIN_LIMIT = 2 * 1024 * 1024
 # Connections the kernel queues before accept(): a burst of clients connecting at
 # once (a load test's 100) must not have SYNs dropped and retried a second later.
 BACKLOG = 1024
+# Requests of a LiveServer past its gate at once. One GIL runs them and a
+# request holds its slot only while it computes (never while it waits), so one
+# keeps the GIL busy: under wrk on 2 cores, 1 slot had the req/s of no gate and
+# a p99 of 30-110 ms (no gate: 0.8-1.2 s); 2 and 3 slots lost a third of the
+# req/s, 4 had a p99 of 175 ms.
+GATE_SLOTS = 1
+# Seconds a request waits for a slot before it goes in anyway (a holder that
+# blocks without giving its slot back must slow the server, not stop it).
+GATE_PATIENCE = 1.0
 _DROPPED = (ConnectionError, TimeoutError)
 
 
@@ -165,7 +183,8 @@ class _Socket:
         # gives up; reset/stop release it (emulator.wake). An instance's request
         # stalls on that instance's event.
         emulator = self.environ.get("authmock.emulator", self.faults.app.emulator)
-        emulator.wake.wait(STALL_SECONDS)
+        with self.environ.get(WAITING, contextlib.nullcontext)():  # the gate is free meanwhile
+            emulator.wake.wait(STALL_SECONDS)
 
     def drop(self) -> Any:
         return self.faults.drop(self.fault, self.start_response)
@@ -177,6 +196,9 @@ class _DeadlineIO(socket.SocketIO):
     time out (a per-read timeout alone would not)."""
 
     deadline: float | None = None
+    # While the request holds a slot of the server's gate: a read that would wait
+    # for the client gives the slot back meanwhile (a slow upload holds no slot).
+    waiting: Callable[[], contextlib.AbstractContextManager[None]] | None = None
 
     def readinto(self, b: Any) -> int | None:
         if self.deadline is not None:
@@ -184,7 +206,20 @@ class _DeadlineIO(socket.SocketIO):
             if left <= 0:
                 raise TimeoutError("request headers not received in time")
             self._sock.settimeout(left)  # type: ignore[attr-defined]
+        if self.waiting is not None and not self._ready():
+            with self.waiting():
+                return super().readinto(b)
         return super().readinto(b)
+
+    def _ready(self) -> bool:
+        """Whether a read returns at once (bytes, or the end, are there)."""
+        sock: socket.socket = self._sock  # type: ignore[attr-defined]
+        if isinstance(sock, ssl.SSLSocket):
+            # Readable bytes may be part of a record: only decrypted ones are sure.
+            return sock.pending() > 0
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
 
 
 class _Body(io.RawIOBase):
@@ -262,6 +297,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(server.header_timeout)
+        self._held = False  # a slot of server.gate
         if server.tls is not None:
             sock = server.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
             self.request = sock
@@ -298,13 +334,49 @@ class KeepAliveHandler(WSGIRequestHandler):
             self.close_connection = True
         finally:
             self._reader.deadline = None
+            self._leave()
 
     def parse_request(self) -> bool:
+        # The request line is in (an idle connection waited for it without a
+        # slot): the rest runs past the gate, which a stopping server closes.
+        if not self._enter():
+            self.close_connection = True
+            return False  # no answer: the connection closes
         ok = super().parse_request()
         # Headers are in: the body and the response get a per-read timeout instead.
         self._reader.deadline = None
         self.connection.settimeout(self.server.header_timeout)
         return ok
+
+    def _enter(self) -> bool:
+        """Take a slot of the server's gate (there may be none); False when
+        the server is stopping."""
+        gate = self.server.gate
+        if gate is None or self._held:
+            return True
+        if not gate.acquire():
+            return False
+        self._held = True
+        self._reader.waiting = self._waiting
+        return True
+
+    def _leave(self) -> None:
+        if self._held:
+            self._held = False
+            self._reader.waiting = None
+            self.server.gate.release()  # type: ignore[union-attr]
+
+    @contextlib.contextmanager
+    def _waiting(self) -> Iterator[None]:
+        """Around a wait (the client, a fault's delay or stall): the slot is
+        free meanwhile and taken again after (not once the server stops)."""
+        held = self._held
+        self._leave()
+        try:
+            yield
+        finally:
+            if held:
+                self._enter()
 
     def log(self, type: str, message: str, *args: Any) -> None:
         pass
@@ -343,6 +415,8 @@ class KeepAliveHandler(WSGIRequestHandler):
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         self.environ = environ = self.make_environ()
+        if self.server.gate is not None:
+            environ[WAITING] = self._waiting
         framed = self._framed_body(environ)
         started: list[Any] = []
 
@@ -375,6 +449,8 @@ class KeepAliveHandler(WSGIRequestHandler):
                 self.close_connection = True
         elif not framed.done:
             self.close_connection = True
+        # The answer is made: its writes (and a fault's slow body) hold no slot.
+        self._leave()
         self._send(started, body, environ, stream)
         if not self.close_connection and isinstance(framed, _Body) and not framed.drain():
             self.close_connection = True
@@ -443,13 +519,21 @@ class LiveWSGIServer(ThreadedWSGIServer):
         fd: int,
         header_timeout: float,
         tls: ssl.SSLContext | None,
+        gate: FairGate | None = None,
     ) -> None:
+        self.gate: FairGate | None = None  # werkzeug's __init__ calls server_close()
         super().__init__(host, 0, app, KeepAliveHandler, fd=fd)
+        self.gate = gate
         self.header_timeout = header_timeout
         self.tls = tls
         # werkzeug reads ssl_context for wsgi.url_scheme; the handshake is the handler's.
         self.ssl_context = tls
         self.connections: set[socket.socket] = set()
+
+    def server_close(self) -> None:
+        if self.gate is not None:
+            self.gate.close()  # requests waiting for a slot end: their connections close
+        super().server_close()
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -474,14 +558,18 @@ def wsgi_server(
     *,
     header_timeout: float = HEADER_TIMEOUT,
     tls: ssl.SSLContext | None = None,
+    gate_slots: int | None = None,
 ) -> LiveWSGIServer:
     """A threaded werkzeug server with :class:`KeepAliveHandler` for any WSGI app
-    (the benchmarks run a constant app on it as a floor)."""
+    (the benchmarks run a constant app on it as a floor). With ``gate_slots``, at
+    most that many requests at once run past a :class:`FairGate` (the app's
+    waits must then enter ``environ[WAITING]``, as the engine's do)."""
     if not 0 < header_timeout < 86400:
         raise ValueError("header_timeout must be a positive number of seconds")
+    gate = FairGate(gate_slots, GATE_PATIENCE) if gate_slots is not None else None
     listener = _listen(host, port)
     try:
-        return LiveWSGIServer(host, app, listener.fileno(), float(header_timeout), tls)
+        return LiveWSGIServer(host, app, listener.fileno(), float(header_timeout), tls, gate)
     finally:
         listener.close()  # werkzeug serves on its own duplicate of the socket
 
@@ -523,6 +611,7 @@ class LiveServer:
                 port,
                 header_timeout=header_timeout,
                 tls=self.tls.context if self.tls else None,
+                gate_slots=GATE_SLOTS,
             )
         except BaseException:
             if self.tls is not None:

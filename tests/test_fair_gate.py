@@ -1,0 +1,279 @@
+"""The live server's gate (ways/gate.py): requests go past it first come, first
+served, and a request that waits (for its client, in a fault's ``delay`` or
+stall) gives its slot back, so it never holds up another connection; a stopping
+server lets the waiting ones go.
+
+The server tests run with one slot and no patience to speak of: a request
+that kept its slot while it waited would hold every other one until the
+client's timeout, and the test would fail."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+import pytest
+import requests
+
+from authmock import AuthMock, effects
+from authmock.effects import Effect
+from authmock.http.exchange import Exchange
+from authmock.ways import server as server_module
+from authmock.ways.gate import FairGate
+from authmock.ways.server import LiveServer
+
+
+def _until(condition: Callable[[], bool], what: str) -> None:
+    """Bounded, so that a broken server fails instead of hanging."""
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+class Background:
+    """A call in a thread of its own; ``outcome`` is its result or exception."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.outcome: Any = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self.outcome = fn()
+        except Exception as exc:
+            self.outcome = exc
+
+    def join(self) -> Any:
+        self._thread.join(timeout=20)
+        assert not self._thread.is_alive(), "never returned"
+        return self.outcome
+
+
+# -- the gate ---------------------------------------------------------------------------
+
+
+def test_waiters_get_in_in_the_order_they_came() -> None:
+    gate = FairGate(1, patience=600)
+    assert gate.acquire()
+    order: list[int] = []
+
+    def enter(n: int) -> None:
+        assert gate.acquire()
+        order.append(n)
+        gate.release()
+
+    threads = []
+    for n in range(8):
+        threads.append(threading.Thread(target=enter, args=(n,), daemon=True))
+        threads[-1].start()
+        _until(lambda n=n: gate.waiting == n + 1, "a waiter never queued")  # type: ignore[misc]
+    gate.release()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert order == list(range(8))
+    # Every slot is back: as many holders as slots get in at once again.
+    assert gate.acquire()
+    assert gate.waiting == 0
+
+
+def test_a_slot_given_back_goes_to_a_waiter_not_a_newcomer() -> None:
+    gate = FairGate(1, patience=600)
+    assert gate.acquire()
+    waiter = Background(gate.acquire)
+    _until(lambda: gate.waiting == 1, "the waiter never queued")
+    gate.release()
+    assert waiter.join() is True
+    newcomer = Background(gate.acquire)  # the slot is the waiter's now
+    _until(lambda: gate.waiting == 1, "the newcomer never queued")
+    gate.close()
+    assert newcomer.join() is False
+
+
+def test_closing_lets_every_waiter_go_and_admits_nobody() -> None:
+    gate = FairGate(2, patience=600)
+    assert gate.acquire() and gate.acquire()
+    waiters = [Background(gate.acquire) for _ in range(3)]
+    _until(lambda: gate.waiting == 3, "the waiters never queued")
+    gate.close()
+    assert [w.join() for w in waiters] == [False, False, False]
+    assert gate.acquire() is False
+
+
+def test_a_waiter_out_of_patience_goes_in_beside_the_holder() -> None:
+    gate = FairGate(1, patience=0.01)
+    assert gate.acquire()  # held, never given back while the waiter waits
+    assert Background(gate.acquire).join() is True
+    assert gate.waiting == 0
+    # Both give back: the slot is free again, once.
+    gate.release()
+    gate.release()
+    assert gate.acquire()
+    late = Background(gate.acquire)
+    assert late.join() is True  # out of patience again: the count did not drift
+
+
+def test_a_gate_needs_a_slot() -> None:
+    with pytest.raises(ValueError, match="at least one slot"):
+        FairGate(0)
+
+
+# -- the server with one slot -----------------------------------------------------------
+
+
+@pytest.fixture
+def one_slot(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AuthMock, LiveServer]]:
+    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
+    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    mock = AuthMock(seed=7)
+    with mock.serve() as server:
+        yield mock, server
+
+
+def _gate(server: LiveServer) -> FairGate:
+    gate = server._server.gate
+    assert gate is not None and gate.slots == 1
+    return gate
+
+
+def _healthy(server: LiveServer) -> None:
+    """Another connection's request is answered (the one slot is free)."""
+    answer = requests.get(f"{server.url}/healthz", timeout=5)
+    assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
+
+
+def _raw(server: LiveServer, data: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall(data)
+    return sock
+
+
+def test_a_stalled_request_gives_its_slot_back(one_slot: tuple[AuthMock, LiveServer]) -> None:
+    mock, server = one_slot
+    fault = mock.faults.get(mock.faults.add(path="/api/v1/roles", kind="timeout", times=1))
+    stalled = Background(lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30))
+    _until(lambda: fault.fired > 0, "the request never reached the fault")
+    _healthy(server)
+    _healthy(server)
+    assert stalled.outcome is None  # still stalled
+    mock.reset()  # releases it: it takes a slot again and resets its connection
+    assert isinstance(stalled.join(), requests.ConnectionError)
+    _healthy(server)
+
+
+def test_a_delayed_request_gives_its_slot_back(one_slot: tuple[AuthMock, LiveServer]) -> None:
+    mock, server = one_slot
+    fault = mock.faults.get(mock.faults.add(path="/api/v1/roles", delay=600, times=1))
+    delayed = Background(lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30))
+    _until(lambda: fault.fired > 0, "the request never reached the fault")
+    _healthy(server)
+    assert delayed.outcome is None  # still sleeping
+    mock.reset()  # wakes it: the real answer (401, no token), late
+    assert delayed.join().status_code == 401
+    _healthy(server)
+
+
+def test_a_slow_upload_holds_no_slot(one_slot: tuple[AuthMock, LiveServer]) -> None:
+    _, server = one_slot
+    body = b'{"seed": 7}'
+    head = (
+        b"POST /_authmock/reset HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    gate = _gate(server)
+    with _raw(server, head + body[:3]) as slow:
+        # In: it holds the slot until it must wait for the rest of its body.
+        _until(lambda: gate.admitted == 1, "the request never went past the gate")
+        _healthy(server)
+        _healthy(server)
+        slow.sendall(body[3:])  # the rest: it is answered as ever
+        answer = slow.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 204 "), answer  # reset to seed 7
+
+
+def test_slow_headers_hold_no_slot(one_slot: tuple[AuthMock, LiveServer]) -> None:
+    _, server = one_slot
+    gate = _gate(server)
+    with _raw(server, b"GET /healthz HTTP/1.1\r\nHost: 127.0.") as slow:
+        # The request line is in: it holds the slot until it must wait for the rest.
+        _until(lambda: gate.admitted == 1, "the request never went past the gate")
+        _healthy(server)
+        slow.sendall(b"0.1\r\n\r\n")
+        answer = slow.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'{"status":"ok"}')
+
+
+class Hold(Effect):
+    """Blocks in the engine without ``pause`` (so it keeps its slot) until ``go``."""
+
+    name = "hold"
+    go = threading.Event()
+    holding: ClassVar[list[bool]] = []
+
+    def before(self, ex: Exchange, pause: Callable[[float], None]) -> None:
+        Hold.holding.append(True)
+        Hold.go.wait(30)
+
+
+@pytest.fixture
+def hold() -> Iterator[type[Hold]]:
+    Hold.go.clear()
+    Hold.holding.clear()
+    effects.register(Hold)
+    try:
+        yield Hold
+    finally:
+        Hold.go.set()
+        effects.unregister("hold")
+
+
+def _closed_unanswered(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(65536) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_stop_lets_the_requests_waiting_for_a_slot_go(
+    monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
+) -> None:
+    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
+    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    mock = AuthMock(seed=7)
+    mock.faults.add(path="/healthz", kind="hold")
+    server = LiveServer(mock.wsgi_app).start()
+    holder = Background(lambda: requests.get(f"{server.url}/healthz", timeout=30))
+    _until(lambda: bool(hold.holding), "the request never reached the fault")
+    gate = _gate(server)
+    request = b"GET /api/v1/roles HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    waiting = [_raw(server, request) for _ in range(3)]
+    try:
+        _until(lambda: gate.waiting == 3, "the requests never waited for the slot")
+        Background(server.stop).join()  # returns, though the slot is never given back
+        assert all(_closed_unanswered(sock) for sock in waiting)
+    finally:
+        for sock in waiting:
+            sock.close()
+        hold.go.set()
+    assert isinstance(holder.join(), requests.ConnectionError)  # its socket was shut
+    _until(lambda: len(mock.calls) > 0, "the holder never finished")  # it goes on ungated
+    assert [c.path for c in mock.calls] == ["/healthz"]  # the waiting ones never ran
+
+
+def test_a_holder_that_keeps_its_slot_slows_others_but_never_stops_them(
+    monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
+) -> None:
+    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
+    monkeypatch.setattr(server_module, "GATE_PATIENCE", 0.05)
+    mock = AuthMock(seed=7)
+    mock.faults.add(path="/api/v1/roles", kind="hold")
+    with mock.serve() as server:
+        holder = Background(lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30))
+        _until(lambda: bool(hold.holding), "the request never reached the fault")
+        _healthy(server)  # in after its patience
+        hold.go.set()
+        assert holder.join().status_code == 401
