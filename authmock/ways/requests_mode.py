@@ -363,6 +363,7 @@ def engine_pool(app: WsgiApp, base: str) -> HTTPConnectionPool:
 
 
 _PLAIN_ADAPTER = HTTPAdapter()
+_MAX_POOLS = 256
 
 
 def _get_connection_with_tls_context(
@@ -452,7 +453,8 @@ class RequestsInterceptor(Interceptor):
         allow_network: bool = True,
     ):
         super().__init__(app, owns, passthrough, allow_network, _INTERCEPTION)
-        # One engine pool per scheme://host[:port] while active (dropped on stop).
+        # One engine pool per scheme://host[:port], kept across stop and start:
+        # building one costs a test's first call more than the engine's answer.
         self._pools: dict[str, HTTPConnectionPool] = {}
 
     def pool(self, url: str) -> HTTPConnectionPool:
@@ -460,10 +462,7 @@ class RequestsInterceptor(Interceptor):
         key = scheme.lower() + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
         pool = self._pools.get(key)
         if pool is None:
-            # Building a urllib3 pool costs more than the engine's answer.
+            if len(self._pools) >= _MAX_POOLS:
+                self._pools = {}  # bounded: BigID deployments are hosts
             pool = self._pools.setdefault(key, engine_pool(self.app, key))
         return pool
-
-    def stop(self) -> None:
-        super().stop()
-        self._pools = {}
