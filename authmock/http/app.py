@@ -61,6 +61,23 @@ _HARDENING_NAMES = frozenset(name.lower() for name, _ in HARDENING)
 _JSON_HEADERS = (JSON_HEADER,)
 
 
+# A test asks for the same few URLs over and over, and interception asks for
+# each whether it is the emulator's: urlsplit once per URL. Bounded (URLs carry ids).
+_SPLIT: dict[str, tuple[str, str]] = {}
+
+
+def _host_and_path(url: str) -> tuple[str, str]:
+    """A URL's host (lowercase, default port dropped) and path."""
+    split = _SPLIT.get(url)
+    if split is None:
+        parts = urlsplit(url)
+        split = (default_port(parts.netloc.lower(), parts.scheme), parts.path or "/")
+        if len(_SPLIT) >= 2048:
+            _SPLIT.clear()
+        _SPLIT[url] = split
+    return split
+
+
 def _is_admin(path: str) -> bool:
     return path.startswith("/_authmock/") or path == "/_authmock"
 
@@ -119,9 +136,7 @@ class App:
     # -- which API a request is for ------------------------------------------------
     def intercepts(self, url: str) -> bool:
         """Whether a URL belongs to this emulator (in-process interception)."""
-        parts = urlsplit(url)
-        host = default_port(parts.netloc.lower(), parts.scheme)
-        path = parts.path or "/"
+        host, path = _host_and_path(url)
         for layer in self._by_host:
             try:
                 if layer.route_host(host, path) is not None:
@@ -188,9 +203,9 @@ class App:
 
     def _refusal(self, environ: dict[str, Any]) -> Reply | None:
         """403 for a Host this server does not answer (DNS rebinding), 400 for a
-        body whose length is ambiguous: before routing, so they change nothing."""
-        if environ.get(IN_PROCESS):
-            return None  # never crossed a network; the body is already in memory
+        body whose length is ambiguous: before routing, so they change nothing.
+        Not for an in-process call: its Host is the URL the client chose and its
+        body is already in memory."""
         header = environ.get("HTTP_HOST")
         if header is not None:  # no browser omits Host
             policy: HostPolicy = environ.get("authmock.hosts") or self.host_policy
@@ -215,9 +230,10 @@ class App:
 
     def respond(self, environ: dict[str, Any]) -> Reply:
         """Answer one request, or raise :class:`ConnectionFault`."""
-        refused = self._refusal(environ)
-        if refused is not None:
-            return refused
+        if not environ.get(IN_PROCESS):  # in-process: never crossed a network
+            refused = self._refusal(environ)
+            if refused is not None:
+                return refused
         if self.instances is not None:
             routed = self.instances.route(environ)
             if routed is not None:

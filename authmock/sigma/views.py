@@ -157,9 +157,10 @@ class SigmaHttp(Endpoints[SigmaBackend]):
         return principal
 
     def _principal(self, ex: Exchange) -> Principal:
-        principal = self.backend.authenticate(
-            ex.header("Authorization"), ex.header("X-Sigma-ApiKey")
-        )
+        authorization = ex.header("Authorization")
+        # A Bearer token wins over a key (authenticate ignores the key then).
+        api_key = ex.header("X-Sigma-ApiKey") if authorization is None else None
+        principal = self.backend.authenticate(authorization, api_key)
         ex.tenant = principal.workspace_id
         ex.principal = principal.label
         return principal
