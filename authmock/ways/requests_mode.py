@@ -206,7 +206,10 @@ class _EngineMixin:
         """urllib3's, without its retry bookkeeping when one attempt is all
         there can be (the common case)."""
         if _single_attempt(retries, redirect, response_kw) and not assert_same_host:
-            timeout_obj = self._get_timeout(timeout)  # type: ignore[attr-defined]
+            # Only read (_read_timeout clones one with a total): no per-call clone.
+            timeout_obj = (
+                timeout if isinstance(timeout, Timeout) else self._get_timeout(timeout)  # type: ignore[attr-defined]
+            )
             try:
                 return self._answer(
                     method,
