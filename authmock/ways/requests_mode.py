@@ -54,6 +54,8 @@ def _body_bytes(body: Any) -> bytes:
     file or an iterable of chunks), a str chunk sent as UTF-8 as its connection does."""
     if isinstance(body, bytes):
         return body  # what requests hands over, nearly always
+    if body is None:
+        return b""
     chunks: Iterable[Any] = body_to_chunks(body, "POST", 16384).chunks or ()
     return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in chunks)
 
