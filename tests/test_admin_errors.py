@@ -368,3 +368,34 @@ def test_a_credential_at_the_detail_clip_is_masked_whole() -> None:
     detail = _handler_error_detail(RuntimeError("no widget " * 18 + "key " + key))
     assert key[:8] not in detail
     assert detail.endswith(" key ********ghij")  # masked whole, then short enough
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("a __str__ with a bug of its own")
+
+
+def test_an_exception_that_cannot_be_printed_is_still_the_apis_500() -> None:
+    # Naming the bug must not raise instead of answering.
+    detail = _handler_error_detail(_Unprintable())
+    assert detail == (
+        "route handler GET /api/v1/widgets raised _Unprintable: (its str() raised RuntimeError)"
+    )
+
+
+def test_an_admin_handlers_exception_that_cannot_be_printed_is_the_admin_500(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bug = _Unprintable()
+    monkeypatch.setattr(SigmaBackend, "remove_workspace", _raise(bug))
+    with AuthMock(seed=7) as mock:
+        response = requests.delete(f"{mock.sigma_url}/_authmock/sigma/workspaces/ws-sigma")
+        assert (response.status_code, response.json()) == (
+            500,
+            {
+                "error": "INTERNAL_ERROR",
+                "message": "the admin handler raised _Unprintable: (its str() raised RuntimeError)",
+            },
+        )
+        assert mock.handler_errors == [bug]
+        mock.handler_errors.clear()
