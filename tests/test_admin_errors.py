@@ -399,3 +399,25 @@ def test_an_admin_handlers_exception_that_cannot_be_printed_is_the_admin_500(
         )
         assert mock.handler_errors == [bug]
         mock.handler_errors.clear()
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        # A handler that raises with the body it got: the journal hides its password.
+        (
+            "bad body {'email': 'ops@acme.test', 'password': 's3cret'}",
+            "bad body {'email': 'ops@acme.test', 'password': '********'}",
+        ),
+        ("login failed: password=hunter2 user=ops", "login failed: password=******** user=ops"),
+        (
+            'upstream said {"client_secret": "abc123xyz"}',
+            'upstream said {"client_secret": "*****3xyz"}',
+        ),
+        ("apiKey = short-key-1 rejected", "apiKey = *******ey-1 rejected"),
+    ],
+)
+def test_a_named_secret_in_a_handlers_exception_is_masked(message: str, shown: str) -> None:
+    # Too short for a credential-like run: masked by the name in front of it.
+    detail = _handler_error_detail(RuntimeError(message))
+    assert detail == f"route handler GET /api/v1/widgets raised RuntimeError: {shown}"

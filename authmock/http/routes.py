@@ -286,7 +286,7 @@ class Endpoints(ABC, Generic[B]):
 
 def describe_error(exc: BaseException) -> str:
     """``Type: message`` of a handler's exception, clipped and with credential-like
-    runs masked, as the journal and the admin API show a bug."""
+    runs and named secrets masked, as the journal and the admin API show a bug."""
     try:
         text = str(exc)
     except Exception as broken:  # a bug in the bug's __str__: still the 500
