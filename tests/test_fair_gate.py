@@ -109,12 +109,15 @@ def test_a_waiter_out_of_patience_goes_in_beside_the_holder() -> None:
     assert gate.acquire()  # held, never given back while the waiter waits
     assert Background(gate.acquire).join() is True
     assert gate.waiting == 0
-    # Both give back: the slot is free again, once.
+    # Both give back: the slot is free again, once (not twice: the count did not drift).
     gate.release()
     gate.release()
+    gate.patience = 600  # from now on, a waiter waits for the slot
     assert gate.acquire()
     late = Background(gate.acquire)
-    assert late.join() is True  # out of patience again: the count did not drift
+    _until(lambda: gate.waiting == 1, "a second holder got in: the slots drifted")
+    gate.release()
+    assert late.join() is True
 
 
 def test_a_gate_needs_a_slot() -> None:
