@@ -109,3 +109,19 @@ def test_delays_still_delay_after_a_server_stopped_or_the_mock_restarted(how: st
             requests.get(f"{mock.sigma_url}/healthz", timeout=0.2)
     finally:
         mock.stop()
+
+
+def test_a_urllib3_timeout_object_is_the_callers_to_reuse_in_process() -> None:
+    """requests takes a urllib3 ``Timeout`` as is; in-process its total counts
+    from each call, and the caller's object is never started (reusable)."""
+    from urllib3.util.timeout import Timeout
+
+    timeout = Timeout(total=0.2)
+    with AuthMock(seed=3) as mock, requests.Session() as session:
+        mock.faults.add(path="/healthz", delay=30)
+        for _ in range(2):
+            with pytest.raises(requests.ReadTimeout):
+                session.get(f"{mock.sigma_url}/healthz", timeout=timeout)
+        mock.faults.clear()
+        assert session.get(f"{mock.sigma_url}/healthz", timeout=timeout).status_code == 200
+    assert timeout._start_connect is None  # never started: still the caller's to reuse

@@ -37,7 +37,7 @@ import responses
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import prepend_scheme_if_needed, select_proxy
-from urllib3 import HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
+from urllib3 import HTTPConnectionPool, HTTPHeaderDict, HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.util.request import body_to_chunks
 from urllib3.util.retry import Retry
@@ -54,6 +54,8 @@ def _body_bytes(body: Any) -> bytes:
     file or an iterable of chunks), a str chunk sent as UTF-8 as its connection does."""
     if isinstance(body, bytes):
         return body  # what requests hands over, nearly always
+    if body is None:
+        return b""
     chunks: Iterable[Any] = body_to_chunks(body, "POST", 16384).chunks or ()
     return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in chunks)
 
@@ -82,26 +84,16 @@ def _read_timeout(timeout: Any) -> float | None:
 
 class _Original:
     """The http.client response urllib3 wraps, as far as urllib3 and requests read
-    it: ``msg`` (requests takes cookies from it, built on first use) and
-    ``isclosed``/``close``."""
+    it: ``msg`` and ``isclosed``/``close``. requests takes a response's cookies
+    from ``msg.get_all``; the response's own ``HTTPHeaderDict`` answers that by
+    key (urllib3 gives it ``get_all`` for http.cookiejar), where an
+    ``HTTPMessage`` scans every header twice. ``responses`` hands the same."""
 
-    __slots__ = ("_closed", "_headers", "_msg")
+    __slots__ = ("_closed", "msg")
 
-    def __init__(self, headers: list[tuple[str, str]]) -> None:
-        self._headers = headers
-        self._msg: http.client.HTTPMessage | None = None
+    def __init__(self, headers: HTTPHeaderDict) -> None:
+        self.msg = headers
         self._closed = False
-
-    @property
-    def msg(self) -> http.client.HTTPMessage:
-        if self._msg is None:
-            message = http.client.HTTPMessage()
-            # What message[name] = value stores under the default (compat32)
-            # policy, without its per-header parsing: requests reads it on every
-            # response for cookies.
-            message._headers = list(self._headers)  # type: ignore[attr-defined]
-            self._msg = message
-        return self._msg
 
     def isclosed(self) -> bool:
         return self._closed
@@ -216,7 +208,10 @@ class _EngineMixin:
         """urllib3's, without its retry bookkeeping when one attempt is all
         there can be (the common case)."""
         if _single_attempt(retries, redirect, response_kw) and not assert_same_host:
-            timeout_obj = self._get_timeout(timeout)  # type: ignore[attr-defined]
+            # Only read (_read_timeout clones one with a total): no per-call clone.
+            timeout_obj = (
+                timeout if isinstance(timeout, Timeout) else self._get_timeout(timeout)  # type: ignore[attr-defined]
+            )
             try:
                 return self._answer(
                     method,
@@ -312,14 +307,15 @@ class _EngineMixin:
             method, target, _header_pairs(headers), _body_bytes(body), _read_timeout(timeout)
         )
         status, header_list, data = call(self.app, environ)
+        headers = HTTPHeaderDict(header_list)
         return HTTPResponse(
             body=io.BytesIO(data),
-            headers=header_list,  # type: ignore[arg-type]
+            headers=headers,
             status=status,
             reason=http.client.responses.get(status),
             preload_content=preload_content,
             decode_content=decode_content,
-            original_response=_Original(header_list),  # type: ignore[arg-type]
+            original_response=_Original(headers),  # type: ignore[arg-type]
             pool=self,  # type: ignore[arg-type]
             connection=response_conn,
             retries=retries,
