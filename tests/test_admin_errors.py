@@ -337,3 +337,34 @@ def test_no_admin_route_answers_a_bad_body_with_a_500(route: tuple[str, str], bo
     status, _, content = call(mock.wsgi_app, environ)
     assert status < 500, (route, body, content, mock.handler_errors)
     assert mock.handler_errors == []
+
+
+def _handler_error_detail(bug: BaseException) -> str:
+    """The journal's detail of a Sigma route whose handler raises ``bug``."""
+    with AuthMock(seed=7) as mock:
+
+        @mock.sigma.route("GET", "/api/v1/widgets")
+        def widgets(request: object, principal: object) -> object:
+            raise bug
+
+        token = mock.sigma.issue_token("admin@sigma.io")
+        answer = requests.get(
+            f"{mock.sigma_url}/api/v1/widgets", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert (answer.status_code, answer.json()) == (
+            500,
+            {"error": "INTERNAL_ERROR", "message": "Route handler raised an exception"},
+        )
+        mock.handler_errors.clear()
+        call = mock.calls[-1]
+        assert call.reason == "handler_error"
+        assert call.detail is not None
+        return call.detail
+
+
+def test_a_credential_at_the_detail_clip_is_masked_whole() -> None:
+    # Clipped first, the key's first 23 characters were too short a run to mask.
+    key = "sk_" + "abcdefghij" * 4
+    detail = _handler_error_detail(RuntimeError("no widget " * 18 + "key " + key))
+    assert key[:8] not in detail
+    assert detail.endswith(" key ********ghij")  # masked whole, then short enough
