@@ -66,10 +66,23 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
 _CREDENTIAL_RUN = re.compile(r"[A-Za-z0-9_\-]{24,}(?:\.[A-Za-z0-9_\-]*){0,2}")
 
 
+# A value right after a secret's name and ":" or "=" (a dict's repr, a form, a
+# truncated JSON body): masked as mask_body masks that key, however short.
+_NAMED_SECRET = re.compile(
+    r"(?i)(pass(?:word|wd|phrase)|secret|token|key)([\"']?\s*[:=]\s*[\"']?)([^\s\"',;&}\]]+)"
+)
+
+
+def _mask_named(match: re.Match[str]) -> str:
+    name, between, value = match.groups()
+    hidden = HIDDEN if name.lower().startswith("pass") else mask(value)
+    return f"{name}{between}{hidden}"
+
+
 def mask_text(text: str) -> str:
     """Mask credential-like runs in a body that is not JSON (a truncated answer,
-    an HTML page), where the keys that tell a secret apart are not there."""
-    return _CREDENTIAL_RUN.sub(lambda m: mask(m.group()), text)
+    an HTML page, an exception's message), and any value a secret's name introduces."""
+    return _CREDENTIAL_RUN.sub(lambda m: mask(m.group()), _NAMED_SECRET.sub(_mask_named, text))
 
 
 def mask_body(value: Any, depth: int = 0) -> Any:

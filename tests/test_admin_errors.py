@@ -368,3 +368,56 @@ def test_a_credential_at_the_detail_clip_is_masked_whole() -> None:
     detail = _handler_error_detail(RuntimeError("no widget " * 18 + "key " + key))
     assert key[:8] not in detail
     assert detail.endswith(" key ********ghij")  # masked whole, then short enough
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("a __str__ with a bug of its own")
+
+
+def test_an_exception_that_cannot_be_printed_is_still_the_apis_500() -> None:
+    # Naming the bug must not raise instead of answering.
+    detail = _handler_error_detail(_Unprintable())
+    assert detail == (
+        "route handler GET /api/v1/widgets raised _Unprintable: (its str() raised RuntimeError)"
+    )
+
+
+def test_an_admin_handlers_exception_that_cannot_be_printed_is_the_admin_500(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bug = _Unprintable()
+    monkeypatch.setattr(SigmaBackend, "remove_workspace", _raise(bug))
+    with AuthMock(seed=7) as mock:
+        response = requests.delete(f"{mock.sigma_url}/_authmock/sigma/workspaces/ws-sigma")
+        assert (response.status_code, response.json()) == (
+            500,
+            {
+                "error": "INTERNAL_ERROR",
+                "message": "the admin handler raised _Unprintable: (its str() raised RuntimeError)",
+            },
+        )
+        assert mock.handler_errors == [bug]
+        mock.handler_errors.clear()
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        # A handler that raises with the body it got: the journal hides its password.
+        (
+            "bad body {'email': 'ops@acme.test', 'password': 's3cret'}",
+            "bad body {'email': 'ops@acme.test', 'password': '********'}",
+        ),
+        ("login failed: password=hunter2 user=ops", "login failed: password=******** user=ops"),
+        (
+            'upstream said {"client_secret": "abc123xyz"}',
+            'upstream said {"client_secret": "*****3xyz"}',
+        ),
+        ("apiKey = short-key-1 rejected", "apiKey = *******ey-1 rejected"),
+    ],
+)
+def test_a_named_secret_in_a_handlers_exception_is_masked(message: str, shown: str) -> None:
+    # Too short for a credential-like run: masked by the name in front of it.
+    detail = _handler_error_detail(RuntimeError(message))
+    assert detail == f"route handler GET /api/v1/widgets raised RuntimeError: {shown}"

@@ -109,12 +109,15 @@ def test_a_waiter_out_of_patience_goes_in_beside_the_holder() -> None:
     assert gate.acquire()  # held, never given back while the waiter waits
     assert Background(gate.acquire).join() is True
     assert gate.waiting == 0
-    # Both give back: the slot is free again, once.
+    # Both give back: the slot is free again, once (not twice: the count did not drift).
     gate.release()
     gate.release()
+    gate.patience = 600  # from now on, a waiter waits for the slot
     assert gate.acquire()
     late = Background(gate.acquire)
-    assert late.join() is True  # out of patience again: the count did not drift
+    _until(lambda: gate.waiting == 1, "a second holder got in: the slots drifted")
+    gate.release()
+    assert late.join() is True
 
 
 def test_a_gate_needs_a_slot() -> None:
@@ -277,3 +280,72 @@ def test_a_holder_that_keeps_its_slot_slows_others_but_never_stops_them(
         _healthy(server)  # in after its patience
         hold.go.set()
         assert holder.join().status_code == 401
+
+
+def _recv_until(sock: socket.socket, done: Callable[[bytes], bool], got: bytes = b"") -> bytes:
+    while not done(got):
+        chunk = sock.recv(65536)
+        assert chunk, f"closed after {got!r}"
+        got += chunk
+    return got
+
+
+class Trickle(Effect):
+    """The real answer's body sent a byte first, the rest once ``go`` is set."""
+
+    name = "trickle"
+    go = threading.Event()
+
+    def on_reply(self, reply: Any, ex: Exchange) -> Any:
+        def chunks() -> Iterator[bytes]:
+            yield reply.body[:1]
+            Trickle.go.wait(30)
+            yield reply.body[1:]
+
+        reply.chunks = chunks()
+        return reply
+
+    def sleeps(self) -> bool:
+        return True
+
+
+def test_a_slow_streamed_answer_holds_no_slot(one_slot: tuple[AuthMock, LiveServer]) -> None:
+    mock, server = one_slot
+    Trickle.go.clear()
+    effects.register(Trickle)
+    try:
+        mock.faults.add(path="/api/v1/roles", kind="trickle", times=1)
+        with _raw(server, b"GET /api/v1/roles HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") as slow:
+            got = _recv_until(slow, lambda got: b"\r\n\r\n" in got)  # the head: the body waits
+            _healthy(server)
+            Trickle.go.set()
+            got = _recv_until(slow, lambda got: got.endswith(b"}"), got)
+        head, _, body = got.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 401 ")
+        # The real answer, whole (the fault fired once: this one is plain).
+        assert body == requests.get(f"{server.url}/api/v1/roles", timeout=5).content
+    finally:
+        Trickle.go.set()
+        effects.unregister("trickle")
+
+
+def test_a_request_woken_from_its_delay_takes_a_turn_again(
+    monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
+) -> None:
+    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
+    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    mock = AuthMock(seed=7)
+    delay = mock.faults.get(mock.faults.add(path="/api/v1/roles", delay=600, times=1))
+    mock.faults.add(path="/healthz", kind="hold", times=1)
+    with mock.serve() as server:
+        gate = _gate(server)
+        delayed = Background(lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30))
+        _until(lambda: delay.fired > 0, "the request never reached its delay")
+        holder = Background(lambda: requests.get(f"{server.url}/healthz", timeout=30))
+        _until(lambda: bool(hold.holding), "the holder never reached its fault")
+        mock.reset()  # wakes the delayed request: it queues behind the holder
+        _until(lambda: gate.waiting == 1, "the woken request went on without a turn")
+        assert delayed.outcome is None
+        hold.go.set()
+        assert holder.join().status_code == 200
+        assert delayed.join().status_code == 401

@@ -288,10 +288,14 @@ class Endpoints(ABC, Generic[B]):
 
 def describe_error(exc: BaseException) -> str:
     """``Type: message`` of a handler's exception, clipped and with credential-like
-    runs masked, as the journal and the admin API show a bug."""
+    runs and named secrets masked, as the journal and the admin API show a bug."""
+    try:
+        text = str(exc)
+    except Exception as broken:  # a bug in the bug's __str__: still the 500
+        text = f"(its str() raised {type(broken).__name__})"
     # Masked before clipping: a credential cut at the clip is too short a run to
     # mask. Any run starting before the clip is masked within the first 1000.
-    return f"{type(exc).__name__}: {clip(mask_text(str(exc)[:1000]), 200)}"
+    return f"{type(exc).__name__}: {clip(mask_text(text[:1000]), 200)}"
 
 
 def run_user_route(
