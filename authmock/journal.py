@@ -385,11 +385,11 @@ class RawCall:
         )
 
     def header_bytes(self) -> int:
-        """The request's header bytes (at least), for the journal's caps."""
+        """The request's header bytes, names included (at least), for the journal's caps."""
         request = self.request
         size = request.get(HEADER_BYTES)
-        if size is None:
-            size = sum(len(v) for v in request.values() if isinstance(v, str))
+        if size is None:  # a kept_request: its keys are the server's per-request strings
+            size = sum(len(k) + len(v) for k, v in request.items() if isinstance(v, str))
         return int(size)
 
     def resolve(self, limit: Callable[[Any], tuple[Any, int]]) -> Call:

@@ -443,6 +443,29 @@ def test_a_hostile_sized_request_is_held_within_the_caps_before_any_read() -> No
     assert sum(len(k) + len(v) for k, v in calls[0].headers.items()) <= 8 * 1024 + 100
 
 
+def test_hostile_sized_header_names_are_held_within_the_caps_before_any_read() -> None:
+    # Long header names weigh as long values do (160 KB of names a request, a
+    # short URL): capped at once, not kept whole until a read.
+    mock = AuthMock(seed=7)
+    headers = {f"X-Big-{n}-" + "n" * 4000: "v" for n in range(40)}
+    with mock.serve() as server, requests.Session() as session:
+        session.get(f"{server.url}/healthz", headers=headers)
+        mock.calls.clear()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(20):
+                session.get(f"{server.url}/healthz", headers=headers, timeout=30)
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        calls = mock.calls
+    assert held < 20 * 80 * 1024, f"{held // 20} bytes held per entry"
+    assert sum(len(k) + len(v) for k, v in calls[0].headers.items()) <= 8 * 1024 + 100
+
+
 def _held_per_call(send: Any, mock: AuthMock, calls: int = 20) -> int:
     """Bytes the journal holds per call for ``calls`` calls, none of them read."""
     gc.collect()

@@ -74,7 +74,7 @@ def build_environ(
     size = 0
     for name, value in headers:
         environ[environ_key(name)] = value
-        size += len(value)
+        size += len(name) + len(value)
     environ[HEADER_BYTES] = size
     if body or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(len(body))
