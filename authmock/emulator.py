@@ -102,8 +102,9 @@ class Emulator:
     def _keep_handler_error(self, error: BaseException) -> None:
         errors = self.handler_errors
         errors.append(error)
-        if len(errors) > MAX_HANDLER_ERRORS:
-            del errors[: len(errors) - MAX_HANDLER_ERRORS]
+        # One list operation each, no length read in between: requests' threads
+        # recording at once keep exactly the most recent (a stale length cut more).
+        del errors[:-MAX_HANDLER_ERRORS]
 
     def release(self) -> None:
         """Wake every request sleeping in a ``delay`` or stalled by a ``timeout``

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from authmock import (
     RemoteAuthMock,
     ScenarioError,
 )
-from authmock.emulator import MAX_HANDLER_ERRORS
+from authmock.emulator import MAX_HANDLER_ERRORS, Emulator
 from authmock.globs import PatternError
 from authmock.http.declared import DeclaredRoute, RouteError
 from authmock.http.instances import InstanceError
@@ -421,3 +422,36 @@ def test_a_named_secret_in_a_handlers_exception_is_masked(message: str, shown: s
     # Too short for a credential-like run: masked by the name in front of it.
     detail = _handler_error_detail(RuntimeError(message))
     assert detail == f"route handler GET /api/v1/widgets raised RuntimeError: {shown}"
+
+
+def test_handler_errors_from_threads_at_once_keep_the_bound_exactly() -> None:
+    # Two requests' bugs recorded at once (a threaded server): the list is trimmed
+    # to exactly the most recent MAX_HANDLER_ERRORS, never fewer.
+    emulator = Emulator(seed=7)
+    older = [RuntimeError(f"old {n}") for n in range(MAX_HANDLER_ERRORS)]
+    late = RuntimeError("late")
+
+    class Interleaved(list[BaseException]):
+        """A list whose length, once read for a trim, goes stale: another thread
+        records a bug before the reader acts on it (as a thread switch may)."""
+
+        arrived = False
+        reads = 0
+
+        def __len__(self) -> int:
+            length = super().__len__()
+            self.reads += 1
+            # At the read a trim acts on (a first one may be a check, read again).
+            if self.reads == 2 and not self.arrived:
+                self.arrived = True
+                other = threading.Thread(target=emulator.handler_error, args=(late,))
+                other.start()
+                other.join()
+            return length
+
+    emulator.handler_errors = Interleaved(older)
+    first = RuntimeError("first")
+    emulator.handler_error(first)
+    if not emulator.handler_errors.arrived:  # type: ignore[attr-defined]
+        emulator.handler_error(late)  # the length is not read: one after the other
+    assert list(emulator.handler_errors) == [*older[2:], first, late]

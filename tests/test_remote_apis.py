@@ -4,7 +4,9 @@ this process may not (and may lack some this process has)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -13,6 +15,9 @@ from authmock import AuthMock, RemoteAuthMock
 from authmock.apis import registered
 from authmock.errors import Invalid
 from authmock.faults import FaultError
+from authmock.http.admin import Admin
+from authmock.http.admin_kit import AdminError
+from authmock.http.exchange import json_reply
 from authmock.remote import AdminBadRequest, AdminNotFound, RemoteApi
 from tests.oauth.api import OAuthApi
 
@@ -166,4 +171,35 @@ def test_api_of_an_api_only_this_process_has_says_the_server_lacks_it() -> None:
         assert raised.value.args[0] == (
             f"no emulated API 'oauth' on {server.url} (one of sigma, bigid):"
             " this process has its code, the server does not emulate it"
+        )
+
+
+def _older_index(without: str) -> Any:
+    """``Admin.index`` of a server older than the index (404) or its ``apis``."""
+
+    def index(self: Admin, body: Any) -> Any:
+        if without == "index":
+            raise AdminError(404, "no admin route GET /_authmock")
+        reply = ORIGINAL_INDEX(self, body)
+        document = json.loads(reply.body)
+        del document["apis"]
+        return json_reply(200, document)
+
+    return index
+
+
+ORIGINAL_INDEX = Admin.index
+
+
+@pytest.mark.parametrize("without", ["apis", "index"])
+def test_api_of_a_server_older_than_the_list_takes_this_processs_apis(
+    without: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Admin, "index", _older_index(without))
+    with AuthMock(seed=3).serve() as server, RemoteAuthMock(server.url) as remote:
+        assert remote.api("sigma") is remote.sigma
+        with pytest.raises(KeyError) as raised:
+            remote.api("nope")
+        assert raised.value.args[0] == (
+            f"no emulated API 'nope' on {server.url} (one of sigma, bigid)"
         )

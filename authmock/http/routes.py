@@ -153,8 +153,10 @@ class RouteTable:
     def match(self, path: str, method: str) -> tuple[Any, Mapping[str, Any]]:
         """The route (a :class:`Route` or :class:`UserRoute`) and its path
         arguments; werkzeug's NotFound or MethodNotAllowed otherwise."""
-        adapter = self.adapter()
-        matched, key = self._matched, (method, path)
+        declared = self._declared
+        if declared is not None and declared.version != self._version:
+            self._rebuild()  # adapter(), inline: asked on every request
+        adapter, matched, key = self._bound, self._matched, (method, path)
         found = matched.get(key)
         if found is not None:
             return found

@@ -111,9 +111,12 @@ class RemoteAuthMock(ApiControls, JournalAssertions):
 
     def _served_apis(self) -> list[str]:
         """The APIs the server emulates (``GET /_authmock``'s ``apis``; a server
-        older than that list is taken to have this process's)."""
+        older than that list, or than the index, is taken to have this process's)."""
         if self._served is None:
-            index = self._admin.call("GET", "")
+            try:
+                index = self._admin.call("GET", "")
+            except AdminNotFound:
+                index = None
             served = index.get("apis") if isinstance(index, dict) else None
             self._served = [str(name) for name in served or self._controls]
         return self._served
