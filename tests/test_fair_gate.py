@@ -375,6 +375,8 @@ def test_a_body_already_there_keeps_the_turn(
             b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
         )
         login = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        # Each send goes out at once, as urllib3 sends (no Nagle wait for an ACK).
+        login.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if server.ca_path is not None:
             context = ssl.create_default_context(cafile=server.ca_path)
             login = context.wrap_socket(login, server_hostname="127.0.0.1")
