@@ -455,3 +455,19 @@ def test_handler_errors_from_threads_at_once_keep_the_bound_exactly() -> None:
     if not emulator.handler_errors.arrived:  # type: ignore[attr-defined]
         emulator.handler_error(late)  # the length is not read: one after the other
     assert list(emulator.handler_errors) == [*older[2:], first, late]
+
+
+def test_an_instances_reset_keeps_the_bugs_its_server_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # docs/instances.md: the root's reset clears them, an instance's does not.
+    bug = RuntimeError("no ws")
+    monkeypatch.setattr(SigmaBackend, "remove_workspace", _raise(bug))
+    mock = AuthMock(seed=7)
+    with mock.serve() as server, RemoteAuthMock(server.url) as remote:
+        with remote.new_instance() as instance:
+            with pytest.raises(AdminApiError):
+                instance.sigma.remove_workspace("ws-sigma")
+            instance.reset()
+            assert mock.handler_errors == [bug]
+        mock.handler_errors.clear()

@@ -118,6 +118,22 @@ def socket_error(error: BaseException) -> tuple[type[BaseException], int | None]
     return type(found[-1]), found[-1].errno
 
 
+def authmock_errors(error: BaseException) -> list[BaseException]:
+    """authmock's own exceptions anywhere under ``error`` (causes and contexts,
+    suppressed or not): over the network there are none."""
+    found: list[BaseException] = []
+    seen: set[int] = set()
+    todo: list[Any] = [error]
+    while todo:
+        item = todo.pop(0)
+        if isinstance(item, BaseException) and id(item) not in seen:
+            seen.add(id(item))
+            if type(item).__module__.startswith("authmock"):
+                found.append(item)
+            todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+    return found
+
+
 WAYS = [("requests", "intercepted"), ("httpx", "transport"), ("httpx", "intercepted")]
 WAYS += [("httpx_async", "transport"), ("httpx_async", "intercepted")]
 
@@ -141,6 +157,7 @@ def test_in_process_raises_the_networks_exception(kind: str, client: str, way: s
     if client == "requests":  # the socket's errno text, as urllib3 words it
         assert without_address(shape(got)) == without_address(shape(expected))
     assert socket_error(got) == socket_error(expected)
+    assert authmock_errors(got) == []  # the engine's ConnectionFault is not in the chain
     assert re.search(r"\(authmock[^)]*\)", str(got)), "names authmock as the cause"
     assert [c.status for c in mock.calls] == [0]  # journaled as a dropped connection
 

@@ -132,3 +132,19 @@ def test_admin_index_lists_every_route_and_the_three_documents() -> None:
             }
             for url in index["openapi"].values():
                 assert requests.get("https://api.sigma-pim.com" + url).status_code == 200
+
+
+def test_admin_document_describes_the_index_and_its_apis() -> None:
+    with AuthMock(seed=1):
+        document = requests.get("https://api.sigma-pim.com/_authmock/openapi/admin.json").json()
+        index = requests.get("https://api.sigma-pim.com/_authmock").json()
+    schemas = document["components"]["schemas"]
+    for path in ("/_authmock", "/_authmock/"):
+        answer = document["paths"][path]["get"]["responses"]["200"]
+        assert answer["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Index"
+        }
+    schema = schemas["Index"]
+    assert schema["required"] == ["authmock", "apis", "routes", "openapi"]
+    assert set(schema["properties"]) == set(index)
+    assert schema["properties"]["apis"]["items"]["enum"] == index["apis"] == ["sigma", "bigid"]

@@ -110,6 +110,13 @@ SCHEMAS: dict[str, Any] = {
         body={"type": "string", "description": "a raw body (with content_type)"},
         content_type=STRING,
     ),  # and the fields the APIs add (_schemas)
+    "Index": obj(
+        ("authmock", "apis", "routes", "openapi"),
+        authmock={"type": "string", "description": "the server's version"},
+        apis={"type": "array", "items": {"type": "string", "enum": []}},  # _schemas
+        routes={"type": "array", "items": obj(("method", "path"), method=STRING, path=STRING)},
+        openapi={"type": "object", "additionalProperties": STRING},
+    ),
     "Instance": obj(
         ("id", "url"),
         id=STRING,
@@ -128,8 +135,12 @@ def ref(name: str) -> dict[str, Any]:
 # (method, path) -> (summary, request body schema or None, {status: schema or None}).
 # 400 (bad body), 401 (admin token) and 404 (unknown route) apply to every route.
 OPERATIONS: dict[tuple[str, str], AdminOperation] = {
-    ("get", "/_authmock"): ("This index: every admin route and the documents", None, {200: None}),
-    ("get", "/_authmock/"): ("The same index", None, {200: None}),
+    ("get", "/_authmock"): (
+        "This index: the emulated APIs, every admin route and the documents",
+        None,
+        {200: ref("Index")},
+    ),
+    ("get", "/_authmock/"): ("The same index", None, {200: ref("Index")}),
     ("post", "/_authmock/reset"): (
         "Back to the seeded state; optionally reseed (scenario: a dict, or a bundled name or"
         " a file in --scenario-dir)",
@@ -253,6 +264,9 @@ def _schemas(apis: Sequence[EmulatedApi]) -> dict[str, Any]:
     names = [api.name for api in apis]
     api_field = {**fault["properties"]["api"], "enum": names}
     schemas["Fault"] = {**fault, "properties": {**fault["properties"], "api": api_field}}
+    index = schemas["Index"]
+    apis_field = {"type": "array", "items": {"type": "string", "enum": names}}
+    schemas["Index"] = {**index, "properties": {**index["properties"], "apis": apis_field}}
     route = schemas["DeclaredRoute"]
     fields: dict[str, Any] = {}
     for api in apis:

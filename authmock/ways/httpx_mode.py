@@ -156,11 +156,14 @@ class AuthmockTransport(httpx.BaseTransport):
         while True:
             try:
                 return _response(call(self._app, _environ(request, body)))
-            except ConnectionFault as fault:
-                error, before_connect = _client_error(fault, request, sync=True)
-                delay = next(delays, None) if before_connect else None
-                if delay is None:
-                    raise error from error.__cause__
+            except ConnectionFault as caught:
+                fault = caught
+            # Outside the except block: the engine's ConnectionFault is no part
+            # of the chain, which is httpx's and the socket's as on the network.
+            error, before_connect = _client_error(fault, request, sync=True)
+            delay = next(delays, None) if before_connect else None
+            if delay is None:
+                raise error from error.__cause__
             time.sleep(delay)
 
 
@@ -188,11 +191,12 @@ class AuthmockAsyncTransport(httpx.AsyncBaseTransport):
                 else:
                     result = call(self._app, environ)
                 return _response(result)
-            except ConnectionFault as fault:
-                error, before_connect = _client_error(fault, request, sync=False)
-                delay = next(delays, None) if before_connect else None
-                if delay is None:
-                    raise error from error.__cause__
+            except ConnectionFault as caught:
+                fault = caught
+            error, before_connect = _client_error(fault, request, sync=False)  # as above
+            delay = next(delays, None) if before_connect else None
+            if delay is None:
+                raise error from error.__cause__
             await anyio.sleep(delay)
 
 

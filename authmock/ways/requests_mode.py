@@ -265,28 +265,30 @@ class _EngineMixin:
         decode_content: bool = True,
         enforce_content_length: bool = True,
     ) -> HTTPResponse:
-        try:
-            fault, self.fault = self.fault, None
-            if fault is not None:
-                raise fault
-            return self._answer(
-                method,
-                url,
-                body,
-                headers or {},
-                timeout,
-                retries,
-                response_conn,
-                preload_content,
-                decode_content,
-                enforce_content_length,
-            )
-        except ConnectionFault as fault:
-            # What the socket would raise; urlopen turns it into a retry or the error.
-            where = fault.source()
-            failures = _Failures(self, conn, url, _read_timeout(timeout), where)
-            error = fault.connection.on_client(failures)
-            raise error from error.__cause__  # the socket's OSError, as urllib3's
+        fault, self.fault = self.fault, None
+        if fault is None:
+            try:
+                return self._answer(
+                    method,
+                    url,
+                    body,
+                    headers or {},
+                    timeout,
+                    retries,
+                    response_conn,
+                    preload_content,
+                    decode_content,
+                    enforce_content_length,
+                )
+            except ConnectionFault as caught:
+                fault = caught
+        # What the socket would raise; urlopen turns it into a retry or the error.
+        # Raised outside the except block: authmock's ConnectionFault is no part
+        # of the chain, which is the socket's alone as on the network.
+        where = fault.source()
+        failures = _Failures(self, conn, url, _read_timeout(timeout), where)
+        error = fault.connection.on_client(failures)
+        raise error from error.__cause__  # the socket's OSError, as urllib3's
 
     def _answer(
         self,
