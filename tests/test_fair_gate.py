@@ -9,7 +9,9 @@ client's timeout, and the test would fail."""
 
 from __future__ import annotations
 
+import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -349,3 +351,47 @@ def test_a_request_woken_from_its_delay_takes_a_turn_again(
         hold.go.set()
         assert holder.join().status_code == 200
         assert delayed.join().status_code == 401
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_a_body_already_there_keeps_the_turn(
+    monkeypatch: pytest.MonkeyPatch, hold: type[Hold], tls: bool
+) -> None:
+    """The body sent apart from the headers (as clients do; over TLS, a record of
+    its own): once it is in, reading it is no wait for the client, and the
+    request keeps its turn."""
+    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
+    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    mock = AuthMock(seed=7)
+    mock.faults.add(path="/healthz", kind="hold", times=1)
+    with mock.serve(tls=tls) as server:
+        gate = _gate(server)
+        ca = server.ca_path or True
+        holder = Background(lambda: requests.get(f"{server.url}/healthz", timeout=30, verify=ca))
+        _until(lambda: bool(hold.holding), "the holder never reached its fault")
+        body = json.dumps({"email": "admin@sigma.io", "password": "admin"}).encode()
+        head = (
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        login = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        # Each send goes out at once, as urllib3 sends (no Nagle wait for an ACK).
+        login.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if server.ca_path is not None:
+            context = ssl.create_default_context(cafile=server.ca_path)
+            login = context.wrap_socket(login, server_hostname="127.0.0.1")
+        with login:
+            login.sendall(head)  # a segment (a record) of its own
+            _until(lambda: gate.waiting == 1, "the login never queued")
+            login.sendall(body)  # another, in before the login's turn
+            later = Background(
+                lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30, verify=ca)
+            )
+            _until(lambda: gate.waiting == 2, "the later request never queued")
+            hold.go.set()
+            assert holder.join().status_code == 200
+            answer = _recv_until(login, lambda got: got.endswith(b"}"))
+            assert answer.startswith(b"HTTP/1.1 200 ")
+            assert later.join().status_code == 401
+    # The turns as they came: the login did not go to the back of the queue for its body.
+    assert [c.path for c in mock.calls] == ["/healthz", "/api/v1/auth/login", "/api/v1/roles"]

@@ -206,20 +206,36 @@ class _DeadlineIO(socket.SocketIO):
             if left <= 0:
                 raise TimeoutError("request headers not received in time")
             self._sock.settimeout(left)  # type: ignore[attr-defined]
-        if self.waiting is not None and not self._ready():
+        if self.waiting is not None:
+            got = self._at_once(b)
+            if got is not None:
+                return got
             with self.waiting():
                 return super().readinto(b)
         return super().readinto(b)
 
-    def _ready(self) -> bool:
-        """Whether a read returns at once (bytes, or the end, are there)."""
+    def _at_once(self, b: Any) -> int | None:
+        """A read that does not wait for the client: what it got (0 at the
+        end), or None when there is nothing to read yet."""
         sock: socket.socket = self._sock  # type: ignore[attr-defined]
-        if isinstance(sock, ssl.SSLSocket):
-            # Readable bytes may be part of a record: only decrypted ones are sure.
-            return sock.pending() > 0
+        tls = isinstance(sock, ssl.SSLSocket)
+        if tls and sock.pending():  # type: ignore[attr-defined]
+            return super().readinto(b)  # decrypted bytes are there
         poller = select.poll()
         poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
+        if not poller.poll(0):
+            return None
+        if not tls:
+            return super().readinto(b)
+        # Readable bytes may be only part of a record: try without waiting.
+        timeout = sock.gettimeout()
+        sock.settimeout(0.0)
+        try:
+            return sock.recv_into(b)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            return None  # the rest of the record is the client's to send
+        finally:
+            sock.settimeout(timeout)
 
 
 class _Body(io.RawIOBase):
