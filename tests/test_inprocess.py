@@ -476,3 +476,21 @@ def test_a_ca_bundle_path_that_becomes_a_directory_is_used_as_one(tmp_path: Any)
         bundle.mkdir()
         assert session.get(f"{SIGMA}/healthz", verify=str(bundle)).status_code == 200
         assert pool.ca_cert_dir == str(bundle)
+
+
+def test_bytes_header_values_arrive_as_a_server_reads_them() -> None:
+    # requests sends a bytes header name or value as it is; a server reads
+    # header bytes as latin-1 text (WSGI). In-process the same: a bytes token
+    # authenticates, a long bytes value is capped in the journal, not a crash.
+    with AuthMock(seed=1) as mock:
+        token = mock.sigma.issue_token("admin@sigma.io")
+        roles = f"{SIGMA}/api/v1/roles"
+        auth = {"Authorization": f"Bearer {token}".encode()}
+        assert requests.get(roles, headers=auth).status_code == 200
+        big = {"X-Big": b"v" * 9000, b"X-Name": "caf\xe9".encode("latin-1")}
+        assert requests.get(roles, headers={**auth, **big}).status_code == 200
+        first, second = mock.calls
+    assert first.headers["Authorization"] == "********" + token[-4:]
+    assert second.headers["X-Name"] == "caf\xe9"
+    assert second.headers["X-Big"].startswith("v" * 100)
+    assert sum(len(k) + len(v) for k, v in second.headers.items()) <= 8 * 1024 + 100

@@ -49,10 +49,14 @@ def _url_environ(url: str) -> dict[str, Any]:
     }
 
 
+def _text(header: str | bytes) -> str:
+    return header.decode("latin-1") if isinstance(header, bytes) else header
+
+
 def build_environ(
     method: str,
     url: str,
-    headers: Iterable[tuple[str, str]],
+    headers: Iterable[tuple[str | bytes, str | bytes]],
     body: bytes | None,
     read_timeout: float | None = None,
 ) -> dict[str, Any]:
@@ -73,6 +77,10 @@ def build_environ(
     environ["authmock.read_timeout"] = read_timeout
     size = 0
     for name, value in headers:
+        if type(value) is not str or type(name) is not str:
+            # requests sends a bytes name or value as it is; a server reads
+            # header bytes as latin-1 (WSGI), and so does the engine.
+            name, value = _text(name), _text(value)
         environ[environ_key(name)] = value
         size += len(name) + len(value)
     environ[HEADER_BYTES] = size
