@@ -101,26 +101,9 @@ def without_address(message: str) -> str:
     return re.sub(r"with url: \S+", "with url: ...", message)
 
 
-def socket_error(error: BaseException) -> tuple[type[BaseException], int | None]:
-    """The class and errno of the socket's OSError under a client's error (the
-    innermost: asyncio wraps one per address tried in "All connection attempts failed")."""
-    found: list[OSError] = []
-    seen: set[int] = set()
-    todo: list[Any] = [error]
-    while todo:
-        item = todo.pop(0)
-        if isinstance(item, BaseException) and id(item) not in seen:
-            seen.add(id(item))
-            if isinstance(item, OSError) and type(item).__module__ == "builtins":
-                found.append(item)
-            todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
-    assert found, f"no socket error under {error!r}"
-    return type(found[-1]), found[-1].errno
-
-
-def authmock_errors(error: BaseException) -> list[BaseException]:
-    """authmock's own exceptions anywhere under ``error`` (causes and contexts,
-    suppressed or not): over the network there are none."""
+def under(error: BaseException) -> list[BaseException]:
+    """``error`` and every exception under it, breadth first: causes and
+    contexts (suppressed or not), urllib3's ``reason`` and exception args."""
     found: list[BaseException] = []
     seen: set[int] = set()
     todo: list[Any] = [error]
@@ -128,10 +111,22 @@ def authmock_errors(error: BaseException) -> list[BaseException]:
         item = todo.pop(0)
         if isinstance(item, BaseException) and id(item) not in seen:
             seen.add(id(item))
-            if type(item).__module__.startswith("authmock"):
-                found.append(item)
+            found.append(item)
             todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
     return found
+
+
+def socket_error(error: BaseException) -> tuple[type[BaseException], int | None]:
+    """The class and errno of the socket's OSError under a client's error (the
+    innermost: asyncio wraps one per address tried in "All connection attempts failed")."""
+    found = [e for e in under(error) if isinstance(e, OSError) and type(e).__module__ == "builtins"]
+    assert found, f"no socket error under {error!r}"
+    return type(found[-1]), found[-1].errno
+
+
+def authmock_errors(error: BaseException) -> list[BaseException]:
+    """authmock's own exceptions under ``error``: over the network there are none."""
+    return [e for e in under(error) if type(e).__module__.startswith("authmock")]
 
 
 WAYS = [("requests", "intercepted"), ("httpx", "transport"), ("httpx", "intercepted")]
