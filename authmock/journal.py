@@ -375,22 +375,22 @@ class RawCall:
         self.reason = reason
         self.detail = detail
 
-    def url_length(self) -> int:
+    def oversize(self) -> bool:
+        """Whether the request is over the URL or the header cap (names
+        included), for the journal to cap it at once."""
         request = self.request
-        return (
+        url = (
             len(request.get("HTTP_HOST", ""))
             + len(request.get("SCRIPT_NAME", ""))
             + len(request.get("PATH_INFO", ""))
             + len(request.get("QUERY_STRING") or "")
         )
-
-    def header_bytes(self) -> int:
-        """The request's header bytes, names included (at least), for the journal's caps."""
-        request = self.request
+        if url > URL_LIMIT:
+            return True
         size = request.get(HEADER_BYTES)
         if size is None:  # a kept_request: its keys are the server's per-request strings
             size = sum(len(k) + len(v) for k, v in request.items() if isinstance(v, str))
-        return int(size)
+        return bool(size > HEADERS_LIMIT)
 
     def resolve(self, limit: Callable[[Any], tuple[Any, int]]) -> Call:
         """The masked Call; ``limit`` keeps a decoded answer within the body limit."""
@@ -686,7 +686,7 @@ class Journal(CallLog):
             else:  # too large to keep raw until read
                 raw.answer, answer_size = self._within_limit(decoded_answer(answer))
                 size += answer_size
-        if raw.url_length() > URL_LIMIT or raw.header_bytes() > HEADERS_LIMIT:
+        if raw.oversize():
             # Over a cap (a hostile client's 64 KiB header lines): capped now, or
             # an unread journal would hold all of it.
             self._keep(_Entry(raw.resolve(self._within_limit), size))
