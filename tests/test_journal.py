@@ -519,3 +519,26 @@ def test_authmocks_own_headers_are_masked_only_when_they_are_credentials() -> No
     assert not is_credential_header("X-Authmock-Reason")
     assert not is_credential_header("X-Authmock-Instance")
     assert is_credential_header("X-Auth-Token") and is_credential_header("Authorization")
+
+
+def test_an_unread_entry_does_not_keep_a_route_handlers_request() -> None:
+    # A bodiless in-process call's entry keeps its environ until read: never
+    # the werkzeug Request a user route was given (nor what that caches).
+    import weakref
+
+    seen: list[weakref.ref[Any]] = []
+    with AuthMock(seed=7) as mock:
+
+        @mock.sigma.route("GET", "/api/v1/probe")
+        def probe(request: Any, principal: Any) -> dict[str, str]:
+            seen.append(weakref.ref(request))
+            return {"ok": "yes"}
+
+        token = mock.sigma.issue_token("admin@sigma.io")
+        answer = requests.get(
+            f"{mock.sigma_url}/api/v1/probe", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.json() == {"ok": "yes"}
+        gc.collect()
+        assert seen[0]() is None, "the journal keeps the handler's Request"
+        assert mock.calls[0].path == "/api/v1/probe"

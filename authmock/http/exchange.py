@@ -275,5 +275,7 @@ class Exchange:
             body = self.body()
             self.environ["wsgi.input"] = io.BytesIO(body)
             self.environ["CONTENT_LENGTH"] = str(len(body))
-            self._request = Request(self.environ)
+            # Not put back in the environ (werkzeug's populate_request): a
+            # bodiless in-process call's journal entry keeps its environ.
+            self._request = Request(self.environ, populate_request=False)
         return self._request
