@@ -69,6 +69,19 @@ def _header_pairs(headers: Mapping[str, str]) -> Iterable[tuple[str, str]]:
     return headers.items()
 
 
+def _header_dict(pairs: list[tuple[str, str]]) -> HTTPHeaderDict:
+    """``HTTPHeaderDict(pairs)``, which asks ``isinstance(pairs, Mapping)``
+    (an ABC check) and then ``add`` per header: set one by one instead, as
+    ``add`` stores a name it has not seen; a repeated name (``Set-Cookie``)
+    takes urllib3's own way, which keeps every value."""
+    headers = HTTPHeaderDict()
+    for name, value in pairs:
+        headers[name] = value
+    if len(headers) != len(pairs):
+        return HTTPHeaderDict(pairs)
+    return headers
+
+
 def _read_timeout(timeout: Any) -> float | None:
     if isinstance(timeout, Timeout):
         if timeout.total is not None:
@@ -309,7 +322,7 @@ class _EngineMixin:
             method, target, _header_pairs(headers), _body_bytes(body), _read_timeout(timeout)
         )
         status, header_list, data = call(self.app, environ)
-        headers = HTTPHeaderDict(header_list)
+        headers = _header_dict(header_list)
         return HTTPResponse(
             body=io.BytesIO(data),
             headers=headers,
