@@ -26,6 +26,7 @@ from authmock.http.exchange import Exchange
 from authmock.ways import server as server_module
 from authmock.ways.gate import FairGate
 from authmock.ways.server import LiveServer
+from tests.test_fault_sleeps import Background, wait_until_fired
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:
@@ -34,26 +35,6 @@ def _until(condition: Callable[[], bool], what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.01)
-
-
-class Background:
-    """A call in a thread of its own; ``outcome`` is its result or exception."""
-
-    def __init__(self, fn: Callable[[], Any]) -> None:
-        self.outcome: Any = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[[], Any]) -> None:
-        try:
-            self.outcome = fn()
-        except Exception as exc:
-            self.outcome = exc
-
-    def join(self) -> Any:
-        self._thread.join(timeout=20)
-        assert not self._thread.is_alive(), "never returned"
-        return self.outcome
 
 
 # -- the gate ---------------------------------------------------------------------------
@@ -161,7 +142,7 @@ def test_a_stalled_request_gives_its_slot_back(one_slot: tuple[AuthMock, LiveSer
     mock, server = one_slot
     fault = mock.faults.get(mock.faults.add(path="/api/v1/roles", kind="timeout", times=1))
     stalled = Background(lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30))
-    _until(lambda: fault.fired > 0, "the request never reached the fault")
+    wait_until_fired(fault)
     _healthy(server)
     _healthy(server)
     assert stalled.outcome is None  # still stalled
@@ -174,7 +155,7 @@ def test_a_delayed_request_gives_its_slot_back(one_slot: tuple[AuthMock, LiveSer
     mock, server = one_slot
     fault = mock.faults.get(mock.faults.add(path="/api/v1/roles", delay=600, times=1))
     delayed = Background(lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30))
-    _until(lambda: fault.fired > 0, "the request never reached the fault")
+    wait_until_fired(fault)
     _healthy(server)
     assert delayed.outcome is None  # still sleeping
     mock.reset()  # wakes it: the real answer (401, no token), late
