@@ -26,6 +26,7 @@ from authmock.http.exchange import Exchange
 from authmock.ways import server as server_module
 from authmock.ways.gate import FairGate
 from authmock.ways.server import LiveServer
+from tests.test_fault_sleeps import Background, wait_until_fired
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:
@@ -34,26 +35,6 @@ def _until(condition: Callable[[], bool], what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.01)
-
-
-class Background:
-    """A call in a thread of its own; ``outcome`` is its result or exception."""
-
-    def __init__(self, fn: Callable[[], Any]) -> None:
-        self.outcome: Any = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[[], Any]) -> None:
-        try:
-            self.outcome = fn()
-        except Exception as exc:
-            self.outcome = exc
-
-    def join(self) -> Any:
-        self._thread.join(timeout=20)
-        assert not self._thread.is_alive(), "never returned"
-        return self.outcome
 
 
 # -- the gate ---------------------------------------------------------------------------
@@ -130,10 +111,15 @@ def test_a_gate_needs_a_slot() -> None:
 # -- the server with one slot -----------------------------------------------------------
 
 
+def _one_slot_gate(monkeypatch: pytest.MonkeyPatch, patience: float = 600.0) -> None:
+    """The servers started after this have a gate of one slot."""
+    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
+    monkeypatch.setattr(server_module, "GATE_PATIENCE", patience)
+
+
 @pytest.fixture
 def one_slot(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AuthMock, LiveServer]]:
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    _one_slot_gate(monkeypatch)
     mock = AuthMock(seed=7)
     with mock.serve() as server:
         yield mock, server
@@ -161,7 +147,7 @@ def test_a_stalled_request_gives_its_slot_back(one_slot: tuple[AuthMock, LiveSer
     mock, server = one_slot
     fault = mock.faults.get(mock.faults.add(path="/api/v1/roles", kind="timeout", times=1))
     stalled = Background(lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30))
-    _until(lambda: fault.fired > 0, "the request never reached the fault")
+    wait_until_fired(fault)
     _healthy(server)
     _healthy(server)
     assert stalled.outcome is None  # still stalled
@@ -174,7 +160,7 @@ def test_a_delayed_request_gives_its_slot_back(one_slot: tuple[AuthMock, LiveSer
     mock, server = one_slot
     fault = mock.faults.get(mock.faults.add(path="/api/v1/roles", delay=600, times=1))
     delayed = Background(lambda: requests.get(f"{server.url}/api/v1/roles", timeout=30))
-    _until(lambda: fault.fired > 0, "the request never reached the fault")
+    wait_until_fired(fault)
     _healthy(server)
     assert delayed.outcome is None  # still sleeping
     mock.reset()  # wakes it: the real answer (401, no token), late
@@ -246,8 +232,7 @@ def _closed_unanswered(sock: socket.socket) -> bool:
 def test_stop_lets_the_requests_waiting_for_a_slot_go(
     monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
 ) -> None:
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    _one_slot_gate(monkeypatch)
     mock = AuthMock(seed=7)
     mock.faults.add(path="/healthz", kind="hold")
     server = LiveServer(mock.wsgi_app).start()
@@ -272,8 +257,7 @@ def test_stop_lets_the_requests_waiting_for_a_slot_go(
 def test_a_holder_that_keeps_its_slot_slows_others_but_never_stops_them(
     monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
 ) -> None:
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 0.05)
+    _one_slot_gate(monkeypatch, patience=0.05)
     mock = AuthMock(seed=7)
     mock.faults.add(path="/api/v1/roles", kind="hold")
     with mock.serve() as server:
@@ -334,8 +318,7 @@ def test_a_slow_streamed_answer_holds_no_slot(one_slot: tuple[AuthMock, LiveServ
 def test_a_request_woken_from_its_delay_takes_a_turn_again(
     monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
 ) -> None:
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    _one_slot_gate(monkeypatch)
     mock = AuthMock(seed=7)
     delay = mock.faults.get(mock.faults.add(path="/api/v1/roles", delay=600, times=1))
     mock.faults.add(path="/healthz", kind="hold", times=1)
@@ -360,8 +343,7 @@ def test_a_body_already_there_keeps_the_turn(
     """The body sent apart from the headers (as clients do; over TLS, a record of
     its own): once it is in, reading it is no wait for the client, and the
     request keeps its turn."""
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    _one_slot_gate(monkeypatch)
     mock = AuthMock(seed=7)
     mock.faults.add(path="/healthz", kind="hold", times=1)
     with mock.serve(tls=tls) as server:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,14 +29,15 @@ def wait_until_fired(fault: Fault) -> None:
 
 
 class Background:
-    """One request in a thread; ``outcome`` is its response or exception."""
+    """A call (a request, mostly) in a thread of its own; ``outcome`` is its
+    result or exception."""
 
-    def __init__(self, fn: Any) -> None:
+    def __init__(self, fn: Callable[[], Any]) -> None:
         self.outcome: Any = None
         self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
         self._thread.start()
 
-    def _run(self, fn: Any) -> None:
+    def _run(self, fn: Callable[[], Any]) -> None:
         try:
             self.outcome = fn()
         except Exception as exc:
@@ -43,7 +45,7 @@ class Background:
 
     def join(self) -> Any:
         self._thread.join(timeout=20)
-        assert not self._thread.is_alive(), "the request was never released"
+        assert not self._thread.is_alive(), "never returned (a request never released?)"
         return self.outcome
 
 

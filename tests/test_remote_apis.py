@@ -35,6 +35,19 @@ def server_only_api() -> Iterator[RemoteAuthMock]:
         yield remote
 
 
+@pytest.fixture
+def process_only_api() -> Iterator[RemoteAuthMock]:
+    """A server without the test OAuth API, driven from a process that has it
+    registered (as a client newer than the server would be)."""
+    mock = AuthMock(seed=3)  # made before the OAuth API is registered here
+    with (
+        mock.serve() as server,
+        registered(OAuthApi()),
+        RemoteAuthMock(server.url) as remote,
+    ):
+        yield remote
+
+
 def test_a_fault_for_an_api_only_the_server_has_is_accepted_and_fires(
     server_only_api: RemoteAuthMock,
 ) -> None:
@@ -86,18 +99,15 @@ def test_a_faults_shape_is_still_checked_here(server_only_api: RemoteAuthMock) -
     assert remote.faults.list() == []
 
 
-def test_an_api_only_this_process_has_is_refused_by_the_server() -> None:
-    mock = AuthMock(seed=3)  # made before the OAuth API is registered here
-    with (
-        mock.serve() as server,
-        registered(OAuthApi()),
-        RemoteAuthMock(server.url) as remote,
-    ):
-        with pytest.raises(FaultError) as raised:
-            remote.faults.add(api="oauth", status=503)
-        assert raised.value.message == "fault field 'api' must be 'sigma' or 'bigid'"
-        with pytest.raises(Invalid, match="api must be 'sigma' or 'bigid', not 'oauth'"):
-            remote.calls.filter(api="oauth")
+def test_an_api_only_this_process_has_is_refused_by_the_server(
+    process_only_api: RemoteAuthMock,
+) -> None:
+    remote = process_only_api
+    with pytest.raises(FaultError) as raised:
+        remote.faults.add(api="oauth", status=503)
+    assert raised.value.message == "fault field 'api' must be 'sigma' or 'bigid'"
+    with pytest.raises(Invalid, match="api must be 'sigma' or 'bigid', not 'oauth'"):
+        remote.calls.filter(api="oauth")
 
 
 def test_journal_filters_take_the_servers_api_names(server_only_api: RemoteAuthMock) -> None:
@@ -159,19 +169,16 @@ def test_api_of_an_unknown_name_names_the_servers_apis(server_only_api: RemoteAu
     )
 
 
-def test_api_of_an_api_only_this_process_has_says_the_server_lacks_it() -> None:
-    mock = AuthMock(seed=3)  # made before the OAuth API is registered here
-    with (
-        mock.serve() as server,
-        registered(OAuthApi()),
-        RemoteAuthMock(server.url) as remote,
-    ):
-        with pytest.raises(KeyError) as raised:
-            remote.api("oauth")
-        assert raised.value.args[0] == (
-            f"no emulated API 'oauth' on {server.url} (one of sigma, bigid):"
-            " this process has its code, the server does not emulate it"
-        )
+def test_api_of_an_api_only_this_process_has_says_the_server_lacks_it(
+    process_only_api: RemoteAuthMock,
+) -> None:
+    remote = process_only_api
+    with pytest.raises(KeyError) as raised:
+        remote.api("oauth")
+    assert raised.value.args[0] == (
+        f"no emulated API 'oauth' on {remote.url} (one of sigma, bigid):"
+        " this process has its code, the server does not emulate it"
+    )
 
 
 def _older_index(without: str) -> Any:
