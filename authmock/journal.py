@@ -317,9 +317,9 @@ class RawCall:
     beyond what the request had anyway is most of what journaling costs: so
     ``request`` is a bodiless in-process call's own environ (built for this
     call and never changed after it) or the few keys :func:`kept_request`
-    keeps of any other, the answer's headers are the reply's own tuples and its body the
-    bytes sent. Naming, masking and capping wait for the read. ``status``,
-    ``fault`` and ``reason`` are a Call's, for the server's access log."""
+    keeps of any other, the answer's headers are the reply's own tuples and
+    its body the bytes sent. Naming, masking and capping wait for the read.
+    ``status``, ``fault`` and ``reason`` are a Call's, for the server's access log."""
 
     __slots__ = (
         "answer",

@@ -309,27 +309,23 @@ def _proxy(monkeypatch: pytest.MonkeyPatch, proxy: str) -> None:
 
 @pytest.mark.usefixtures("strict")
 @pytest.mark.parametrize("client", CLIENTS)
-def test_loopback_through_a_remote_proxy_is_refused(
-    client: str, monkeypatch: pytest.MonkeyPatch, no_sockets: list[Any]
+@pytest.mark.parametrize(
+    ("proxy", "url"),
+    [
+        ("http://proxy.example.com:3128", "http://127.0.0.1:9/x"),
+        # A local proxy (cntlm, a corporate forwarder on localhost:3128) would go
+        # on to the real network.
+        ("http://127.0.0.1:3128", "http://partner.example/x"),
+    ],
+    ids=["loopback-through-a-remote-proxy", "another-host-through-a-loopback-proxy"],
+)
+def test_a_proxy_that_would_go_on_to_the_network_is_refused(
+    client: str, proxy: str, url: str, monkeypatch: pytest.MonkeyPatch, no_sockets: list[Any]
 ) -> None:
-    _proxy(monkeypatch, "http://proxy.example.com:3128")
+    _proxy(monkeypatch, proxy)
     error = requests.ConnectionError if client == "requests" else httpx.ConnectError
-    with pytest.raises(error, match=re.escape("real network refused for http://127.0.0.1:9/x")):
-        _get(client, "http://127.0.0.1:9/x")
-    assert no_sockets == []
-
-
-@pytest.mark.usefixtures("strict")
-@pytest.mark.parametrize("client", CLIENTS)
-def test_another_host_through_a_loopback_proxy_is_refused(
-    client: str, monkeypatch: pytest.MonkeyPatch, no_sockets: list[Any]
-) -> None:
-    # A local proxy (cntlm, a corporate forwarder on localhost:3128) would go on
-    # to the real network.
-    _proxy(monkeypatch, "http://127.0.0.1:3128")
-    error = requests.ConnectionError if client == "requests" else httpx.ConnectError
-    with pytest.raises(error, match=re.escape("real network refused for http://partner.example/x")):
-        _get(client, "http://partner.example/x")
+    with pytest.raises(error, match=re.escape(f"real network refused for {url}")):
+        _get(client, url)
     assert no_sockets == []
 
 

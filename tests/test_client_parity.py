@@ -129,6 +129,19 @@ def authmock_errors(error: BaseException) -> list[BaseException]:
     return [e for e in under(error) if type(e).__module__.startswith("authmock")]
 
 
+def raised_in_process(kind: str, client: str, way: str) -> tuple[AuthMock, BaseException]:
+    """The mock (its journal) and what ``client`` raises in-process for ``kind``,
+    through an explicit transport or the active mock's interception."""
+    mock = with_fault(kind)
+    url = in_process_url(mock, kind)
+    if way == "transport":  # explicit transports need no active mock
+        sync = client == "httpx"
+        transport = mock.httpx_transport if sync else mock.httpx_async_transport
+        return mock, raised(client, url, kind, transport)
+    with mock:
+        return mock, raised(client, url, kind)
+
+
 WAYS = [("requests", "intercepted"), ("httpx", "transport"), ("httpx", "intercepted")]
 WAYS += [("httpx_async", "transport"), ("httpx_async", "intercepted")]
 
@@ -137,15 +150,7 @@ WAYS += [("httpx_async", "transport"), ("httpx_async", "intercepted")]
 @pytest.mark.parametrize(("client", "way"), WAYS)
 def test_in_process_raises_the_networks_exception(kind: str, client: str, way: str) -> None:
     expected = network_error(kind, client)
-    mock = with_fault(kind)
-    url = in_process_url(mock, kind)
-    if way == "transport":  # explicit transports need no active mock
-        sync = client == "httpx"
-        transport = mock.httpx_transport if sync else mock.httpx_async_transport
-        got = raised(client, url, kind, transport)
-    else:
-        with mock:
-            got = raised(client, url, kind)
+    mock, got = raised_in_process(kind, client, way)
     assert type(got) is type(expected), (got, expected)
     if client == "httpx":  # the sync client's message is the socket error's (async's is empty)
         assert shape(got) == shape(expected)
@@ -189,15 +194,7 @@ def test_in_process_httpx_raises_the_networks_chain(kind: str, client: str, way:
     # httpx's error caused by httpcore's, over the socket's OSError; async httpx
     # wraps a refusal in anyio's OSError("All connection attempts failed").
     expected = network_error(kind, client)
-    mock = with_fault(kind)
-    url = in_process_url(mock, kind)
-    if way == "transport":
-        sync = client == "httpx"
-        transport = mock.httpx_transport if sync else mock.httpx_async_transport
-        got = raised(client, url, kind, transport)
-    else:
-        with mock:
-            got = raised(client, url, kind)
+    _, got = raised_in_process(kind, client, way)
     if client == "httpx_async" and kind != "refused":
         # Over a socket the async client's reset and timeout say nothing ('', via
         # anyio's own errors); in-process they say what the sync client says.

@@ -111,10 +111,15 @@ def test_a_gate_needs_a_slot() -> None:
 # -- the server with one slot -----------------------------------------------------------
 
 
+def _one_slot_gate(monkeypatch: pytest.MonkeyPatch, patience: float = 600.0) -> None:
+    """The servers started after this have a gate of one slot."""
+    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
+    monkeypatch.setattr(server_module, "GATE_PATIENCE", patience)
+
+
 @pytest.fixture
 def one_slot(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AuthMock, LiveServer]]:
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    _one_slot_gate(monkeypatch)
     mock = AuthMock(seed=7)
     with mock.serve() as server:
         yield mock, server
@@ -227,8 +232,7 @@ def _closed_unanswered(sock: socket.socket) -> bool:
 def test_stop_lets_the_requests_waiting_for_a_slot_go(
     monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
 ) -> None:
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    _one_slot_gate(monkeypatch)
     mock = AuthMock(seed=7)
     mock.faults.add(path="/healthz", kind="hold")
     server = LiveServer(mock.wsgi_app).start()
@@ -253,8 +257,7 @@ def test_stop_lets_the_requests_waiting_for_a_slot_go(
 def test_a_holder_that_keeps_its_slot_slows_others_but_never_stops_them(
     monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
 ) -> None:
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 0.05)
+    _one_slot_gate(monkeypatch, patience=0.05)
     mock = AuthMock(seed=7)
     mock.faults.add(path="/api/v1/roles", kind="hold")
     with mock.serve() as server:
@@ -315,8 +318,7 @@ def test_a_slow_streamed_answer_holds_no_slot(one_slot: tuple[AuthMock, LiveServ
 def test_a_request_woken_from_its_delay_takes_a_turn_again(
     monkeypatch: pytest.MonkeyPatch, hold: type[Hold]
 ) -> None:
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    _one_slot_gate(monkeypatch)
     mock = AuthMock(seed=7)
     delay = mock.faults.get(mock.faults.add(path="/api/v1/roles", delay=600, times=1))
     mock.faults.add(path="/healthz", kind="hold", times=1)
@@ -341,8 +343,7 @@ def test_a_body_already_there_keeps_the_turn(
     """The body sent apart from the headers (as clients do; over TLS, a record of
     its own): once it is in, reading it is no wait for the client, and the
     request keeps its turn."""
-    monkeypatch.setattr(server_module, "GATE_SLOTS", 1)
-    monkeypatch.setattr(server_module, "GATE_PATIENCE", 600.0)
+    _one_slot_gate(monkeypatch)
     mock = AuthMock(seed=7)
     mock.faults.add(path="/healthz", kind="hold", times=1)
     with mock.serve(tls=tls) as server:

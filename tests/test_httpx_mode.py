@@ -10,6 +10,7 @@ import textwrap
 
 import httpx
 import pytest
+import requests
 
 from authmock import AuthMock
 
@@ -157,3 +158,18 @@ def test_authmock_works_without_httpx() -> None:
         "{'status': 'ok'}",
         "the httpx transports need httpx: pip install 'authmock[httpx]'",
     ]
+
+
+def test_header_bytes_reach_the_engine_as_a_live_server_reads_them() -> None:
+    """A header's bytes become the environ's text by one rule in every way in:
+    latin-1, as WSGI has a server decode them (httpx in-process used httpx's
+    own guess, UTF-8, where the live server and requests read latin-1)."""
+    raw = "café ✓".encode()
+    mock = AuthMock(seed=1)
+    with mock:
+        httpx.get(f"{mock.sigma_url}/healthz", headers={"X-Note": raw})
+        requests.get(f"{mock.sigma_url}/healthz", headers={"X-Note": raw})
+    with mock.serve() as server:
+        httpx.get(f"{server.url}/healthz", headers={"X-Note": raw})
+    notes = [call.headers["X-Note"] for call in mock.calls]
+    assert notes == [raw.decode("latin-1")] * 3

@@ -51,13 +51,11 @@ _PATCHED = "_transport_for_url"
 
 def _environ(request: httpx.Request, body: bytes) -> dict[str, Any]:
     timeout = request.extensions.get("timeout") or {}
-    # multi_items(), decoded as it does, without asking for the encoding twice per header.
-    headers = request.headers
-    encoding = headers.encoding
+    # The header bytes as sent: build_environ reads them as a server does.
     return build_environ(
         request.method,
         str(request.url),
-        [(name.decode(encoding), value.decode(encoding)) for name, value in headers.raw],
+        request.headers.raw,
         body,
         read_timeout=timeout.get("read"),
     )

@@ -78,8 +78,9 @@ def build_environ(
     size = 0
     for name, value in headers:
         if type(value) is not str or type(name) is not str:
-            # requests sends a bytes name or value as it is; a server reads
-            # header bytes as latin-1 (WSGI), and so does the engine.
+            # httpx hands its headers' bytes, requests a bytes name or value
+            # as the caller gave it; a server reads header bytes as latin-1
+            # (WSGI), and so does the engine, for every way in.
             name, value = _text(name), _text(value)
         environ[environ_key(name)] = value
         size += len(name) + len(value)
