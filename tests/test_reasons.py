@@ -22,6 +22,7 @@ from authmock.http.declared import DeclaredRoute
 from authmock.reasons import REASONS
 from tests.conftest import _BUILDERS, Env
 from tests.sigma.helpers import bearer, claims, user_of_role
+from tests.test_admin_errors import _raise
 
 LOGIN = {"email": "admin@sigma.io", "password": "admin"}
 FOREIGN = "someone-elses-secret-of-32-bytes-or-more"
@@ -239,18 +240,11 @@ def buggy_route(env: Env) -> Any:
     # A declared route (every mode has them) whose handler has a bug.
     env.mock.sigma.add_route("/api/v1/buggy", json={"ok": True})
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DeclaredRoute, "handler", _raises(RuntimeError("a bug in your route")))
+        patch.setattr(DeclaredRoute, "handler", _raise(RuntimeError("a bug in your route")))
         answer = env.sigma("GET", "/api/v1/buggy", headers=bearer(_token(env)))
     if isinstance(env.mock, AuthMock):
         env.mock.handler_errors.clear()  # seen: not re-raised when the mock exits
     return answer
-
-
-def _raises(error: Exception) -> Any:
-    def handler(*args: Any, **kwargs: Any) -> Any:
-        raise error
-
-    return handler
 
 
 SIGMA_EXPIRED = r"expired [12] s ago on the emulator's clock \(advanced by 86401 s\)"
