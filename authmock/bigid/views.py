@@ -122,14 +122,11 @@ class BigidHttp(Endpoints[BigidBackend]):
         return self._styled(super().dispatch(ex))
 
     def refused(self, exc: ApiError) -> Reply:
-        """Not :meth:`error`: the production style answers auth failures with 200."""
-        status = exc.status
-        if status in AUTH_FAILURES and self.backend.errors == "production":
-            status = 200
-        reply = envelope(status, exc.message)
-        reply.headers.extend(exc.headers.items())
-        reply.refusal = exc.refusal
-        return self._styled(reply)
+        """The shared reply, but the production style answers auth failures with 200."""
+        reply = super().refused(exc)
+        if exc.status in AUTH_FAILURES and self.backend.errors == "production":
+            reply.status = 200
+        return self._styled(reply)  # again: Content-Type last, after the error's headers
 
     def _styled(self, reply: Reply) -> Reply:
         if self.backend.errors == "production":
