@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import threading
@@ -257,9 +258,6 @@ def decoded_answer(raw: bytes) -> Any:
         return mask_text(raw.decode("utf-8", "replace"))
 
 
-# environ key -> header name ("HTTP_USER_AGENT" -> "User-Agent"; "" for a key
-# that is no header): asked for every key of every journaled request, on read.
-_HEADER_NAMES: dict[str, str] = {}
 # What an entry keeps of an environ besides the HTTP_* headers: the URL the
 # client saw (an instance's prefix, SCRIPT_NAME, included) and the two headers
 # WSGI names without the prefix. Never a socket, an input stream or a body.
@@ -278,28 +276,23 @@ _REQUEST_KEYS = frozenset(
 HEADER_BYTES = "authmock.header_bytes"
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every key of every read entry; bounded
 def _header_name(key: str) -> str:
+    """An environ key's header name ("HTTP_USER_AGENT" -> "User-Agent"; "" for
+    a key that is no header)."""
     if key.startswith("HTTP_"):
-        name = key[5:].replace("_", "-").title()
-    elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        name = key.replace("_", "-").title()
-    else:
-        name = ""
-    if len(_HEADER_NAMES) >= 4096:
-        _HEADER_NAMES.clear()  # bounded: a client may send any header names
-    _HEADER_NAMES[key] = name
-    return name
+        return key[5:].replace("_", "-").title()
+    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        return key.replace("_", "-").title()
+    return ""
 
 
 def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
     """A WSGI environ's request headers by name. An empty Content-Type or
     Content-Length is no header; an empty X-... is."""
-    names = _HEADER_NAMES
     headers: dict[str, str] = {}
     for key, value in environ.items():
-        name = names.get(key)
-        if name is None:
-            name = _header_name(key)
+        name = _header_name(key)
         if name and (value or key[0] == "H"):
             headers[name] = value
     return headers

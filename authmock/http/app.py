@@ -63,19 +63,11 @@ _JSON_HEADERS = (JSON_HEADER,)
 
 # A test asks for the same few URLs over and over, and interception asks for
 # each whether it is the emulator's: urlsplit once per URL. Bounded (URLs carry ids).
-_SPLIT: dict[str, tuple[str, str]] = {}
-
-
+@functools.lru_cache(maxsize=2048)
 def _host_and_path(url: str) -> tuple[str, str]:
     """A URL's host (lowercase, default port dropped) and path."""
-    split = _SPLIT.get(url)
-    if split is None:
-        parts = urlsplit(url)
-        split = (default_port(parts.netloc.lower(), parts.scheme), parts.path or "/")
-        if len(_SPLIT) >= 2048:
-            _SPLIT.clear()
-        _SPLIT[url] = split
-    return split
+    parts = urlsplit(url)
+    return default_port(parts.netloc.lower(), parts.scheme), parts.path or "/"
 
 
 def _is_admin(path: str) -> bool:
