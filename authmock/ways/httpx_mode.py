@@ -42,8 +42,9 @@ import httpx
 
 from authmock.http.app import App
 from authmock.http.exchange import ConnectionFault
+from authmock.loopback import is_loopback
 from authmock.ways.interception import ClientPatch, Interceptor
-from authmock.ways.network import is_loopback, refusal, url_is_loopback
+from authmock.ways.network import refusal, url_is_loopback
 from authmock.ways.wsgi_call import build_environ, call
 
 _PATCHED = "_transport_for_url"

@@ -13,8 +13,6 @@ from urllib.parse import urlsplit
 
 from authmock.loopback import is_loopback
 
-__all__ = ["is_loopback", "refusal", "url_is_loopback"]
-
 
 def url_is_loopback(url: str) -> bool:
     return is_loopback(urlsplit(url).hostname or "")
